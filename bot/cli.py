@@ -1,0 +1,210 @@
+"""The `civic-match` command: a thin layer over the library; errors end in one clear line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from bot.importer import BadRow, ImportFileError, Row, read_rows
+from bot.runtime import Runtime, build, open_store
+from bot.settings import Settings
+from matching.errors import MatchingError
+from matching.service import Suggestion
+from matching.text import shorten
+from profiles import repo
+from profiles.errors import StoreError
+
+app = typer.Typer(
+    help="civic-match: partner suggestions for data projects of non-profits, with reasons.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+TeamOpt = Annotated[str, typer.Option("--team", help="Slack team id (workspace)")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="database URL (default: DATABASE_URL or a local SQLite file)"),
+]
+
+DEMO_TEAM = "T_DEMO"
+DEMO_DB = "sqlite:///civic-match-demo.db"
+
+
+class CliError(Exception):
+    """A problem the user can fix; shown as one line."""
+
+
+def settings(db: str | None = None) -> Settings:
+    try:
+        s = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    if db:
+        s = s.model_copy(update={"database_url": db})
+    return s
+
+
+def runtime(db: str | None = None) -> Runtime:
+    return build(settings(db))
+
+
+def _load_rows(
+    rt: Runtime, team: str, path: Path, *, quiet: bool = False
+) -> tuple[int, list[BadRow]]:
+    good: list[Row] = []
+    bad: list[BadRow] = []
+    try:
+        for row in read_rows(path):
+            (good if isinstance(row, Row) else bad).append(row)  # type: ignore[arg-type]
+    except ImportFileError as exc:
+        raise CliError(str(exc)) from exc
+    with tqdm(
+        total=len(good), desc="embedding", unit="entry", disable=quiet or not good, file=sys.stderr
+    ) as bar:
+        rt.matcher.import_entries(
+            team,
+            ((r.user_id, r.name, r.organisation, r.entry) for r in good),
+            progress=bar.update,
+        )
+    return len(good), bad
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="JSONL or CSV with id, text (or title+description)")],
+    team: TeamOpt = "local",
+    db: DbOpt = None,
+) -> None:
+    """Import entries; bad rows are reported by line number and skipped."""
+    rt = runtime(db)
+    n, bad = _load_rows(rt, team, file)
+    for b in bad:
+        typer.echo(f"line {b.line}: skipped: {b.reason}", err=True)
+    typer.echo(f"imported {n} entries into team {team}" + (f", skipped {len(bad)}" if bad else ""))
+
+
+def _suggestion_json(x: Suggestion, lang: str) -> dict[str, object]:
+    return {
+        "profile": x.entry_external_id or x.entry_id,
+        "member": x.user_id,
+        "score": x.score,
+        "reasons": x.reason_texts(lang),
+    }
+
+
+@app.command()
+def suggest(
+    team: TeamOpt = "local",
+    profile: Annotated[str | None, typer.Option("--profile", help="entry id (as imported)")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="suggestions for every entry")] = False,
+    k: Annotated[int, typer.Option("--k", min=1, max=100)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON line per entry")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="language of reasons: de or en")] = "de",
+    exclude_same_org: Annotated[bool, typer.Option("--exclude-same-org")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Partner suggestions for one entry or all entries of a team."""
+    if bool(profile) == all_:
+        raise CliError("give exactly one of --profile ID or --all")
+    rt = runtime(db)
+    with rt.store.session() as s:
+        if profile:
+            entry = repo.get_entry_by_external(s, team, profile)
+            if entry is None and profile.isdigit():
+                entry = repo.get_entry(s, team, int(profile))
+            if entry is None:
+                raise CliError(f"no entry {profile!r} in team {team}")
+            targets = [(entry.id, entry.external_id or str(entry.id), entry.title)]
+        else:
+            targets = [
+                (e.id, e.external_id or str(e.id), e.title) for e in repo.active_entries(s, team)
+            ]
+    if not targets:
+        raise CliError(f"team {team} has no entries; run 'civic-match import FILE --team {team}'")
+    for entry_id, ext, title in targets:
+        sug = rt.matcher.suggest_for_entry(team, entry_id, k, exclude_same_org=exclude_same_org)
+        if as_json:
+            line = {"profile": ext, "suggestions": [_suggestion_json(x, lang) for x in sug]}
+            typer.echo(json.dumps(line, ensure_ascii=False))
+        else:
+            typer.echo(f"\n{ext}: {title}")
+            _print_suggestions(sug, lang)
+
+
+def _print_suggestions(sug: list[Suggestion], lang: str) -> None:
+    if not sug:
+        typer.echo("   (no suggestions yet)")
+    for n, x in enumerate(sug, start=1):
+        org = f" ({x.organisation})" if x.organisation else ""
+        typer.echo(f"  {n}. {x.display_name}{org} · {shorten(x.entry_title, 70)}  [{x.score:.2f}]")
+        for r in x.reason_texts(lang):
+            typer.echo(f"       – {r}")
+
+
+@app.command()
+def demo(
+    db: Annotated[str, typer.Option("--db", help="database URL for the demo")] = DEMO_DB,
+    members: Annotated[int, typer.Option("--members", min=1, max=50)] = 4,
+    lang: Annotated[str, typer.Option("--lang")] = "de",
+) -> None:
+    """Load the bundled sample community and show suggestions for a few members."""
+    started = time.perf_counter()
+    rt = runtime(db)
+    sample = resources.files("bot") / "data" / "sample_community.jsonl"
+    with resources.as_file(sample) as path:
+        n, bad = _load_rows(rt, DEMO_TEAM, path)
+    if bad:  # the bundled file is tested; this guards local edits
+        typer.echo(f"warning: {len(bad)} sample rows skipped", err=True)
+    with rt.store.session() as s:
+        people = [
+            (m.user_id, m.display_name, m.organisation, [e.title for e in m.entries])
+            for m in repo.list_members(s, DEMO_TEAM)
+            if m.entries
+        ]
+    typer.echo(
+        f"civic-match demo: {n} project and dataset descriptions from {len(people)} members "
+        f"(database {rt.settings.database_url})"
+    )
+    step = max(1, len(people) // members)
+    for user_id, name, org, titles in people[::step][:members]:
+        typer.echo(f"\n━━ {name} ({org})")
+        for t in titles:
+            typer.echo(f"   beschreibt: {shorten(t, 90)}")
+        typer.echo("   sollte sprechen mit:")
+        _print_suggestions(rt.matcher.suggest_for_member(DEMO_TEAM, user_id, 3), lang)
+    typer.echo(f"\ndone in {time.perf_counter() - started:.1f} s")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Apply database migrations (also done at every start)."""
+    s = settings(db)
+    open_store(s.database_url).dispose()
+    typer.echo("database schema is up to date")
+
+
+def main() -> None:
+    """Entry point: any library error becomes one line on stderr and exit code 1."""
+    try:
+        app()
+    except (CliError, StoreError, MatchingError, OSError) as exc:
+        typer.echo(f"civic-match: error: {exc}", err=True)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

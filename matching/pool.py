@@ -1,0 +1,189 @@
+"""The in-memory view of one workspace's entries, and the ranking over it.
+
+Kept free of the database and of Slack so that ranking is a pure, tested
+function of the documents it holds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matching.index import VectorIndex
+from matching.lexical import Lexical
+from matching.scoring import (
+    Features,
+    Weights,
+    complementary,
+    sentence_alignment,
+    set_overlap,
+)
+from matching.taxonomy import expand_groups
+
+
+@dataclass
+class Doc:
+    """One entry as matching sees it."""
+
+    entry_id: int
+    user_id: str
+    vector: NDArray[np.float32]
+    sentences: list[str] = field(default_factory=list)
+    sentence_vectors: NDArray[np.float32] = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.float32)
+    )
+    tokens: list[str] = field(default_factory=list)
+    groups: frozenset[str] = frozenset()
+    tools: frozenset[str] = frozenset()
+    looking_for: frozenset[str] = frozenset()
+    offers: frozenset[str] = frozenset()
+    organisation: str = ""
+    display_name: str = ""
+    title: str = ""
+    kind: str = "project"
+    external_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # Parents count as shared: "Geflüchtete aus der Ukraine" meets "Geflüchtete".
+        self.groups = frozenset(expand_groups(self.groups))
+
+
+@dataclass(frozen=True)
+class Match:
+    """A candidate entry for a query entry, with everything needed to explain it."""
+
+    query_id: int
+    entry_id: int
+    user_id: str
+    score: float
+    features: Features
+    pair: tuple[int, int, float] = (-1, -1, 0.0)
+
+
+class Pool:
+    """Entries of one workspace: a faiss index for recall, BM25 and features for ranking."""
+
+    def __init__(self, dim: int, weights: Weights | None = None, candidates: int = 100) -> None:
+        self.dim = dim
+        self.weights = weights or Weights()
+        self.candidates = candidates
+        self.docs: dict[int, Doc] = {}
+        self.index = VectorIndex(dim)
+        self._lexical: Lexical | None = None
+        self._rows: list[int] = []
+        self._row_of: dict[int, int] = {}
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def upsert(self, docs: Iterable[Doc]) -> None:
+        docs = list(docs)
+        if not docs:
+            return
+        with self._lock:
+            for d in docs:
+                self.docs[d.entry_id] = d
+            self.index.add([d.entry_id for d in docs], np.vstack([d.vector for d in docs]))
+            self._lexical = None
+
+    def remove(self, entry_ids: Iterable[int]) -> None:
+        ids = [i for i in entry_ids if i in self.docs]
+        with self._lock:
+            for i in ids:
+                del self.docs[i]
+            self.index.remove(ids)
+            self._lexical = None
+
+    def _lex(self) -> Lexical:
+        with self._lock:
+            if self._lexical is None:
+                self._rows = list(self.docs)
+                self._row_of = {eid: r for r, eid in enumerate(self._rows)}
+                self._lexical = Lexical([self.docs[e].tokens for e in self._rows])
+            return self._lexical
+
+    def rank(
+        self,
+        query: Doc,
+        *,
+        k: int,
+        exclude_users: frozenset[str] = frozenset(),
+        exclude_orgs: frozenset[str] = frozenset(),
+    ) -> list[Match]:
+        """The best ``k`` entries for ``query``, best first, excluded owners removed."""
+        with self._lock:
+            lex = self._lex()
+            lex_scores = lex.scores(query.tokens)
+            want = k + self.candidates
+            cand: dict[int, float] = dict(self.index.search(query.vector, want))
+            if lex_scores.size:
+                for r in np.argsort(-lex_scores)[: self.candidates]:
+                    if lex_scores[r] > 0:
+                        cand.setdefault(self._rows[int(r)], -2.0)
+            ids = [
+                e
+                for e in cand
+                if e != query.entry_id
+                and self.docs[e].user_id not in exclude_users
+                and self.docs[e].user_id != query.user_id
+                and not (exclude_orgs and self.docs[e].organisation in exclude_orgs)
+            ]
+            if not ids:
+                return []
+            raw_lex = np.array([lex_scores[self._row_of[e]] for e in ids], dtype=np.float32)
+            top_lex = float(raw_lex.max()) if raw_lex.size else 0.0
+            norm_lex = raw_lex / top_lex if top_lex > 0 else raw_lex
+            matches: list[Match] = []
+            for e, lx in zip(ids, norm_lex, strict=True):
+                d = self.docs[e]
+                sem = cand[e] if cand[e] > -2.0 else float(d.vector @ query.vector)
+                soft, i, j, sim = sentence_alignment(query.sentence_vectors, d.sentence_vectors)
+                f = Features(
+                    semantic=sem,
+                    sentence=soft,
+                    lexical=float(lx),
+                    groups=set_overlap(query.groups, d.groups),
+                    tools=set_overlap(query.tools, d.tools),
+                    needs=complementary(query.looking_for, query.offers, d.looking_for, d.offers),
+                )
+                matches.append(
+                    Match(query.entry_id, e, d.user_id, f.score(self.weights), f, (i, j, sim))
+                )
+            matches.sort(key=lambda m: (-m.score, m.entry_id))
+            return matches[:k] if k < len(matches) else matches
+
+    def rank_members(
+        self,
+        queries: list[Doc],
+        *,
+        k: int,
+        exclude_users: frozenset[str] = frozenset(),
+        exclude_orgs: frozenset[str] = frozenset(),
+    ) -> list[Match]:
+        """Best partner per person for a set of query entries: one Match per member, best first.
+
+        A person's score is their best entry pair; a second matching entry adds
+        a little, because two overlapping projects are a stronger reason to talk.
+        """
+        best: dict[str, Match] = {}
+        extra: dict[str, float] = {}
+        depth = k * 4 + 10
+        for q in queries:
+            for m in self.rank(q, k=depth, exclude_users=exclude_users, exclude_orgs=exclude_orgs):
+                cur = best.get(m.user_id)
+                if cur is None or m.score > cur.score:
+                    if cur is not None:
+                        extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * cur.score
+                    best[m.user_id] = m
+                else:
+                    extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * m.score
+        ranked = sorted(
+            best.values(),
+            key=lambda m: (-(m.score + min(extra.get(m.user_id, 0.0), 0.1)), m.entry_id),
+        )
+        return ranked[:k]

@@ -1,0 +1,87 @@
+"""Pure ranking functions: features of a candidate pair and how they combine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts. Chosen on the dev sets as round numbers, see BENCHMARKS.md."""
+
+    semantic: float = 1.0
+    sentence: float = 0.5
+    lexical: float = 0.3
+    groups: float = 0.15
+    tools: float = 0.05
+    needs: float = 0.05
+
+
+@dataclass(frozen=True)
+class Features:
+    semantic: float = 0.0
+    sentence: float = 0.0
+    lexical: float = 0.0
+    groups: float = 0.0
+    tools: float = 0.0
+    needs: float = 0.0
+
+    def score(self, w: Weights) -> float:
+        return (
+            w.semantic * self.semantic
+            + w.sentence * self.sentence
+            + w.lexical * self.lexical
+            + w.groups * self.groups
+            + w.tools * self.tools
+            + w.needs * self.needs
+        )
+
+
+def top_k(
+    query: NDArray[np.float32], vectors: NDArray[np.float32], ids: list[int], k: int
+) -> list[tuple[int, float]]:
+    """Brute-force inner-product ranking: the reference the faiss index is checked against."""
+    if len(ids) == 0 or k <= 0:
+        return []
+    scores = vectors @ query.reshape(-1)
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [(ids[i], float(scores[i])) for i in order]
+
+
+def sentence_alignment(
+    a: NDArray[np.float32], b: NDArray[np.float32]
+) -> tuple[float, int, int, float]:
+    """Soft alignment of two texts' sentence vectors.
+
+    Returns the symmetric mean of each sentence's best match (robust to one
+    long description against a short one) and the best sentence pair
+    ``(i, j, similarity)`` that explains the match.
+    """
+    if a.size == 0 or b.size == 0:
+        return 0.0, -1, -1, 0.0
+    sims = a.astype(np.float32) @ b.astype(np.float32).T
+    soft = 0.5 * (float(sims.max(axis=1).mean()) + float(sims.max(axis=0).mean()))
+    flat = int(np.argmax(sims))
+    i, j = divmod(flat, sims.shape[1])
+    return soft, i, j, float(sims[i, j])
+
+
+def set_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Shared items, saturating: one shared item counts most, more add less."""
+    shared = len(a & b)
+    if shared == 0:
+        return 0.0
+    return float(1.0 - 0.5**shared)
+
+
+def complementary(
+    a_looks: frozenset[str],
+    a_offers: frozenset[str],
+    b_looks: frozenset[str],
+    b_offers: frozenset[str],
+) -> float:
+    """1 when one side offers what the other looks for (either way), else 0."""
+    return 1.0 if (a_looks & b_offers) or (b_looks & a_offers) else 0.0

@@ -1,0 +1,423 @@
+"""The matching service: the one entry point the bot, the CLI and the evaluation use."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matching.embedder import Embedder, Vectors, text_hash
+from matching.errors import EmptyText
+from matching.explain import Reason, reasons_for
+from matching.lexical import tokens
+from matching.pool import Doc, Match, Pool
+from matching.scoring import Weights
+from matching.taxonomy import detect_groups, detect_needs, detect_tools, parse_groups, parse_tools
+from matching.text import MAX_CHARS, clean, split_sentences
+from profiles import repo
+from profiles.db import Store
+from profiles.errors import InvalidInput, NotFound
+from profiles.models import Entry, EntryVector
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    """A project or dataset as a member describes it."""
+
+    title: str = ""
+    description: str = ""
+    kind: str = "project"
+    target_groups: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    region: str = ""
+    looking_for: list[str] = field(default_factory=list)
+    offers: list[str] = field(default_factory=list)
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A person to talk to, the entry of theirs that fits best, and why."""
+
+    user_id: str
+    display_name: str
+    organisation: str
+    score: float
+    entry_id: int
+    entry_title: str
+    entry_external_id: str | None
+    query_entry_id: int | None
+    query_external_id: str | None
+    reasons: tuple[Reason, ...]
+
+    def reason_texts(self, lang: str) -> list[str]:
+        return [r.render(lang, self.display_name) for r in self.reasons]
+
+
+def prepare(data: EntryInput) -> repo.EntryData:
+    """Validate and enrich an entry: clean text, detect target groups, tools and needs."""
+    title = clean(data.title)[:300]
+    description = clean(data.description)
+    if not (title or description):
+        raise InvalidInput("empty")
+    if len(description) > MAX_CHARS:
+        raise InvalidInput(f"too long: {len(description)} > {MAX_CHARS} characters")
+    text = f"{title}. {description}" if title and description else title or description
+    chosen, _unknown = parse_groups(data.target_groups)
+    looks, offers = detect_needs(text)
+    if data.kind == "dataset":
+        offers.add("data")
+    return repo.EntryData(
+        title=title,
+        description=description,
+        kind=data.kind,
+        target_groups=chosen,
+        detected_groups=[g for g in detect_groups(text) if g not in chosen],
+        tools=list(dict.fromkeys([*parse_tools(data.tools), *detect_tools(text)])),
+        region=clean(data.region)[:200],
+        looking_for=sorted(set(data.looking_for) | looks),
+        offers=sorted(set(data.offers) | offers),
+        external_id=data.external_id,
+    )
+
+
+def embed_text(entry: Entry) -> str:
+    return clean(entry.text())
+
+
+class Matcher:
+    """Keeps one Pool per workspace in step with the database and answers queries."""
+
+    def __init__(self, store: Store, embedder: Embedder, weights: Weights | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.weights = weights or Weights()
+        self._pools: dict[str, Pool] = {}
+        self._fingerprints: dict[str, tuple[int, int, str]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    # ------------------------------------------------------------ sync
+
+    def _lock(self, team_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(team_id, threading.Lock())
+
+    @staticmethod
+    def _fingerprint(s: Session, team_id: str) -> tuple[int, int, str]:
+        count, max_id, last = s.execute(
+            select(func.count(Entry.id), func.max(Entry.id), func.max(Entry.updated_at)).where(
+                Entry.team_id == team_id, Entry.archived.is_(False)
+            )
+        ).one()
+        return int(count or 0), int(max_id or 0), str(last)
+
+    def _embed(self, entries: list[Entry]) -> list[tuple[Vectors, Vectors, list[str]]]:
+        """Document vector plus sentence vectors for each entry, in one batched call."""
+        texts: list[str] = []
+        spans: list[tuple[int, int, list[str]]] = []
+        for e in entries:
+            text = embed_text(e)
+            sents = split_sentences(text)
+            start = len(texts)
+            texts.append(text)
+            if len(sents) > 1:
+                texts.extend(sents)
+            spans.append((start, len(texts), sents))
+        vecs = self.embedder.embed(texts)
+        out = []
+        for start, end, sents in spans:
+            doc = vecs[start]
+            sent_vecs = vecs[start + 1 : end] if end - start > 1 else vecs[start : start + 1]
+            out.append((doc, sent_vecs, sents))
+        return out
+
+    def _store_vectors(
+        self, s: Session, entries: list[Entry], progress: Progress | None = None, batch: int = 64
+    ) -> None:
+        for start in range(0, len(entries), batch):
+            chunk = entries[start : start + batch]
+            for e, (doc, sents, sent_texts) in zip(chunk, self._embed(chunk), strict=True):
+                repo.save_vector(
+                    s,
+                    e,
+                    model_id=self.embedder.model_id,
+                    text_hash=text_hash(embed_text(e)),
+                    vector=doc.astype(np.float32).tobytes(),
+                    dim=int(doc.shape[0]),
+                    sentence_vectors=sents.astype(np.float16).tobytes(),
+                    sentence_count=len(sent_texts) if len(sents) == len(sent_texts) else 1,
+                )
+            if progress:
+                progress(len(chunk))
+
+    def _doc(self, e: Entry, v: EntryVector) -> Doc:
+        text = embed_text(e)
+        sents = split_sentences(text)
+        sv = np.frombuffer(v.sentence_vectors, dtype=np.float16).astype(np.float32)
+        sv = sv.reshape(-1, v.dim) if sv.size else np.zeros((0, v.dim), dtype=np.float32)
+        if len(sents) != len(sv):
+            sents = [text]
+        return Doc(
+            entry_id=e.id,
+            user_id=e.member.user_id,
+            vector=np.frombuffer(v.vector, dtype=np.float32).copy(),
+            sentences=sents,
+            sentence_vectors=sv,
+            tokens=tokens(text),
+            groups=frozenset(e.all_groups),
+            tools=frozenset(e.tools),
+            looking_for=frozenset(e.looking_for),
+            offers=frozenset(e.offers),
+            organisation=e.member.organisation,
+            display_name=e.member.display_name,
+            title=e.title,
+            kind=e.kind,
+            external_id=e.external_id,
+        )
+
+    def missing_vectors(self, team_id: str) -> int:
+        """How many active entries have no vector of the current model for their text."""
+        with self.store.session() as s:
+            return len(self._stale(s, team_id))
+
+    def _stale(self, s: Session, team_id: str) -> list[Entry]:
+        have = {v.entry_id: v for v in repo.vectors_for(s, team_id, self.embedder.model_id)}
+        return [
+            e
+            for e in repo.active_entries(s, team_id)
+            if e.id not in have or have[e.id].text_hash != text_hash(embed_text(e))
+        ]
+
+    def sync(self, team_id: str, progress: Progress | None = None, force: bool = False) -> Pool:
+        """Bring the team's pool in line with the database.
+
+        Vectors are read from the database; only entries without a vector of
+        the current model for their exact text are embedded.
+        """
+        with self._lock(team_id):
+            with self.store.session() as s:
+                fp = self._fingerprint(s, team_id)
+                pool = self._pools.get(team_id)
+                if pool is not None and not force and self._fingerprints.get(team_id) == fp:
+                    return pool
+                stale = self._stale(s, team_id)
+                if stale:
+                    self._store_vectors(s, stale, progress)
+            with self.store.session() as s:
+                entries = {e.id: e for e in repo.active_entries(s, team_id)}
+                vectors = repo.vectors_for(s, team_id, self.embedder.model_id)
+                pool = Pool(self.embedder.dim, self.weights)
+                pool.upsert(
+                    self._doc(entries[v.entry_id], v) for v in vectors if v.entry_id in entries
+                )
+                self._pools[team_id] = pool
+                self._fingerprints[team_id] = self._fingerprint(s, team_id)
+            return pool
+
+    def invalidate(self, team_id: str) -> None:
+        with self._lock(team_id):
+            self._pools.pop(team_id, None)
+            self._fingerprints.pop(team_id, None)
+
+    # ------------------------------------------------------------ writes
+
+    def save_entry(
+        self,
+        team_id: str,
+        user_id: str,
+        data: EntryInput,
+        *,
+        display_name: str | None = None,
+        organisation: str | None = None,
+        language: str | None = None,
+    ) -> int:
+        """Store a new entry for a member (created on first contact), embed and index it."""
+        prepared = prepare(data)
+        with self.store.session() as s:
+            member = repo.upsert_member(
+                s,
+                team_id,
+                user_id,
+                display_name=display_name,
+                organisation=organisation,
+                language=language,
+            )
+            entry = repo.add_entry(s, member, prepared)
+            self._store_vectors(s, [entry])
+            entry_id = entry.id
+        self.sync(team_id)
+        return entry_id
+
+    def import_entries(
+        self,
+        team_id: str,
+        rows: Iterable[tuple[str, str, str, EntryInput]],
+        progress: Progress | None = None,
+    ) -> list[int]:
+        """Store many entries (member id, name, organisation, entry) and embed them in batches."""
+        ids: list[int] = []
+        with self.store.session() as s:
+            for user_id, name, org, data in rows:
+                member = repo.upsert_member(
+                    s, team_id, user_id, display_name=name or None, organisation=org or None
+                )
+                ids.append(repo.add_entry(s, member, prepare(data)).id)
+        self.sync(team_id, progress=progress)
+        return ids
+
+    def update_entry(self, team_id: str, user_id: str, entry_id: int, data: EntryInput) -> None:
+        prepared = prepare(data)
+        with self.store.session() as s:
+            entry = repo.update_entry(s, team_id, user_id, entry_id, prepared)
+            self._store_vectors(s, [entry])
+        self.sync(team_id)
+
+    def delete_entry(self, team_id: str, user_id: str, entry_id: int) -> None:
+        with self.store.session() as s:
+            repo.delete_entry(s, team_id, user_id, entry_id)
+        self.sync(team_id)
+
+    def forget_member(self, team_id: str, user_id: str) -> dict[str, int]:
+        """Delete everything about a member: entries, vectors, feedback, history."""
+        with self.store.session() as s:
+            counts = repo.forget_member(s, team_id, user_id)
+        self.sync(team_id)
+        return counts
+
+    # ------------------------------------------------------------ queries
+
+    def _suggestions(
+        self, pool: Pool, queries: dict[int, Doc], matches: list[Match]
+    ) -> list[Suggestion]:
+        out = []
+        for m in matches:
+            q = queries[m.query_id]
+            d = pool.docs[m.entry_id]
+            out.append(
+                Suggestion(
+                    user_id=d.user_id,
+                    display_name=d.display_name,
+                    organisation=d.organisation,
+                    score=round(m.score, 4),
+                    entry_id=d.entry_id,
+                    entry_title=d.title,
+                    entry_external_id=d.external_id,
+                    query_entry_id=q.entry_id if q.entry_id >= 0 else None,
+                    query_external_id=q.external_id,
+                    reasons=reasons_for(q, d, m),
+                )
+            )
+        return out
+
+    def _exclusions(
+        self, team_id: str, user_id: str, exclude_same_org: bool
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        with self.store.session() as s:
+            users = repo.blocked_partners(s, team_id, user_id) | {user_id}
+            orgs: set[str] = set()
+            if exclude_same_org:
+                member = repo.get_member(s, team_id, user_id)
+                if member is not None and member.organisation:
+                    orgs.add(member.organisation)
+        return frozenset(users), frozenset(orgs)
+
+    def suggest_for_entry(
+        self, team_id: str, entry_id: int, k: int = 5, *, exclude_same_org: bool = False
+    ) -> list[Suggestion]:
+        """Partners for one entry: one suggestion per person, never its owner."""
+        pool = self.sync(team_id)
+        query = pool.docs.get(entry_id)
+        if query is None:
+            raise NotFound(f"no entry {entry_id}")
+        users, orgs = self._exclusions(team_id, query.user_id, exclude_same_org)
+        matches = pool.rank_members([query], k=k, exclude_users=users, exclude_orgs=orgs)
+        return self._suggestions(pool, {query.entry_id: query}, matches)
+
+    def suggest_for_member(
+        self,
+        team_id: str,
+        user_id: str,
+        k: int = 5,
+        *,
+        exclude_same_org: bool = False,
+        also_exclude: Iterable[str] = (),
+    ) -> list[Suggestion]:
+        """Partners for a member across all of their entries."""
+        pool = self.sync(team_id)
+        queries = {d.entry_id: d for d in pool.docs.values() if d.user_id == user_id}
+        if not queries:
+            return []
+        users, orgs = self._exclusions(team_id, user_id, exclude_same_org)
+        users = users | frozenset(also_exclude)
+        matches = pool.rank_members(
+            list(queries.values()), k=k, exclude_users=users, exclude_orgs=orgs
+        )
+        return self._suggestions(pool, queries, matches)
+
+    def find(self, team_id: str, text: str, k: int = 5, *, user_id: str = "") -> list[Suggestion]:
+        """Who works on this, or has data about it: free-text search over the community."""
+        cleaned = clean(text)
+        if not cleaned:
+            raise EmptyText("empty query")
+        pool = self.sync(team_id)
+        sents = split_sentences(cleaned)
+        vecs = self.embedder.embed([cleaned, *sents])
+        looks, offers = detect_needs(cleaned)
+        query = Doc(
+            entry_id=-1,
+            user_id=user_id,
+            vector=vecs[0],
+            sentences=sents,
+            sentence_vectors=vecs[1:] if len(sents) > 0 else vecs[:1],
+            tokens=tokens(cleaned),
+            groups=frozenset(detect_groups(cleaned)),
+            tools=frozenset(detect_tools(cleaned)),
+            looking_for=frozenset(looks),
+            offers=frozenset(offers),
+        )
+        users = frozenset({user_id}) if user_id else frozenset()
+        matches = pool.rank_members([query], k=k, exclude_users=users)
+        return self._suggestions(pool, {-1: query}, matches)
+
+    def partner_candidates(
+        self, team_id: str, k: int = 10, users: Iterable[str] | None = None
+    ) -> dict[str, list[Suggestion]]:
+        """Each member's best ``k`` partners (before any planning), for digests and workshops."""
+        pool = self.sync(team_id)
+        wanted = set(users) if users is not None else {d.user_id for d in pool.docs.values()}
+        out: dict[str, list[Suggestion]] = {}
+        with self.store.session() as s:
+            blocked = repo.blocked_pairs(s, team_id)
+        for user in sorted(wanted):
+            queries = {d.entry_id: d for d in pool.docs.values() if d.user_id == user}
+            if not queries:
+                continue
+            excl = frozenset({user} | {next(iter(p - {user})) for p in blocked if user in p})
+            matches = pool.rank_members(list(queries.values()), k=k, exclude_users=excl)
+            out[user] = self._suggestions(pool, queries, matches)
+        return out
+
+    def record_shown(
+        self,
+        team_id: str,
+        user_id: str,
+        suggestions: list[Suggestion],
+        source: str,
+        period: str | None = None,
+    ) -> None:
+        with self.store.session() as s:
+            repo.log_suggestions(
+                s, team_id, user_id, [(x.user_id, x.score) for x in suggestions], source, period
+            )
+
+    def entries_changed_since(self, team_id: str, since: datetime) -> list[Entry]:
+        with self.store.session() as s:
+            return repo.entries_since(s, team_id, since)

@@ -1,0 +1,207 @@
+"""SQLAlchemy 2.0 models. Every table carries the Slack team id of its workspace."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+CADENCES = ("weekly", "biweekly", "monthly", "paused")
+KINDS = ("project", "dataset")
+FEEDBACK_KINDS = ("connect", "not_relevant", "known")
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_member_team_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    opted_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    cadence: Mapped[str] = mapped_column(String(16), default="weekly")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    entries: Mapped[list[Entry]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Entry(Base):
+    """A project or dataset a member described."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint("team_id", "external_id", name="uq_entry_team_external"),
+        Index("ix_entries_team_member", "team_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    kind: Mapped[str] = mapped_column(String(16), default="project")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    detected_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tools: Mapped[list[str]] = mapped_column(JSON, default=list)
+    region: Mapped[str] = mapped_column(String(200), default="")
+    looking_for: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    nudged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    member: Mapped[Member] = relationship(back_populates="entries")
+    vector: Mapped[EntryVector | None] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def all_groups(self) -> list[str]:
+        seen = dict.fromkeys([*self.target_groups, *self.detected_groups])
+        return list(seen)
+
+    def text(self) -> str:
+        """The text that is embedded: title and description."""
+        if self.title and self.description:
+            return f"{self.title}. {self.description}"
+        return self.title or self.description
+
+
+class EntryVector(Base):
+    """An entry's embedding, tied to the model and the exact text it came from."""
+
+    __tablename__ = "entry_vectors"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    model_id: Mapped[str] = mapped_column(String(200))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # Sentence vectors (float16, n x dim) explain a match by its closest
+    # sentence pair without embedding anything again at query time.
+    sentence_count: Mapped[int] = mapped_column(Integer, default=0)
+    sentence_vectors: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    entry: Mapped[Entry] = relationship(back_populates="vector")
+
+
+class Feedback(Base):
+    """A member's reaction to a suggested partner."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_team_user", "team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    other_user_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SuggestionLog(Base):
+    """Every partner shown to a member, for "no repeats" and community statistics."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (Index("ix_suggestions_team_user", "team_id", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    other_user_id: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    source: Mapped[str] = mapped_column(String(16))  # instant, digest, find, workshop
+    period: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DigestClaim(Base):
+    """One digest per member and period: the unique key is the guarantee."""
+
+    __tablename__ = "digest_claims"
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "period", name="uq_digest_team_user_period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    period: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed/sent/failed
+    owner: Mapped[str] = mapped_column(String(64), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str] = mapped_column(String(300), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class TeamSettings(Base):
+    """Per-workspace settings: digest schedule and facilitators."""
+
+    __tablename__ = "team_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    digest_day: Mapped[str] = mapped_column(String(3), default="mon")
+    digest_hour: Mapped[int] = mapped_column(Integer, default=9)
+    digest_minute: Mapped[int] = mapped_column(Integer, default=0)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    facilitators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    exclude_same_org: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_per_period: Mapped[int] = mapped_column(Integer, default=3)
+
+
+class WorkshopPlan(Base):
+    """A facilitator's workshop matching, kept between preview and send."""
+
+    __tablename__ = "workshop_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    facilitator: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(64), default="")
+    mode: Mapped[str] = mapped_column(String(16), default="pairs")
+    group_size: Mapped[int] = mapped_column(Integer, default=2)
+    rounds: Mapped[int] = mapped_column(Integer, default=1)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft/sent
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,74 @@
+"""Shared fixtures: a store per test on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from matching.embedder import USEEmbedder
+from matching.service import Matcher
+from profiles.db import Store
+from profiles.migrate import upgrade
+from tests.helpers import HashEmbedder
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+BACKENDS = ["sqlite", *(["postgres"] if PG_URL else [])]
+
+
+def _pg_url(schema: str) -> str:
+    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """A migrated, empty database: a temp SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/test.db"
+        return
+    schema = f"cm_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _pg_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    st = Store.from_url(db_url)
+    upgrade(st.engine)
+    yield st
+    st.dispose()
+
+
+@pytest.fixture(scope="session")
+def use_embedder() -> USEEmbedder:
+    """The real default model, loaded once per test session."""
+    return USEEmbedder(threads=2)
+
+
+@pytest.fixture
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture
+def matcher(store: Store, hash_embedder: HashEmbedder) -> Matcher:
+    """A matcher with the fast test embedder; tests of ranking quality use the real one."""
+    return Matcher(store, hash_embedder)
+
+
+@pytest.fixture
+def real_matcher(store: Store, use_embedder: USEEmbedder) -> Matcher:
+    return Matcher(store, use_embedder)

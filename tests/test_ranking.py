@@ -1,0 +1,94 @@
+"""Ranking against brute-force numpy, and the pure scoring functions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matching.embedder import normalise
+from matching.index import VectorIndex
+from matching.pool import Doc, Pool
+from matching.scoring import Weights, sentence_alignment, set_overlap, top_k
+
+
+def _random(n: int, dim: int, seed: int) -> np.ndarray:
+    return normalise(np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32))
+
+
+def test_faiss_index_matches_brute_force() -> None:
+    vecs = _random(500, 64, 1)
+    ids = list(range(1000, 1500))
+    ix = VectorIndex(64)
+    ix.add(ids, vecs)
+    for q in _random(20, 64, 2):
+        got = ix.search(q, 10)
+        want = top_k(q, vecs, ids, 10)
+        assert [i for i, _ in got] == [i for i, _ in want]
+        np.testing.assert_allclose([s for _, s in got], [s for _, s in want], rtol=1e-5)
+
+
+def test_index_add_remove_replace_without_rebuild() -> None:
+    vecs = _random(10, 16, 3)
+    ix = VectorIndex(16)
+    ix.add(list(range(10)), vecs)
+    ix.remove([3, 4])
+    assert len(ix) == 8 and 3 not in ix
+    assert all(i not in (3, 4) for i, _ in ix.search(vecs[3], 10))
+    ix.add([5], vecs[3:4])  # replace 5's vector by 3's
+    assert len(ix) == 8
+    assert ix.search(vecs[3], 1)[0][0] == 5
+    assert ix.search(vecs[3], 100)[0][1] > 0.999
+
+
+def test_pool_semantic_only_equals_brute_force_cosine() -> None:
+    vecs = _random(60, 32, 4)
+    pool = Pool(32, Weights(semantic=1, sentence=0, lexical=0, groups=0, tools=0, needs=0))
+    pool.upsert(
+        Doc(entry_id=i, user_id=f"U{i}", vector=vecs[i], sentence_vectors=vecs[i : i + 1])
+        for i in range(60)
+    )
+    got = [(m.entry_id, m.score) for m in pool.rank(pool.docs[0], k=10)]
+    want = [x for x in top_k(vecs[0], vecs, list(range(60)), 11) if x[0] != 0][:10]
+    assert [i for i, _ in got] == [i for i, _ in want]
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in want], rtol=1e-5)
+
+
+def test_rank_members_names_each_person_once_and_skips_self() -> None:
+    vecs = _random(30, 16, 5)
+    pool = Pool(16)
+    pool.upsert(Doc(entry_id=i, user_id=f"U{i % 5}", vector=vecs[i]) for i in range(30))
+    res = pool.rank_members([pool.docs[0], pool.docs[5]], k=10)
+    users = [m.user_id for m in res]
+    assert len(users) == len(set(users)) == 4
+    assert "U0" not in users
+    assert res[0].score >= res[-1].score
+
+
+def test_group_overlap_lifts_a_candidate() -> None:
+    v = _random(3, 8, 6)
+    same = normalise((v[0] + v[1]) / 2)
+    pool = Pool(8)
+    pool.upsert(
+        [
+            Doc(entry_id=1, user_id="A", vector=v[0], groups=frozenset({"seniors"})),
+            Doc(entry_id=2, user_id="B", vector=same[0], groups=frozenset()),
+            Doc(entry_id=3, user_id="C", vector=same[0], groups=frozenset({"seniors"})),
+        ]
+    )
+    ranked = [m.entry_id for m in pool.rank(pool.docs[1], k=2)]
+    assert ranked == [3, 2]
+
+
+def test_sentence_alignment_finds_the_closest_pair() -> None:
+    a = normalise(np.array([[1, 0, 0], [0, 1, 0]], dtype=np.float32))
+    b = normalise(np.array([[0, 0, 1], [0, 0.9, 0.1]], dtype=np.float32))
+    soft, i, j, sim = sentence_alignment(a, b)
+    assert (i, j) == (1, 1)
+    assert sim > 0.99
+    assert 0 < soft < 1
+
+
+def test_set_overlap_saturates() -> None:
+    a = frozenset({"x", "y", "z"})
+    assert set_overlap(a, frozenset()) == 0
+    one, two = set_overlap(a, frozenset({"x"})), set_overlap(a, frozenset({"x", "y"}))
+    assert 0 < one < two < 1

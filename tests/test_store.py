@@ -1,0 +1,166 @@
+"""Store round trips, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matching.service import EntryInput, Matcher
+from profiles import repo
+from profiles.db import Store
+from profiles.errors import InvalidInput, NotFound, StoreUnavailable
+from profiles.migrate import current_revision
+from tests.helpers import HashEmbedder
+
+
+def test_schema_is_migrated(store: Store) -> None:
+    assert current_revision(store.engine) == "0001"
+
+
+def test_member_and_entry_round_trip(store: Store) -> None:
+    with store.session() as s:
+        m = repo.upsert_member(s, "T1", "U1", display_name="Anna", organisation="AWO")
+        e = repo.add_entry(
+            s,
+            m,
+            repo.EntryData(
+                title="Kältebus",
+                description="Routen des Kältebusses für Wohnungslose.",
+                kind="dataset",
+                target_groups=["homeless"],
+                tools=["excel"],
+                region="Köln",
+                looking_for=["partners"],
+                offers=["data"],
+                external_id="x1",
+            ),
+        )
+        entry_id = e.id
+    with store.session() as s:
+        got = repo.get_entry(s, "T1", entry_id)
+        assert got is not None
+        assert got.title == "Kältebus"
+        assert got.kind == "dataset"
+        assert got.target_groups == ["homeless"]
+        assert got.tools == ["excel"]
+        assert got.offers == ["data"]
+        assert got.member.display_name == "Anna"
+        assert got.created_at.tzinfo is not None
+        assert repo.get_entry_by_external(s, "T1", "x1") is not None
+        # another workspace sees nothing
+        assert repo.get_entry(s, "T2", entry_id) is None
+        assert repo.entries_of(s, "T2", "U1") == []
+
+
+def test_same_user_id_in_two_teams_is_two_members(store: Store) -> None:
+    with store.session() as s:
+        a = repo.upsert_member(s, "T1", "U1", display_name="A")
+        b = repo.upsert_member(s, "T2", "U1", display_name="B")
+        assert a.id != b.id
+    with store.session() as s:
+        assert [m.display_name for m in repo.list_members(s, "T1")] == ["A"]
+
+
+def test_only_the_owner_edits_or_deletes(store: Store) -> None:
+    with store.session() as s:
+        m = repo.upsert_member(s, "T1", "U1")
+        e = repo.add_entry(s, m, repo.EntryData(title="x", description="y"))
+        eid = e.id
+    with store.session() as s, pytest.raises(NotFound):
+        repo.delete_entry(s, "T1", "U2", eid)
+    with store.session() as s, pytest.raises(NotFound):
+        repo.delete_entry(s, "T2", "U1", eid)
+    with store.session() as s:
+        repo.delete_entry(s, "T1", "U1", eid)
+    with store.session() as s:
+        assert repo.get_entry(s, "T1", eid) is None
+
+
+def test_empty_entry_is_refused_and_nothing_is_written(store: Store) -> None:
+    with store.session() as s:
+        repo.upsert_member(s, "T1", "U1")
+    with pytest.raises(InvalidInput), store.session() as s:
+        m = repo.require_member(s, "T1", "U1")
+        repo.add_entry(s, m, repo.EntryData(title="  ", description=""))
+    with store.session() as s:
+        assert repo.entries_of(s, "T1", "U1") == []
+
+
+def test_vectors_survive_a_restart_without_re_embedding(store: Store) -> None:
+    emb = HashEmbedder()
+    m1 = Matcher(store, emb)
+    eid = m1.save_entry(
+        "T1", "U1", EntryInput(title="Tafel", description="Lebensmittel für Familien.")
+    )
+    m1.save_entry("T1", "U2", EntryInput(title="Kita", description="Kinder in Armut."))
+    first = emb.texts_embedded
+    assert first > 0
+    # A new process: the index is rebuilt from stored vectors, nothing is embedded again.
+    emb2 = HashEmbedder()
+    m2 = Matcher(store, emb2)
+    pool = m2.sync("T1")
+    assert len(pool) == 2
+    assert emb2.texts_embedded == 0
+    np.testing.assert_allclose(
+        pool.docs[eid].vector, m1.sync("T1").docs[eid].vector, rtol=0, atol=0
+    )
+
+
+def test_changed_text_or_model_re_embeds_only_what_changed(store: Store) -> None:
+    emb = HashEmbedder()
+    m = Matcher(store, emb)
+    a = m.save_entry("T1", "U1", EntryInput(title="A", description="Senioren und Einsamkeit."))
+    m.save_entry("T1", "U2", EntryInput(title="B", description="Geflüchtete aus der Ukraine."))
+    before = emb.texts_embedded
+    m.update_entry("T1", "U1", a, EntryInput(title="A", description="Senioren und Einsamkeit."))
+    assert emb.texts_embedded > before  # an explicit update re-embeds that entry
+    mid = emb.texts_embedded
+    m.sync("T1", force=True)
+    assert emb.texts_embedded == mid  # unchanged text: never embedded twice
+
+    class OtherModel(HashEmbedder):
+        model_id = "test-hash-other"
+
+    other = OtherModel()
+    Matcher(store, other).sync("T1")
+    assert other.texts_embedded >= 2  # a model change re-embeds everything
+    with store.session() as s:
+        assert {v.model_id for v in repo.vectors_for(s, "T1", "test-hash-other")} == {
+            "test-hash-other"
+        }
+
+
+def test_forget_deletes_everything_about_a_member(store: Store) -> None:
+    m = Matcher(store, HashEmbedder())
+    m.save_entry("T1", "U1", EntryInput(title="A", description="Wohnungslose in Köln."))
+    m.save_entry("T1", "U2", EntryInput(title="B", description="Wohnungslose in Bonn."))
+    m.save_entry("T2", "U1", EntryInput(title="C", description="Andere Workspace."))
+    with store.session() as s:
+        repo.record_feedback(s, "T1", "U2", "U1", "not_relevant")
+        repo.log_suggestions(s, "T1", "U1", [("U2", 0.5)], "instant")
+    counts = m.forget_member("T1", "U1")
+    assert counts["entries"] == 1
+    with store.session() as s:
+        assert repo.get_member(s, "T1", "U1") is None
+        assert repo.export_member(s, "T1", "U1")["entries"] == []
+        assert repo.blocked_partners(s, "T1", "U2") == set()
+        assert len(repo.vectors_for(s, "T1", "test-hash-256")) == 1
+        # the same user id in another workspace is untouched
+        assert len(repo.entries_of(s, "T2", "U1")) == 1
+
+
+def test_export_contains_the_members_data(store: Store) -> None:
+    m = Matcher(store, HashEmbedder())
+    m.save_entry("T1", "U1", EntryInput(title="A", description="Daten zu Kinderarmut."))
+    with store.session() as s:
+        repo.record_feedback(s, "T1", "U1", "U9", "known")
+        data = repo.export_member(s, "T1", "U1")
+    assert data["entries"][0]["title"] == "A"
+    assert data["feedback"][0]["kind"] == "known"
+
+
+def test_unreachable_database_is_a_clear_error() -> None:
+    with pytest.raises(StoreUnavailable, match="cannot reach"):
+        Store.from_url("postgresql://127.0.0.1:1/nothing")
+    with pytest.raises(StoreUnavailable):
+        Store.from_url("notadb://x")
