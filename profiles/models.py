@@ -18,11 +18,32 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware timestamps on every backend (SQLite drops the zone on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -46,9 +67,9 @@ class Member(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     opted_in: Mapped[bool] = mapped_column(Boolean, default=True)
     cadence: Mapped[str] = mapped_column(String(16), default="weekly")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
     entries: Mapped[list[Entry]] = relationship(
@@ -79,11 +100,11 @@ class Entry(Base):
     looking_for: Mapped[list[str]] = mapped_column(JSON, default=list)
     offers: Mapped[list[str]] = mapped_column(JSON, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
-    nudged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     member: Mapped[Member] = relationship(back_populates="entries")
     vector: Mapped[EntryVector | None] = relationship(
@@ -119,7 +140,7 @@ class EntryVector(Base):
     # sentence pair without embedding anything again at query time.
     sentence_count: Mapped[int] = mapped_column(Integer, default=0)
     sentence_vectors: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     entry: Mapped[Entry] = relationship(back_populates="vector")
 
@@ -135,7 +156,7 @@ class Feedback(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     other_user_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class SuggestionLog(Base):
@@ -151,7 +172,7 @@ class SuggestionLog(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     source: Mapped[str] = mapped_column(String(16))  # instant, digest, find, workshop
     period: Mapped[str | None] = mapped_column(String(32), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DigestClaim(Base):
@@ -171,8 +192,8 @@ class DigestClaim(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     error: Mapped[str] = mapped_column(String(300), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class TeamSettings(Base):
@@ -204,4 +225,4 @@ class WorkshopPlan(Base):
     rounds: Mapped[int] = mapped_column(Integer, default=1)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft/sent
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
