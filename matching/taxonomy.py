@@ -1013,7 +1013,7 @@ _NEED_TOPICS: dict[str, re.Pattern[str]] = {
             r"verbündete\w*",
             r"zusammenarbeit",
             r"austausch\w*",
-            r"andere\w* (?:organisationen|träger|vereine|initiativen|verbände)",
+            r"(?:organisationen|träger|trägern|vereine|initiativen|verbände)",
             r"collaborat\w*",
             r"other (?:organisations|organizations|charities|groups)",
         ]
@@ -1027,6 +1027,7 @@ _NEED_TOPICS: dict[str, re.Pattern[str]] = {
             r"|lieferung|spende|spenden|pool|export|sammlung|reihe|reihen)?",
             r"statistik\w*",
             r"kennzahlen",
+            r"tabellen?",
             r"(?-i:Zahlen)",
             r"open data",
             r"data(?!\s+(?:protection|privacy|literacy|skills|science|scientists?|analysis"
@@ -1129,7 +1130,8 @@ _SEEK = _compile(
         r"freuen uns (?:über|auf)",
         r"interess(?:e|iert)\w* an",
         r"offen für",
-        r"wer (?:hat|kann|kennt)",
+        r"wer (?:hat|kann|kennt|hilft)",
+        r"(?:hilft|helft) uns",
         r"(?:hat|kennt) jemand",
         r"angewiesen auf",
         r"look(?:ing)? for",
@@ -1151,7 +1153,8 @@ _OFFER = _compile(
         r"biete\w*",
         r"anbiete\w*",
         r"anzubieten",
-        r"angeboten",
+        # the dative noun "Angeboten" describes services, the participle offers
+        r"(?-i:angeboten)",
         r"zur verfügung",
         r"bereit(?:zu)?stell\w*",
         r"bereitgestellt",
