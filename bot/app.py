@@ -1,0 +1,157 @@
+"""Build the bolt App and register the listeners; nothing else happens here."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.listeners import actions, commands, events, home, views
+from bot.listeners.common import team_and_user
+from bot.notifier import SlackNotifier, retrying_client
+from bot.runtime import Runtime
+from bot.services import Services, UserInfo
+from bot.worker import Worker
+from matching.i18n import t
+
+# TODO(issue 5): once bot/listeners/facilitator.py is committed, add
+#   `from bot.listeners import facilitator` and `facilitator.register(app, services)` below.
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["socket", "http"]
+
+# Acks only parse and hand off, so a few more threads than bolt's default 5 keep a burst
+# of clicks from queueing behind each other; the slow work has its own Worker.
+ACK_THREADS = 16
+
+
+class ConfigError(Exception):
+    """A setting needed for the chosen connection mode is missing."""
+
+
+class SlackDirectory:
+    """Names and locales from users.info (include_locale), for the member's language."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def user(self, team_id: str, user_id: str) -> UserInfo | None:
+        try:
+            resp = self.client.users_info(user=user_id, include_locale=True)
+        except SlackApiError:
+            return None
+        user: dict[str, Any] = resp.get("user") or {}
+        profile: dict[str, Any] = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("name") or ""
+        return UserInfo(name=str(name or user_id), locale=user.get("locale"))
+
+
+@dataclass
+class Bot:
+    app: App
+    services: Services
+    client: WebClient
+
+
+def _secret(value: Any) -> str:
+    return str(value.get_secret_value()) if value is not None else ""
+
+
+def build_bot(
+    runtime: Runtime,
+    *,
+    mode: Mode = "socket",
+    notifier_client: WebClient | None = None,
+    worker: Worker | None = None,
+    token_verification: bool = True,
+) -> Bot:
+    """The bolt App with every listener, its Services and its retrying WebClient."""
+    settings = runtime.settings
+    token = _secret(settings.slack_bot_token)
+    if not token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set")
+    secret = _secret(settings.slack_signing_secret)
+    if mode == "http" and not secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode)")
+    client = retrying_client(token, base_url=settings.slack_api_url)
+    app = App(
+        client=client,
+        signing_secret=secret or None,
+        # Socket Mode envelopes arrive over an authenticated WebSocket and carry no
+        # signature; HTTP requests must be signed.
+        request_verification_enabled=mode == "http",
+        token_verification_enabled=token_verification,
+        # A long-running process, not FaaS: bolt returns the HTTP response (or the
+        # Socket Mode ack) as soon as ack() is called, and listeners hand anything slow
+        # to the Worker, so nothing after the ack can delay it.
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(ACK_THREADS, thread_name_prefix="civic-ack"),
+        name="civic-match",
+    )
+    notifier = SlackNotifier(notifier_client or client)
+    services = Services(
+        runtime,
+        notifier,
+        directory=SlackDirectory(client),
+        worker=worker or Worker(settings.worker_threads),
+    )
+    register_all(app, services)
+    return Bot(app, services, client)
+
+
+def build_app(
+    runtime: Runtime,
+    *,
+    mode: Mode = "socket",
+    notifier_client: WebClient | None = None,
+    worker: Worker | None = None,
+    token_verification: bool = True,
+) -> App:
+    """The bolt App alone (see build_bot for its services)."""
+    return build_bot(
+        runtime,
+        mode=mode,
+        notifier_client=notifier_client,
+        worker=worker,
+        token_verification=token_verification,
+    ).app
+
+
+def register_all(app: App, services: Services) -> None:
+    for module in (commands, actions, views, home, events):
+        module.register(app, services)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        """Log with the traceback, then tell the member politely in their language."""
+        log.error("unhandled error in a listener", exc_info=error)
+        team, user = _who(body)
+        lang = services.lang_for(team, user, lookup=False) if team and user else "de"
+        text = t("bot.error.generic", lang)
+        try:
+            if body.get("response_url"):
+                from slack_sdk.webhook import WebhookClient
+
+                WebhookClient(str(body["response_url"])).send(
+                    text=text, response_type="ephemeral", replace_original=False
+                )
+            elif user:
+                services.notifier.dm(user, text)
+        except Exception:  # the member already sees nothing; do not raise from here
+            log.warning("could not tell %s about the error", user, exc_info=True)
+        return None
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    if "command" in body:
+        return str(body.get("team_id", "")), str(body.get("user_id", ""))
+    if body.get("type") == "event_callback":
+        event = body.get("event") or {}
+        return str(body.get("team_id", "")), str(event.get("user", ""))
+    return team_and_user(body)

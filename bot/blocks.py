@@ -1,0 +1,483 @@
+"""Block Kit rendering: pure functions from domain objects to Slack JSON.
+
+Everything a member wrote is passed through :func:`escape` before it lands in a
+``mrkdwn`` field or a message's fallback ``text``, so a description containing
+``<!channel>`` or ``<@U123>`` is shown, not executed. Slack's limits are enforced
+here, once, rather than trusted to callers: 50 blocks per message, 100 per view,
+3000 characters per section text, 2000 per context element, 75 per button label.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from matching.i18n import t
+from matching.service import Suggestion
+from matching.taxonomy import GROUPS, group_label, tool_name
+from matching.text import shorten
+
+Block = dict[str, Any]
+Blocks = list[Block]
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_CHARS = 3000
+MAX_CONTEXT_CHARS = 2000
+MAX_BUTTON_CHARS = 75
+MAX_HEADER_CHARS = 150
+MAX_OPTION_CHARS = 75
+MAX_OPTIONS = 100
+MAX_MODAL_TITLE = 24
+# The message `text` fallback: Slack truncates beyond 40 000 characters; notifications
+# only show the start anyway.
+MAX_FALLBACK_CHARS = 3000
+
+SUGGESTION_ACTIONS = (
+    "suggestion_connect",
+    "suggestion_not_relevant",
+    "suggestion_known",
+    "digest_pause",
+)
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping: only &, < and > are control characters.
+
+    Escaping ``<`` is what defuses ``<!channel>``, ``<!here>`` and ``<@U…>``: Slack only
+    treats the angle-bracket form as a mention, never ``&lt;!channel&gt;``.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cap(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, marking the cut.
+
+    Applied after escaping, so an entity may be cut in half; Slack then shows the
+    fragment literally, which is harmless.
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- primitives
+
+
+def plain(text: str, limit: int = MAX_SECTION_CHARS) -> dict[str, Any]:
+    return {"type": "plain_text", "text": cap(text or " ", limit), "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = MAX_SECTION_CHARS) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": cap(text or " ", limit)}
+
+
+def section(text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
+    """A section of ready-made mrkdwn (callers escape members' text themselves)."""
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = block_id[:255]
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, MAX_HEADER_CHARS)}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(text, MAX_CONTEXT_CHARS)]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    label: str, action_id: str, value: str = "", *, style: str | None = None
+) -> dict[str, Any]:
+    b: dict[str, Any] = {
+        "type": "button",
+        "text": plain(label, MAX_BUTTON_CHARS),
+        "action_id": action_id,
+    }
+    if value:
+        b["value"] = value[:2000]
+    if style:
+        b["style"] = style
+    return b
+
+
+def actions(elements: list[dict[str, Any]], *, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": elements[:25]}
+    if block_id:
+        block["block_id"] = block_id[:255]
+    return block
+
+
+def option(label: str, value: str) -> dict[str, Any]:
+    return {"text": plain(label, MAX_OPTION_CHARS), "value": value[:150]}
+
+
+def limit_blocks(blocks: Sequence[Block], limit: int, note: str = "") -> Blocks:
+    """Keep at most ``limit`` blocks; when cutting, the last one says so."""
+    if len(blocks) <= limit:
+        return list(blocks)
+    keep = list(blocks[: limit - 1])
+    keep.append(context(note or "…"))
+    return keep
+
+
+def fallback(text: str) -> str:
+    """The notification text of a message: escaped by the caller, capped here."""
+    return cap(text, MAX_FALLBACK_CHARS)
+
+
+# ---------------------------------------------------------------- suggestions
+
+
+def action_value(other_user_id: str, entry_id: int, source: str) -> str:
+    return json.dumps({"u": other_user_id, "e": entry_id, "s": source}, separators=(",", ":"))
+
+
+def parse_action_value(value: str) -> tuple[str, int, str]:
+    """The (other user, entry, source) in a suggestion button; ValueError if malformed."""
+    data = json.loads(value)
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    user, entry, source = data.get("u"), data.get("e"), data.get("s", "instant")
+    if not isinstance(user, str) or not user or not isinstance(entry, int):
+        raise ValueError("bad suggestion reference")
+    return user, entry, str(source)
+
+
+def suggestion_text(s: Suggestion, lang: str) -> str:
+    """The mrkdwn body of one suggestion: who, their entry, and why."""
+    who = f"*{escape(s.display_name or s.user_id)}*"
+    if s.organisation:
+        who += f" ({escape(s.organisation)})"
+    lines = [who]
+    if s.entry_title:
+        lines.append(f"_{escape(shorten(s.entry_title, 150))}_")
+    reasons = s.reason_texts(lang)
+    if reasons:
+        lines.append(t("bot.suggestion.why", lang))
+        lines.extend(f"• {escape(r)}" for r in reasons)
+    return "\n".join(lines)
+
+
+def suggestion_blocks(s: Suggestion, lang: str, *, source: str = "instant") -> Blocks:
+    """One suggestion: a section with name, organisation, entry title and reasons, then
+    the buttons connect / not relevant / known / pause digest."""
+    value = action_value(s.user_id, s.entry_id, source)
+    return [
+        section(suggestion_text(s, lang), block_id=f"sg:{source}:{s.user_id}:{s.entry_id}"),
+        actions(
+            [
+                button(t("bot.btn.connect", lang), "suggestion_connect", value, style="primary"),
+                button(t("bot.btn.not_relevant", lang), "suggestion_not_relevant", value),
+                button(t("bot.btn.known", lang), "suggestion_known", value),
+                button(t("bot.btn.pause", lang), "digest_pause", value),
+            ],
+            block_id=f"sa:{source}:{s.user_id}:{s.entry_id}",
+        ),
+    ]
+
+
+def suggestion_plain(s: Suggestion, lang: str) -> str:
+    """A suggestion as escaped fallback text (notifications, console)."""
+    org = f" ({escape(s.organisation)})" if s.organisation else ""
+    head = f"{escape(s.display_name or s.user_id)}{org}"
+    if s.entry_title:
+        head += f" · {escape(shorten(s.entry_title, 80))}"
+    return head
+
+
+def suggestions_message(
+    suggestions: Sequence[Suggestion],
+    lang: str,
+    *,
+    intro: str,
+    source: str = "instant",
+    empty_key: str = "bot.suggest.none",
+) -> tuple[str, Blocks]:
+    """An intro line (already mrkdwn) and one block pair per suggestion, within limits."""
+    blocks: Blocks = [section(intro)]
+    if not suggestions:
+        blocks.append(context(t(empty_key, lang)))
+        return fallback(f"{intro}\n{t(empty_key, lang)}"), blocks
+    for s in suggestions:
+        blocks.append(divider())
+        blocks.extend(suggestion_blocks(s, lang, source=source))
+    text = intro + "\n" + "\n".join(f"• {suggestion_plain(s, lang)}" for s in suggestions)
+    return fallback(text), limit_blocks(blocks, MAX_MESSAGE_BLOCKS, t("bot.more_not_shown", lang))
+
+
+def intro_message(
+    me: str, other: str, reasons: Iterable[str], lang: str, title: str = ""
+) -> tuple[str, Blocks]:
+    """The first message in a group DM the bot opens for two members."""
+    lines = [t("bot.connect.intro", lang, a=f"<@{me}>", b=f"<@{other}>")]
+    if title:
+        lines.append(t("bot.connect.about", lang, title=escape(shorten(title, 150))))
+    rs = [f"• {escape(r)}" for r in reasons]
+    if rs:
+        lines.append(t("bot.suggestion.why", lang))
+        lines.extend(rs)
+    lines.append(t("bot.connect.outro", lang))
+    text = "\n".join(lines)
+    return fallback(text), [section(text)]
+
+
+# ---------------------------------------------------------------- entries and profile
+
+
+def entry_summary(title: str, description: str, kind: str, lang: str) -> str:
+    kind_label = t(f"bot.kind.{kind}", lang) if kind in ("project", "dataset") else kind
+    head = f"*{escape(shorten(title, 150))}*" if title else f"*{t('bot.untitled', lang)}*"
+    body = escape(shorten(description, 400)) if description and description != title else ""
+    return f"{head} · {kind_label}" + (f"\n{body}" if body else "")
+
+
+def profile_blocks(entries: Sequence[tuple[int, str, str, str]], lang: str) -> tuple[str, Blocks]:
+    """The member's own entries (id, title, description, kind), each with edit and delete."""
+    if not entries:
+        text = t("bot.profile.empty", lang)
+        return text, [section(text)]
+    blocks: Blocks = [section(t("bot.profile.intro", lang, n=len(entries)))]
+    for entry_id, title, description, kind in entries:
+        blocks.append(section(entry_summary(title, description, kind, lang)))
+        blocks.append(
+            actions(
+                [
+                    button(t("bot.btn.edit", lang), "entry_edit", str(entry_id)),
+                    button(
+                        t("bot.btn.delete", lang), "entry_delete", str(entry_id), style="danger"
+                    ),
+                ],
+                block_id=f"entry:{entry_id}",
+            )
+        )
+    text = t("bot.profile.intro", lang, n=len(entries))
+    return text, limit_blocks(blocks, MAX_MESSAGE_BLOCKS, t("bot.more_not_shown", lang))
+
+
+def confirm_blocks(
+    text: str, yes_label: str, yes_action: str, no_label: str, no_action: str, value: str = "1"
+) -> Blocks:
+    return [
+        section(text),
+        actions(
+            [
+                button(yes_label, yes_action, value, style="danger"),
+                button(no_label, no_action, value),
+            ],
+            block_id="confirm",
+        ),
+    ]
+
+
+def text_blocks(text: str) -> Blocks:
+    """Plain mrkdwn in sections of at most 3000 characters (long help texts)."""
+    blocks: Blocks = []
+    chunk = ""
+    for line in text.split("\n"):
+        if len(chunk) + len(line) + 1 > MAX_SECTION_CHARS and chunk:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    return limit_blocks(blocks, MAX_MESSAGE_BLOCKS)
+
+
+# ---------------------------------------------------------------- modal
+
+
+DESCRIBE_CALLBACK = "describe_entry"
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def describe_modal(
+    lang: str,
+    *,
+    entry_id: int | None = None,
+    title: str = "",
+    description: str = "",
+    kind: str = "project",
+    groups: Sequence[str] = (),
+    tools: Sequence[str] = (),
+    looking_for: str = "",
+    max_chars: int = 3000,
+) -> dict[str, Any]:
+    """The describe/edit modal; ``private_metadata`` carries the entry id when editing."""
+    group_options = [option(group_label(g.key, lang), g.key) for g in GROUPS][:MAX_OPTIONS]
+    kinds = [
+        option(t("bot.kind.project", lang), "project"),
+        option(t("bot.kind.dataset", lang), "dataset"),
+    ]
+    kind_element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": kinds,
+        "initial_option": kinds[1] if kind == "dataset" else kinds[0],
+    }
+    groups_element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": "value",
+        "options": group_options,
+        "placeholder": plain(t("bot.modal.groups_placeholder", lang), 150),
+    }
+    chosen = [o for o in group_options if o["value"] in set(groups)]
+    if chosen:
+        groups_element["initial_options"] = chosen
+
+    def text_el(initial: str, *, multiline: bool = False, max_length: int = 300) -> dict[str, Any]:
+        el: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": multiline,
+            "max_length": max_length,
+        }
+        if initial:
+            el["initial_value"] = initial[:max_length]
+        return el
+
+    blocks = [
+        _input("title", t("bot.modal.title_label", lang), text_el(title, max_length=150)),
+        _input(
+            "description",
+            t("bot.modal.description_label", lang),
+            text_el(description, multiline=True, max_length=max_chars),
+            hint=t("bot.modal.description_hint", lang),
+        ),
+        _input("kind", t("bot.modal.kind_label", lang), kind_element),
+        _input("groups", t("bot.modal.groups_label", lang), groups_element, optional=True),
+        _input(
+            "tools",
+            t("bot.modal.tools_label", lang),
+            text_el(", ".join(tool_name(x) for x in tools)),
+            optional=True,
+            hint=t("bot.modal.tools_hint", lang),
+        ),
+        _input(
+            "looking_for",
+            t("bot.modal.looking_for_label", lang),
+            text_el(looking_for, multiline=True, max_length=1000),
+            optional=True,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": DESCRIBE_CALLBACK,
+        "private_metadata": json.dumps({"entry_id": entry_id, "lang": lang}),
+        "title": plain(t("bot.modal.title", lang), MAX_MODAL_TITLE),
+        "submit": plain(t("bot.modal.submit", lang), MAX_MODAL_TITLE),
+        "close": plain(t("bot.modal.cancel", lang), MAX_MODAL_TITLE),
+        "blocks": blocks,
+    }
+
+
+# ---------------------------------------------------------------- App Home
+
+
+def home_view(
+    lang: str,
+    *,
+    entries: Sequence[tuple[int, str, str, str]],
+    suggestions: Sequence[Suggestion],
+    cadence: str,
+    opted_in: bool,
+) -> dict[str, Any]:
+    """The App Home tab: settings, the member's entries, current suggestions."""
+    langs = [option("Deutsch", "de"), option("English", "en")]
+    cadences = [
+        option(t(f"bot.cadence.{c}", lang), c) for c in ("weekly", "biweekly", "monthly", "paused")
+    ]
+    current_cadence = cadence if opted_in else "paused"
+    blocks: Blocks = [
+        header(t("bot.home.title", lang)),
+        section(t("bot.home.intro", lang)),
+        actions(
+            [button(t("bot.btn.describe", lang), "home_describe", style="primary")],
+            block_id="home_describe",
+        ),
+        divider(),
+        header(t("bot.home.settings", lang)),
+        section(
+            t("bot.home.language", lang),
+            block_id="home_language",
+            accessory={
+                "type": "static_select",
+                "action_id": "home_language",
+                "options": langs,
+                "initial_option": langs[1] if lang == "en" else langs[0],
+            },
+        ),
+        section(
+            t("bot.home.cadence", lang),
+            block_id="home_cadence",
+            accessory={
+                "type": "static_select",
+                "action_id": "home_cadence",
+                "options": cadences,
+                "initial_option": next(
+                    (o for o in cadences if o["value"] == current_cadence), cadences[0]
+                ),
+            },
+        ),
+        divider(),
+        header(t("bot.home.entries", lang)),
+    ]
+    if not entries:
+        blocks.append(context(t("bot.profile.empty", lang)))
+    for entry_id, title, description, kind in entries[:15]:
+        blocks.append(
+            section(
+                entry_summary(title, description, kind, lang),
+                accessory=button(t("bot.btn.edit", lang), "entry_edit", str(entry_id)),
+            )
+        )
+    blocks.append(divider())
+    blocks.append(header(t("bot.home.suggestions", lang)))
+    if not suggestions:
+        blocks.append(context(t("bot.suggest.none", lang)))
+    for s in suggestions[:10]:
+        blocks.extend(suggestion_blocks(s, lang, source="home"))
+    return {
+        "type": "home",
+        "blocks": limit_blocks(blocks, MAX_VIEW_BLOCKS, t("bot.more_not_shown", lang)),
+    }
+
+
+def blocks_to_text(blocks: Iterable[Block]) -> str:
+    """A rough plain-text rendering of blocks, for the console."""
+    out: list[str] = []
+    for b in blocks:
+        kind = b.get("type")
+        if kind in ("section", "header"):
+            out.append(str(b.get("text", {}).get("text", "")))
+        elif kind == "context":
+            out.append("  " + " ".join(str(e.get("text", "")) for e in b.get("elements", [])))
+        elif kind == "actions":
+            labels = [str(e.get("text", {}).get("text", "")) for e in b.get("elements", [])]
+            out.append("  [" + "] [".join(labels) + "]")
+        elif kind == "divider":
+            out.append("  ―――")
+    return "\n".join(out)

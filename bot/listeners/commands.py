@@ -1,0 +1,41 @@
+"""The `/match` slash command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import router
+from bot.listeners.common import deliver, later
+from bot.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    @app.command(router.COMMAND)
+    def match(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        """Ack at once; cheap subcommands answer right away, the rest run on the worker."""
+        ack()
+        request = router.parse(str(command.get("text", "")))
+        team, user = str(command["team_id"]), str(command["user_id"])
+        channel = str(command.get("channel_id", ""))
+        trigger = str(command.get("trigger_id", ""))
+        sub = request.subcommand
+        if sub is None or sub.is_quick(request.text):
+            ctx = services.context(team, user, channel_id=channel, trigger_id=trigger, lookup=False)
+            reply = router.dispatch(ctx, request)
+            deliver(reply, respond, client, trigger_id=trigger, lang=ctx.lang)
+            return
+
+        def job() -> None:
+            ctx = services.context(team, user, channel_id=channel, trigger_id=trigger)
+            reply = router.dispatch(ctx, request)
+            deliver(reply, respond, client, trigger_id=trigger, lang=ctx.lang)
+
+        later(
+            services,
+            job,
+            lang=lambda: services.lang_for(team, user, lookup=False),
+            respond=respond,
+        )

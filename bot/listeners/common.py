@@ -1,0 +1,84 @@
+"""Shared plumbing of the listeners: who is asking, running work later, delivering replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.router import Reply
+from bot.services import Services
+from matching.i18n import t
+
+log = logging.getLogger(__name__)
+
+Body = dict[str, Any]
+
+
+def team_and_user(body: Body) -> tuple[str, str]:
+    """Team and user of an interaction payload (block_actions, view_submission)."""
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    return str(team), str(user.get("id", ""))
+
+
+def can_respond(body: Body) -> bool:
+    return bool(body.get("response_url"))
+
+
+def deliver(
+    reply: Reply,
+    respond: Respond | None,
+    client: WebClient,
+    *,
+    trigger_id: str = "",
+    lang: str = "de",
+) -> None:
+    """Send a handler's reply: open its modal, or answer through the response URL."""
+    if reply.view is not None:
+        try:
+            client.views_open(trigger_id=trigger_id, view=reply.view)
+            return
+        except SlackApiError as exc:
+            # An expired trigger (work queued too long) must not lose the answer.
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            if respond is None:
+                raise
+            respond(text=t("bot.error.unavailable", lang), response_type="ephemeral")
+            return
+    if respond is None:
+        return
+    respond(
+        text=reply.text,
+        blocks=reply.blocks,
+        response_type="ephemeral" if reply.ephemeral else "in_channel",
+        replace_original=reply.replace_original,
+    )
+
+
+def later(
+    services: Services,
+    job: Callable[[], None],
+    *,
+    lang: Callable[[], str],
+    respond: Respond | None = None,
+    dm_user: str = "",
+) -> None:
+    """Run ``job`` on the worker pool; tell the member if it is full or the job fails."""
+
+    def tell(key: str) -> None:
+        text = t(key, lang())
+        if respond is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif dm_user:
+            services.notifier.dm(dm_user, text)
+
+    def failed(_exc: BaseException) -> None:
+        tell("bot.error.generic")
+
+    if not services.worker.submit(job, on_error=failed):
+        tell("bot.error.busy")

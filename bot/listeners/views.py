@@ -1,0 +1,71 @@
+"""Modal submissions: the describe / edit form."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.blocks import DESCRIBE_CALLBACK
+from bot.listeners.common import Body, later, team_and_user
+from bot.services import EntryForm, Services
+from matching.i18n import norm_lang
+
+log = logging.getLogger(__name__)
+
+
+def _value(values: dict[str, Any], block: str) -> Any:
+    field = (values.get(block) or {}).get("value") or {}
+    kind = field.get("type")
+    if kind == "static_select":
+        return (field.get("selected_option") or {}).get("value")
+    if kind == "multi_static_select":
+        return [o.get("value") for o in field.get("selected_options") or []]
+    return field.get("value")
+
+
+def read_form(view: dict[str, Any]) -> EntryForm:
+    """The typed form of a describe modal's state (missing fields become empty)."""
+    values = (view.get("state") or {}).get("values") or {}
+    meta = _metadata(view)
+    entry_id = meta.get("entry_id")
+    groups = _value(values, "groups") or []
+    return EntryForm(
+        title=str(_value(values, "title") or ""),
+        description=str(_value(values, "description") or ""),
+        kind=str(_value(values, "kind") or "project"),
+        groups=tuple(str(g) for g in groups if g),
+        tools=str(_value(values, "tools") or ""),
+        looking_for=str(_value(values, "looking_for") or ""),
+        entry_id=entry_id if isinstance(entry_id, int) else None,
+    )
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(DESCRIBE_CALLBACK)
+    def submitted(ack: Ack, body: Body, view: dict[str, Any]) -> None:
+        """Validate in the ack (errors show next to the fields), save on the worker."""
+        team, user = team_and_user(body)
+        meta_lang = _metadata(view).get("lang")
+        lang = norm_lang(meta_lang) if meta_lang else services.lang_for(team, user, lookup=False)
+        form = read_form(view)
+        errors = services.form_errors(form, lang)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+
+        def job() -> None:
+            services.save_form(team, user, form, lang)
+
+        later(services, job, lang=lambda: lang, dm_user=user)

@@ -1,0 +1,241 @@
+"""`/match <word> [text]`: parse the word, find its handler, run it, return a Reply.
+
+The Slack listeners and the terminal console both go through here, so a command
+behaves the same in both.
+
+Adding a subcommand from another module
+---------------------------------------
+Register it at import time of your module; no edit of this file is needed::
+
+    from bot.router import CommandContext, Reply, register_subcommand
+
+    def digest(ctx: CommandContext) -> Reply:
+        return Reply(text=t("bot.digest.preview", ctx.lang))
+
+    register_subcommand(("digest", "zusammenfassung"), digest, help_key="bot.help.digest")
+
+- ``words``: every word (German and English) that selects the subcommand; matched
+  case-insensitively after Unicode normalisation. The first word is the canonical name.
+- ``handler(ctx) -> Reply``: runs *after* the ack, on the bounded worker pool, so it may
+  embed, search and call the Web API. ``ctx.text`` is the text after the word, already
+  stripped of control characters; ``ctx.services`` is the :class:`bot.services.Services`
+  (runtime, matcher, store, settings); ``ctx.notifier`` sends messages.
+- ``help_key``: a ``matching.i18n`` key with a one-line description; ``help``/``hilfe``
+  lists every registered subcommand with it.
+- ``facilitator_only``: only members listed in ``FACILITATORS`` may run it (others get
+  a polite refusal) and only they see it in the help.
+- ``quick``: the handler is cheap (no embedding, no Web API) and runs right after the ack
+  on bolt's own thread instead of the worker pool; a bool, or a predicate on the text
+  (``describe`` without text opens a modal, whose trigger id expires after 3 s).
+
+The module that registers must be imported before the first command is handled;
+``bot.app.build_app`` and ``bot.console`` import ``bot.services`` (built-in words) and
+the facilitator listeners.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.blocks import Blocks, cap, escape, text_blocks
+from bot.notifier import DeliveryError, Notifier
+from matching.errors import EmptyText, MatchingError
+from matching.i18n import t
+from matching.text import strip_control
+from profiles.errors import InvalidInput, NotFound, StoreError
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/match"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler answers: text (always, it is the notification fallback), optional
+    blocks, whether only the member sees it, or a modal to open with the trigger id."""
+
+    text: str
+    blocks: Blocks | None = None
+    ephemeral: bool = True
+    view: dict[str, Any] | None = None
+    replace_original: bool = False
+
+
+@dataclass
+class CommandContext:
+    """Everything a subcommand handler may need; team id on everything."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    text: str
+    lang: str
+    services: Services
+    notifier: Notifier
+    trigger_id: str = ""
+    word: str = ""
+    is_facilitator: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[CommandContext], Reply]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    words: tuple[str, ...]
+    handler: Handler
+    help_key: str
+    facilitator_only: bool = False
+    quick: bool | Callable[[str], bool] = False
+
+    @property
+    def name(self) -> str:
+        return self.words[0]
+
+    def is_quick(self, text: str) -> bool:
+        return self.quick(text) if callable(self.quick) else self.quick
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """A parsed ``/match`` line: the subcommand (None for unknown or empty) and its text."""
+
+    word: str
+    text: str
+    subcommand: Subcommand | None
+
+
+_registry: dict[str, Subcommand] = {}
+_order: list[Subcommand] = []
+_lock = threading.Lock()
+
+
+def normalise_word(word: str) -> str:
+    return unicodedata.normalize("NFC", word).strip().lower()
+
+
+def register_subcommand(
+    words: tuple[str, ...],
+    handler: Handler,
+    *,
+    help_key: str,
+    facilitator_only: bool = False,
+    quick: bool | Callable[[str], bool] = False,
+) -> Subcommand:
+    """Make ``/match <word>`` run ``handler``. Re-registering the same words replaces the
+    handler (module reloads in tests); a word taken by another subcommand is an error."""
+    if not words:
+        raise ValueError("a subcommand needs at least one word")
+    sub = Subcommand(
+        tuple(normalise_word(w) for w in words), handler, help_key, facilitator_only, quick
+    )
+    with _lock:
+        for w in sub.words:
+            other = _registry.get(w)
+            if other is not None and other.words != sub.words:
+                raise ValueError(f"/match {w} is already taken by {other.name}")
+        for i, old in enumerate(_order):
+            if old.words == sub.words:
+                _order[i] = sub
+                break
+        else:
+            _order.append(sub)
+        for w in sub.words:
+            _registry[w] = sub
+    return sub
+
+
+def subcommands() -> list[Subcommand]:
+    with _lock:
+        return list(_order)
+
+
+def lookup(word: str) -> Subcommand | None:
+    with _lock:
+        return _registry.get(normalise_word(word))
+
+
+def parse(text: str) -> CommandRequest:
+    """Split ``[/match] <word> [text]``; an empty line means help."""
+    cleaned = strip_control(text or "").strip()
+    if cleaned.lower().startswith(COMMAND):
+        cleaned = cleaned[len(COMMAND) :].strip()
+    if not cleaned:
+        return CommandRequest("help", "", lookup("help"))
+    word, _, rest = cleaned.partition(" ")
+    if "\n" in word:
+        word, _, more = word.partition("\n")
+        rest = f"{more}\n{rest}" if rest else more
+    return CommandRequest(normalise_word(word), rest.strip(), lookup(word))
+
+
+def help_reply(lang: str, *, is_facilitator: bool = False, unknown: str = "") -> Reply:
+    lines = []
+    if unknown:
+        lines.append(t("bot.help.unknown", lang, word=escape(cap(unknown, 40))))
+    lines.append(t("bot.help.intro", lang))
+    for sub in subcommands():
+        if sub.facilitator_only and not is_facilitator:
+            continue
+        # The first two words are the English and German name; further ones are
+        # spellings (vorschlaege) that need not clutter the help.
+        words = " / ".join(f"`{w}`" for w in sub.words[:2] if w != "?")
+        lines.append(f"• {words} – {t(sub.help_key, lang)}")
+    text = "\n".join(lines)
+    return Reply(text=text, blocks=text_blocks(text))
+
+
+def friendly_error(exc: Exception, lang: str) -> Reply | None:
+    """A known library error as a reply in the member's language; None for bugs."""
+    if isinstance(exc, EmptyText):
+        key = "bot.error.empty"
+    elif isinstance(exc, InvalidInput):
+        empty = "empty" in str(exc) or "needs a title" in str(exc)
+        key = "bot.error.empty" if empty else "bot.error.invalid"
+    elif isinstance(exc, NotFound):
+        key = "bot.error.not_found"
+    elif isinstance(exc, DeliveryError):
+        key = "bot.error.delivery"
+    elif isinstance(exc, StoreError | MatchingError):
+        key = "bot.error.unavailable"
+    else:
+        return None
+    return Reply(text=t(key, lang))
+
+
+def dispatch(ctx: CommandContext, request: CommandRequest) -> Reply:
+    """Run the subcommand of ``request``; unknown words get the help with a hint.
+
+    Known library errors become a polite reply here; anything else propagates to the
+    caller, which logs it with the traceback (the bolt error handler or the worker).
+    """
+    sub = request.subcommand
+    if sub is None:
+        return help_reply(ctx.lang, is_facilitator=ctx.is_facilitator, unknown=request.word)
+    if sub.facilitator_only and not ctx.is_facilitator:
+        return Reply(text=t("bot.error.facilitator_only", ctx.lang))
+    ctx.word = sub.name
+    ctx.text = request.text
+    try:
+        return sub.handler(ctx)
+    except (StoreError, MatchingError, DeliveryError) as exc:
+        log.info("/match %s for %s/%s: %s", sub.name, ctx.team_id, ctx.user_id, exc)
+        reply = friendly_error(exc, ctx.lang)
+        assert reply is not None
+        return reply
+
+
+def _help(ctx: CommandContext) -> Reply:
+    return help_reply(ctx.lang, is_facilitator=ctx.is_facilitator)
+
+
+register_subcommand(("help", "hilfe", "?"), _help, help_key="bot.help.help", quick=True)

@@ -1,0 +1,501 @@
+"""The service layer the Slack listeners and the console call.
+
+Each operation takes plain values (team id, user id, typed input) and returns a
+:class:`bot.router.Reply` or a view; outbound messages go through a
+:class:`bot.notifier.Notifier`. Nothing here knows about bolt, so the same code runs
+in Slack, in the console and in unit tests with a RecordingNotifier.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.blocks import (
+    confirm_blocks,
+    describe_modal,
+    escape,
+    home_view,
+    intro_message,
+    profile_blocks,
+    suggestions_message,
+)
+from bot.notifier import Notifier
+from bot.router import CommandContext, Reply, register_subcommand
+from bot.runtime import Runtime
+from bot.worker import Worker
+from matching.i18n import norm_lang, t
+from matching.service import EntryInput, Suggestion
+from matching.taxonomy import parse_tools
+from matching.text import MAX_CHARS, clean, shorten, split_sentences
+from profiles import repo
+from profiles.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+TITLE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """What Slack tells us about a member: a name to show and their locale."""
+
+    name: str
+    locale: str | None = None
+
+
+class Directory(Protocol):
+    def user(self, team_id: str, user_id: str) -> UserInfo | None:
+        """The member's name and locale, or None if Slack does not know them."""
+        ...
+
+
+@dataclass(frozen=True)
+class EntryForm:
+    """The describe modal as submitted (texts as typed, not yet cleaned)."""
+
+    title: str = ""
+    description: str = ""
+    kind: str = "project"
+    groups: tuple[str, ...] = ()
+    tools: str = ""
+    looking_for: str = ""
+    entry_id: int | None = None
+
+
+@dataclass
+class CappedText:
+    text: str
+    capped: bool = False
+
+
+@dataclass
+class _Cache:
+    lang: dict[tuple[str, str], str] = field(default_factory=dict)
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Services:
+    """Operations of a member on their own data, scoped by team id."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        notifier: Notifier,
+        *,
+        directory: Directory | None = None,
+        worker: Worker | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.matcher = runtime.matcher
+        self.store = runtime.store
+        self.notifier = notifier
+        self.directory = directory
+        self.worker = worker or Worker(runtime.settings.worker_threads)
+        self._cache = _Cache()
+
+    # ------------------------------------------------------------ members
+
+    @property
+    def max_chars(self) -> int:
+        return min(self.settings.max_text_chars, MAX_CHARS)
+
+    def is_facilitator(self, user_id: str) -> bool:
+        return user_id in self.settings.facilitators
+
+    def lang_for(self, team_id: str, user_id: str, *, lookup: bool = True) -> str:
+        """The member's language: their setting if we know them, else the Slack locale.
+
+        ``lookup=False`` never calls Slack (for paths that must stay fast).
+        """
+        key = (team_id, user_id)
+        with self._cache.lock:
+            cached = self._cache.lang.get(key)
+        if cached:
+            return cached
+        with self.store.session() as s:
+            member = repo.get_member(s, team_id, user_id)
+            lang = member.language if member is not None else None
+        if lang is None and lookup and self.directory is not None:
+            info = self._user_info(team_id, user_id)
+            if info is not None and info.locale:
+                lang = norm_lang(info.locale)
+        if lang is None:
+            # Not cached: a later lookup may still find the Slack locale.
+            return norm_lang(self.settings.default_language)
+        with self._cache.lock:
+            self._cache.lang[key] = lang
+        return lang
+
+    def _user_info(self, team_id: str, user_id: str) -> UserInfo | None:
+        if self.directory is None:
+            return None
+        try:
+            info = self.directory.user(team_id, user_id)
+        except Exception:  # the name and locale are nice to have, never required
+            log.warning("could not look up %s/%s", team_id, user_id, exc_info=True)
+            return None
+        if info is not None:
+            with self._cache.lock:
+                self._cache.names[(team_id, user_id)] = info.name
+        return info
+
+    def display_name(self, team_id: str, user_id: str) -> str | None:
+        with self._cache.lock:
+            name = self._cache.names.get((team_id, user_id))
+        if name is None:
+            info = self._user_info(team_id, user_id)
+            name = info.name if info else None
+        return name
+
+    def forget_cached(self, team_id: str, user_id: str) -> None:
+        with self._cache.lock:
+            self._cache.lang.pop((team_id, user_id), None)
+            self._cache.names.pop((team_id, user_id), None)
+
+    def context(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        channel_id: str = "",
+        trigger_id: str = "",
+        lookup: bool = True,
+    ) -> CommandContext:
+        return CommandContext(
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            text="",
+            lang=self.lang_for(team_id, user_id, lookup=lookup),
+            services=self,
+            notifier=self.notifier,
+            trigger_id=trigger_id,
+            is_facilitator=self.is_facilitator(user_id),
+        )
+
+    # ------------------------------------------------------------ input
+
+    def cap_text(self, text: str) -> CappedText:
+        """Clean a member's text and cut it at the configured limit (at a word boundary)."""
+        cleaned = clean(text)
+        if len(cleaned) <= self.max_chars:
+            return CappedText(cleaned)
+        return CappedText(shorten(cleaned, self.max_chars), capped=True)
+
+    def _suggestions_reply(
+        self,
+        team_id: str,
+        user_id: str,
+        sugg: list[Suggestion],
+        lang: str,
+        intro: str,
+        *,
+        source: str = "instant",
+        notes: list[str] | None = None,
+    ) -> Reply:
+        if sugg:
+            self.matcher.record_shown(team_id, user_id, sugg, source=source)
+        head = "\n".join([*(notes or []), intro])
+        text, blocks = suggestions_message(sugg, lang, intro=head, source=source)
+        return Reply(text=text, blocks=blocks)
+
+    def _save(
+        self, team_id: str, user_id: str, data: EntryInput, lang: str, entry_id: int | None = None
+    ) -> int:
+        if entry_id is not None:
+            self.matcher.update_entry(team_id, user_id, entry_id, data)
+            return entry_id
+        return self.matcher.save_entry(
+            team_id,
+            user_id,
+            data,
+            display_name=self.display_name(team_id, user_id),
+            language=lang,
+        )
+
+    # ------------------------------------------------------------ subcommands
+
+    def describe(self, ctx: CommandContext) -> Reply:
+        if not ctx.text.strip():
+            return Reply(text=t("bot.modal.title", ctx.lang), view=self.modal(ctx.lang))
+        body = self.cap_text(ctx.text)
+        if not body.text:
+            return Reply(text=t("bot.error.empty", ctx.lang))
+        first = split_sentences(body.text)[:1] or [body.text]
+        data = EntryInput(title=shorten(first[0], TITLE_CHARS), description=body.text)
+        entry_id = self._save(ctx.team_id, ctx.user_id, data, ctx.lang)
+        notes = [t("bot.describe.saved", ctx.lang, title=escape(data.title))]
+        if body.capped:
+            notes.append(t("bot.describe.capped", ctx.lang, limit=self.max_chars))
+        sugg = self.matcher.suggest_for_entry(
+            ctx.team_id,
+            entry_id,
+            self.settings.suggestions_shown,
+            exclude_same_org=self.settings.exclude_same_org,
+        )
+        return self._suggestions_reply(
+            ctx.team_id, ctx.user_id, sugg, ctx.lang, t("bot.suggest.intro", ctx.lang), notes=notes
+        )
+
+    def suggest(self, ctx: CommandContext) -> Reply:
+        with self.store.session() as s:
+            has_entries = bool(repo.entries_of(s, ctx.team_id, ctx.user_id))
+        if not has_entries:
+            return Reply(text=t("bot.suggest.no_entries", ctx.lang))
+        sugg = self.matcher.suggest_for_member(
+            ctx.team_id,
+            ctx.user_id,
+            self.settings.suggestions_shown,
+            exclude_same_org=self.settings.exclude_same_org,
+        )
+        return self._suggestions_reply(
+            ctx.team_id, ctx.user_id, sugg, ctx.lang, t("bot.suggest.intro", ctx.lang)
+        )
+
+    def find(self, ctx: CommandContext) -> Reply:
+        query = self.cap_text(ctx.text)
+        if not query.text:
+            return Reply(text=t("bot.find.usage", ctx.lang))
+        sugg = self.matcher.find(
+            ctx.team_id, query.text, self.settings.suggestions_shown, user_id=ctx.user_id
+        )
+        intro = t("bot.find.intro", ctx.lang, query=escape(shorten(query.text, 100)))
+        notes = [t("bot.describe.capped", ctx.lang, limit=self.max_chars)] if query.capped else []
+        return self._suggestions_reply(
+            ctx.team_id, ctx.user_id, sugg, ctx.lang, intro, source="find", notes=notes
+        )
+
+    def entries(self, team_id: str, user_id: str) -> list[tuple[int, str, str, str]]:
+        with self.store.session() as s:
+            return [
+                (e.id, e.title, e.description, e.kind) for e in repo.entries_of(s, team_id, user_id)
+            ]
+
+    def profile(self, ctx: CommandContext) -> Reply:
+        text, blocks = profile_blocks(self.entries(ctx.team_id, ctx.user_id), ctx.lang)
+        return Reply(text=text, blocks=blocks)
+
+    def pause(self, ctx: CommandContext) -> Reply:
+        return self.set_opt_in(ctx.team_id, ctx.user_id, False, ctx.lang)
+
+    def resume(self, ctx: CommandContext) -> Reply:
+        return self.set_opt_in(ctx.team_id, ctx.user_id, True, ctx.lang)
+
+    def set_opt_in(self, team_id: str, user_id: str, opted_in: bool, lang: str) -> Reply:
+        with self.store.session() as s:
+            repo.set_opt_in(s, team_id, user_id, opted_in)
+        return Reply(text=t("bot.resume.done" if opted_in else "bot.pause.done", lang))
+
+    def forget(self, ctx: CommandContext) -> Reply:
+        text = t("bot.forget.confirm", ctx.lang)
+        blocks = confirm_blocks(
+            text,
+            t("bot.btn.forget_yes", ctx.lang),
+            "forget_confirm",
+            t("bot.btn.cancel", ctx.lang),
+            "forget_cancel",
+        )
+        return Reply(text=text, blocks=blocks)
+
+    def forget_confirmed(self, team_id: str, user_id: str, lang: str) -> Reply:
+        counts = self.matcher.forget_member(team_id, user_id)
+        self.forget_cached(team_id, user_id)
+        log.info("forgot member %s/%s: %s", team_id, user_id, counts)
+        return Reply(
+            text=t("bot.forget.done", lang, entries=counts.get("entries", 0)),
+            replace_original=True,
+        )
+
+    def export(self, ctx: CommandContext) -> Reply:
+        with self.store.session() as s:
+            data = repo.export_member(s, ctx.team_id, ctx.user_id)
+        content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        # The file goes to the member's DM, never to the channel the command came from.
+        channel = self.notifier.group_dm([ctx.user_id], t("bot.export.comment", ctx.lang))
+        self.notifier.upload(
+            channel, f"civic-match-{ctx.user_id}.json", content, title="civic-match export"
+        )
+        return Reply(text=t("bot.export.done", ctx.lang))
+
+    # ------------------------------------------------------------ buttons on suggestions
+
+    def _check_partner(self, team_id: str, user_id: str, other_id: str) -> str:
+        """The partner's display name; NotFound if they are not a member of *this* team."""
+        if other_id == user_id:
+            raise InvalidInput("self")
+        with self.store.session() as s:
+            other = repo.get_member(s, team_id, other_id)
+            if other is None:
+                raise NotFound(f"no member {other_id}")
+            return other.display_name or other_id
+
+    def connect(self, team_id: str, user_id: str, other_id: str, entry_id: int, lang: str) -> Reply:
+        """Open a group DM of the two with an intro that says why they were matched."""
+        name = self._check_partner(team_id, user_id, other_id)
+        reasons: list[str] = []
+        title = ""
+        with self.store.session() as s:
+            entry = repo.get_entry(s, team_id, entry_id)
+            if entry is not None and entry.member.user_id == other_id:
+                title = entry.title
+        # Recomputed rather than carried in the button, so the intro reflects the entries
+        # as they are now and a forged button cannot put words in the bot's mouth.
+        for sg in self.matcher.suggest_for_member(team_id, user_id, k=50):
+            if sg.user_id == other_id:
+                reasons = sg.reason_texts(lang)
+                title = title or sg.entry_title
+                break
+        text, blocks = intro_message(user_id, other_id, reasons, lang, title)
+        self.notifier.group_dm([user_id, other_id], text, blocks)
+        with self.store.session() as s:
+            repo.record_feedback(s, team_id, user_id, other_id, "connect")
+        return Reply(text=t("bot.connect.done", lang, name=escape(name)))
+
+    def feedback(self, team_id: str, user_id: str, other_id: str, kind: str, lang: str) -> Reply:
+        """Not relevant / already known: stored, and the pair is never suggested again."""
+        name = self._check_partner(team_id, user_id, other_id)
+        with self.store.session() as s:
+            repo.record_feedback(s, team_id, user_id, other_id, kind)
+        return Reply(text=t(f"bot.feedback.{kind}", lang, name=escape(name)))
+
+    # ------------------------------------------------------------ entries and modal
+
+    def modal(
+        self, lang: str, entry_id: int | None = None, team_id: str = "", user_id: str = ""
+    ) -> dict[str, Any]:
+        if entry_id is None:
+            return describe_modal(lang, max_chars=min(self.max_chars, 3000))
+        with self.store.session() as s:
+            e = repo.own_entry(s, team_id, user_id, entry_id)
+            return describe_modal(
+                lang,
+                entry_id=e.id,
+                title=e.title,
+                description=e.description,
+                kind=e.kind,
+                groups=e.target_groups,
+                tools=e.tools,
+                looking_for=", ".join(e.looking_for),
+                max_chars=min(self.max_chars, 3000),
+            )
+
+    def form_errors(self, form: EntryForm, lang: str) -> dict[str, str]:
+        """Problems to show next to the modal's fields (answered in the ack, so cheap)."""
+        errors: dict[str, str] = {}
+        if not clean(form.title) and not clean(form.description):
+            errors["description"] = t("bot.error.empty", lang)
+        if len(form.description) > self.max_chars:
+            errors["description"] = t("bot.error.too_long", lang, limit=self.max_chars)
+        if len(form.title) > 300:
+            errors["title"] = t("bot.error.too_long", lang, limit=300)
+        return errors
+
+    def save_form(self, team_id: str, user_id: str, form: EntryForm, lang: str) -> Reply:
+        """Store the modal's entry and DM the member the result with suggestions."""
+        body = self.cap_text(form.description)
+        data = EntryInput(
+            title=shorten(clean(form.title), 300),
+            description=body.text,
+            kind=form.kind if form.kind in ("project", "dataset") else "project",
+            target_groups=list(form.groups),
+            tools=parse_tools([form.tools]) if form.tools.strip() else [],
+            looking_for=[],
+        )
+        entry_id = self._save(team_id, user_id, data, lang, form.entry_id)
+        key = "bot.describe.updated" if form.entry_id is not None else "bot.describe.saved"
+        title = data.title or shorten(data.description, TITLE_CHARS)
+        notes = [t(key, lang, title=escape(title))]
+        if body.capped:
+            notes.append(t("bot.describe.capped", lang, limit=self.max_chars))
+        sugg = self.matcher.suggest_for_entry(
+            team_id,
+            entry_id,
+            self.settings.suggestions_shown,
+            exclude_same_org=self.settings.exclude_same_org,
+        )
+        reply = self._suggestions_reply(
+            team_id, user_id, sugg, lang, t("bot.suggest.intro", lang), notes=notes
+        )
+        self.notifier.dm(user_id, reply.text, reply.blocks)
+        return reply
+
+    def delete_entry(self, team_id: str, user_id: str, entry_id: int, lang: str) -> Reply:
+        self.matcher.delete_entry(team_id, user_id, entry_id)
+        text, blocks = profile_blocks(self.entries(team_id, user_id), lang)
+        note = t("bot.entry.deleted", lang)
+        return Reply(text=f"{note}\n{text}", blocks=[*blocks], replace_original=True)
+
+    # ------------------------------------------------------------ App Home and settings
+
+    def home(self, team_id: str, user_id: str) -> dict[str, Any]:
+        lang = self.lang_for(team_id, user_id)
+        with self.store.session() as s:
+            member = repo.get_member(s, team_id, user_id)
+            cadence = member.cadence if member else "weekly"
+            opted_in = member.opted_in if member else True
+        entries = self.entries(team_id, user_id)
+        sugg: list[Suggestion] = []
+        if entries:
+            sugg = self.matcher.suggest_for_member(
+                team_id,
+                user_id,
+                self.settings.suggestions_shown,
+                exclude_same_org=self.settings.exclude_same_org,
+            )
+        return home_view(
+            lang, entries=entries, suggestions=sugg, cadence=cadence, opted_in=opted_in
+        )
+
+    def set_language(self, team_id: str, user_id: str, lang: str) -> str:
+        lang = norm_lang(lang)
+        with self.store.session() as s:
+            repo.set_language(s, team_id, user_id, lang)
+        with self._cache.lock:
+            self._cache.lang[(team_id, user_id)] = lang
+        return lang
+
+    def set_cadence(self, team_id: str, user_id: str, cadence: str) -> None:
+        with self.store.session() as s:
+            repo.upsert_member(s, team_id, user_id)
+            repo.set_cadence(s, team_id, user_id, cadence)
+
+
+# ---------------------------------------------------------------- built-in subcommands
+
+
+def _via(method: Callable[[Services, CommandContext], Reply]) -> Callable[[CommandContext], Reply]:
+    def handler(ctx: CommandContext) -> Reply:
+        return method(ctx.services, ctx)
+
+    handler.__name__ = method.__name__
+    return handler
+
+
+register_subcommand(
+    ("describe", "beschreiben"),
+    _via(Services.describe),
+    help_key="bot.help.describe",
+    quick=lambda text: not text.strip(),
+)
+register_subcommand(
+    ("suggest", "vorschläge", "vorschlaege", "vorschlage"),
+    _via(Services.suggest),
+    help_key="bot.help.suggest",
+)
+register_subcommand(
+    ("find", "suche", "search", "suchen"), _via(Services.find), help_key="bot.help.find"
+)
+register_subcommand(("profile", "profil"), _via(Services.profile), help_key="bot.help.profile")
+register_subcommand(("pause",), _via(Services.pause), help_key="bot.help.pause")
+register_subcommand(("resume", "weiter"), _via(Services.resume), help_key="bot.help.resume")
+register_subcommand(
+    ("forget", "vergessen"), _via(Services.forget), help_key="bot.help.forget", quick=True
+)
+register_subcommand(("export", "exportieren"), _via(Services.export), help_key="bot.help.export")
