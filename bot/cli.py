@@ -195,6 +195,81 @@ def db_upgrade(db: DbOpt = None) -> None:
     typer.echo("database schema is up to date")
 
 
+def _secret(value: object) -> str:
+    get = getattr(value, "get_secret_value", None)
+    return str(get()) if callable(get) else ""
+
+
+def _setup_logging(verbose: bool) -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def run(
+    db: DbOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
+    from bot.app import ConfigError, build_bot
+    from bot.server import socket_mode_handler
+
+    s = settings(db)
+    app_token = _secret(s.slack_app_token)
+    if not app_token:
+        raise CliError("SLACK_APP_TOKEN is not set (Socket Mode needs an xapp-… token)")
+    _setup_logging(verbose)
+    try:
+        bot = build_bot(build(s), mode="socket")
+    except ConfigError as exc:
+        raise CliError(str(exc)) from exc
+    typer.echo("civic-match: connected over Socket Mode; Ctrl-C stops", err=True)
+    socket_mode_handler(bot.app, app_token).start()  # type: ignore[no-untyped-call]
+
+
+@app.command()
+def serve(
+    http: Annotated[bool, typer.Option("--http", help="serve Events and Interactivity")] = False,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 3000,
+    db: DbOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the Slack bot in HTTP mode at /slack/events (needs SLACK_SIGNING_SECRET)."""
+    from bot.app import ConfigError, build_bot
+    from bot.server import HttpServer
+
+    if not http:
+        raise CliError("use 'civic-match serve --http' for HTTP mode, or 'civic-match run'")
+    _setup_logging(verbose)
+    try:
+        bot = build_bot(build(settings(db)), mode="http")
+    except ConfigError as exc:
+        raise CliError(str(exc)) from exc
+    server = HttpServer(bot.app, host, port)
+    typer.echo(f"civic-match: listening on {server.url}", err=True)
+    try:
+        server.serve_forever()
+    finally:
+        bot.services.worker.shutdown(wait=False)
+
+
+@app.command()
+def console(
+    team: TeamOpt = "local",
+    user: Annotated[str, typer.Option("--user", help="Slack user id to act as")] = "U_LOCAL",
+    db: DbOpt = None,
+) -> None:
+    """Type the same /match commands as in Slack, as a member of the local database."""
+    from bot.console import run_console
+
+    run_console(runtime(db), team, user)
+
+
 def main() -> None:
     """Entry point: any library error becomes one line on stderr and exit code 1."""
     try:

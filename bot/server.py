@@ -76,7 +76,7 @@ class HttpServer:
 
     @property
     def url(self) -> str:
-        host = self._server.server_address[0]
+        host = str(self._server.server_address[0])
         return f"http://{host}:{self.port}{EVENTS_PATH}"
 
     def start(self) -> HttpServer:

@@ -1,0 +1,122 @@
+"""`civic-match console`: type `/match …` as a chosen member and read the answers as text.
+
+It goes through the same router and services as the Slack app; messages the bot would
+send (group DMs, files) are printed instead. Buttons cannot be clicked in a terminal,
+so the console offers their effect as commands: `!connect U…`, `!not_relevant U…`,
+`!known U…`, `!forget-yes`, `!delete ID`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import TextIO
+
+from bot import router
+from bot.blocks import blocks_to_text
+from bot.notifier import Blocks
+from bot.router import Reply
+from bot.runtime import Runtime
+from bot.services import Services
+from bot.worker import Worker
+
+Out = Callable[[str], None]
+
+
+class ConsoleNotifier:
+    """Prints what would be sent to Slack."""
+
+    def __init__(self, out: Out) -> None:
+        self.out = out
+        self._n = 0
+
+    def _show(self, where: str, text: str, blocks: Blocks | None) -> str:
+        self._n += 1
+        self.out(f"── {where}")
+        self.out(blocks_to_text(blocks) if blocks else text)
+        return f"{self._n}.0"
+
+    def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
+        return self._show(f"DM to {user_id}", text, blocks)
+
+    def group_dm(self, user_ids: list[str], text: str, blocks: Blocks | None = None) -> str:
+        self._show("group DM " + ", ".join(user_ids), text, blocks)
+        return "D" + "-".join(user_ids)
+
+    def post(self, channel: str, text: str, blocks: Blocks | None = None) -> str:
+        return self._show(f"post to {channel}", text, blocks)
+
+    def upload(
+        self, channel: str, filename: str, content: bytes, title: str = "", comment: str = ""
+    ) -> None:
+        self.out(f"── file {filename} to {channel} ({len(content)} bytes)")
+        self.out(content.decode("utf-8", errors="replace")[:2000])
+
+    def channel_members(self, channel: str) -> list[str]:
+        return []
+
+
+def render(reply: Reply) -> str:
+    if reply.view is not None:
+        return "(In Slack öffnet sich hier ein Formular; im Terminal: `/match beschreiben <Text>`.)"
+    return blocks_to_text(reply.blocks) if reply.blocks else reply.text
+
+
+class Console:
+    def __init__(self, runtime: Runtime, team_id: str, user_id: str, out: Out = print) -> None:
+        self.out = out
+        self.services = Services(runtime, ConsoleNotifier(out), worker=Worker(1))
+        self.team_id = team_id
+        self.user_id = user_id
+
+    def handle(self, line: str) -> str:
+        """One input line → the answer as text (same handlers as Slack)."""
+        line = line.strip()
+        ctx = self.services.context(self.team_id, self.user_id)
+        if line.startswith("!"):
+            reply = self._button(line[1:], ctx.lang)
+        else:
+            reply = router.dispatch(ctx, router.parse(line))
+        return render(reply)
+
+    def _button(self, line: str, lang: str) -> Reply:
+        word, _, arg = line.partition(" ")
+        s, team, user = self.services, self.team_id, self.user_id
+        try:
+            if word == "connect":
+                return s.connect(team, user, arg.strip(), -1, lang)
+            if word in ("not_relevant", "known"):
+                return s.feedback(team, user, arg.strip(), word, lang)
+            if word == "forget-yes":
+                return s.forget_confirmed(team, user, lang)
+            if word == "delete":
+                return s.delete_entry(team, user, int(arg), lang)
+        except Exception as exc:
+            friendly = router.friendly_error(exc, lang)
+            if friendly is None:
+                raise
+            return friendly
+        return router.help_reply(lang, unknown="!" + word)
+
+    def loop(self, lines: Iterable[str], prompt: Callable[[], None] | None = None) -> None:
+        for line in lines:
+            if line.strip() in ("exit", "quit", ":q"):
+                break
+            if line.strip():
+                self.out(self.handle(line))
+            if prompt:
+                prompt()
+
+
+def run_console(runtime: Runtime, team_id: str, user_id: str, stdin: TextIO = sys.stdin) -> None:
+    console = Console(runtime, team_id, user_id)
+    interactive = stdin.isatty()
+
+    def prompt() -> None:
+        if interactive:
+            print(f"{user_id}@{team_id}> ", end="", flush=True)
+
+    if interactive:
+        print("civic-match console – `/match hilfe` zeigt die Befehle, `exit` beendet.")
+    prompt()
+    console.loop(stdin, prompt)
