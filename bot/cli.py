@@ -187,6 +187,32 @@ def demo(
     typer.echo(f"\ndone in {time.perf_counter() - started:.1f} s")
 
 
+@app.command("eval")
+def eval_cmd(
+    data: Annotated[Path, typer.Option("--data", help="labelled JSONL (see shared/data/eval)")],
+    field: Annotated[list[str], typer.Option("--field", help="label field(s) to score")],
+    subset: Annotated[str | None, typer.Option("--subset", help="boolean key to filter")] = None,
+    k: Annotated[int, typer.Option("--k", min=5, max=50)] = 10,
+    ablations: Annotated[bool, typer.Option("--ablations/--no-ablations")] = True,
+) -> None:
+    """Score baselines and the product side by side (P@5, nDCG@10) on a labelled set."""
+    from bot.quality import run
+    from matching.embedder import load_embedder
+
+    if not data.exists():
+        raise CliError(f"file not found: {data}")
+    s = settings()
+    run(
+        data,
+        list(field),
+        load_embedder(s.model, threads=s.threads),
+        subset=subset,
+        k=k,
+        echo=typer.echo,
+        with_ablations=ablations,
+    )
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Apply database migrations (also done at every start)."""

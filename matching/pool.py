@@ -6,6 +6,7 @@ function of the documents it holds.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from matching.scoring import (
     complementary,
     sentence_alignment,
     set_overlap,
+    weighted_cosine,
 )
 from matching.taxonomy import expand_groups
 
@@ -38,6 +40,7 @@ class Doc:
     )
     tokens: list[str] = field(default_factory=list)
     groups: frozenset[str] = frozenset()
+    themes: frozenset[str] = frozenset()
     tools: frozenset[str] = frozenset()
     looking_for: frozenset[str] = frozenset()
     offers: frozenset[str] = frozenset()
@@ -76,6 +79,7 @@ class Pool:
         self._lexical: Lexical | None = None
         self._rows: list[int] = []
         self._row_of: dict[int, int] = {}
+        self._theme_idf: dict[str, float] = {}
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -105,6 +109,12 @@ class Pool:
                 self._rows = list(self.docs)
                 self._row_of = {eid: r for r, eid in enumerate(self._rows)}
                 self._lexical = Lexical([self.docs[e].tokens for e in self._rows])
+                df: dict[str, int] = {}
+                for d in self.docs.values():
+                    for t in d.themes:
+                        df[t] = df.get(t, 0) + 1
+                n = len(self.docs)
+                self._theme_idf = {t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items()}
             return self._lexical
 
     def rank(
@@ -148,6 +158,7 @@ class Pool:
                     sentence=soft,
                     lexical=float(lx),
                     groups=set_overlap(query.groups, d.groups),
+                    themes=weighted_cosine(query.themes, d.themes, self._theme_idf),
                     tools=set_overlap(query.tools, d.tools),
                     needs=complementary(query.looking_for, query.offers, d.looking_for, d.offers),
                 )

@@ -13,11 +13,12 @@ class Weights:
     """How much each signal counts. Chosen on the dev sets as round numbers, see BENCHMARKS.md."""
 
     semantic: float = 1.0
-    sentence: float = 0.5
-    lexical: float = 0.3
-    groups: float = 0.15
-    tools: float = 0.05
-    needs: float = 0.05
+    sentence: float = 0.25
+    lexical: float = 0.1
+    groups: float = 0.2
+    themes: float = 0.1
+    tools: float = 0.1
+    needs: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Features:
     sentence: float = 0.0
     lexical: float = 0.0
     groups: float = 0.0
+    themes: float = 0.0
     tools: float = 0.0
     needs: float = 0.0
 
@@ -35,6 +37,7 @@ class Features:
             + w.sentence * self.sentence
             + w.lexical * self.lexical
             + w.groups * self.groups
+            + w.themes * self.themes
             + w.tools * self.tools
             + w.needs * self.needs
         )
@@ -75,6 +78,16 @@ def set_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     if shared == 0:
         return 0.0
     return float(1.0 - 0.5**shared)
+
+
+def weighted_cosine(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:
+    """Cosine of two label sets weighted by rarity: sharing a rare theme says more."""
+    shared = a & b
+    if not shared:
+        return 0.0
+    na = sum(weight.get(x, 1.0) ** 2 for x in a) ** 0.5
+    nb = sum(weight.get(x, 1.0) ** 2 for x in b) ** 0.5
+    return float(sum(weight.get(x, 1.0) ** 2 for x in shared) / (na * nb))
 
 
 def complementary(

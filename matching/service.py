@@ -19,12 +19,13 @@ from matching.pool import Doc, Match, Pool
 from matching.scoring import Weights
 from matching.taxonomy import detect_groups, detect_needs, detect_tools, parse_groups, parse_tools
 from matching.text import MAX_CHARS, clean, split_sentences
+from matching.themes import detect_themes
 from profiles import repo
 from profiles.db import Store
 from profiles.errors import InvalidInput, NotFound
 from profiles.models import Entry, EntryVector
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class Matcher:
             sentence_vectors=sv,
             tokens=tokens(text),
             groups=frozenset(e.all_groups),
+            themes=frozenset(detect_themes(text)),
             tools=frozenset(e.tools),
             looking_for=frozenset(e.looking_for),
             offers=frozenset(e.offers),
@@ -379,6 +381,7 @@ class Matcher:
             sentence_vectors=vecs[1:] if len(sents) > 0 else vecs[:1],
             tokens=tokens(cleaned),
             groups=frozenset(detect_groups(cleaned)),
+            themes=frozenset(detect_themes(cleaned)),
             tools=frozenset(detect_tools(cleaned)),
             looking_for=frozenset(looks),
             offers=frozenset(offers),

@@ -1,0 +1,126 @@
+"""`civic-match eval`: the product path (import, embed, index, score, suggest) on a labelled set."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import fields, replace
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.importer import Row, read_rows
+from bot.runtime import open_store
+from matching.embedder import Embedder
+from matching.evaluate import Scores, load_labels, random_rankings, score
+from matching.scoring import Weights
+from matching.service import Matcher
+from profiles import repo
+from profiles.db import Store
+
+# Fields of the eval files that must never reach the product.
+LABEL_KEYS = (
+    "labels",
+    "labels_fine",
+    "label_categories",
+    "beneficiary_groups",
+    "target_group_tags",
+)
+
+PLAIN = Weights(semantic=1.0, sentence=0.0, lexical=0.0, groups=0.0, tools=0.0, needs=0.0)
+LEXICAL = Weights(semantic=0.0, sentence=0.0, lexical=1.0, groups=0.0, tools=0.0, needs=0.0)
+
+
+def strip_labels(src: Path, dst: Path, subset: str | None) -> int:
+    """Copy the items to import without any label field; returns how many."""
+    n = 0
+    with src.open(encoding="utf-8") as fin, dst.open("w", encoding="utf-8") as fout:
+        for line in fin:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            if subset and not rec.get(subset):
+                continue
+            for key in (*LABEL_KEYS, subset or "", "welfare_relevant"):
+                rec.pop(key, None)
+            fout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def import_file(matcher: Matcher, team: str, path: Path) -> int:
+    rows = [r for r in read_rows(path) if isinstance(r, Row)]
+    with tqdm(total=len(rows), desc="embedding", unit="entry", file=sys.stderr) as bar:
+        matcher.import_entries(
+            team, ((r.user_id, r.name, r.organisation, r.entry) for r in rows), progress=bar.update
+        )
+    return len(rows)
+
+
+def rankings(matcher: Matcher, team: str, k: int) -> dict[str, list[str]]:
+    """Exactly what `civic-match suggest --team T --all --k K --json` prints, as id lists."""
+    with matcher.store.session() as s:
+        entries = [(e.id, e.external_id or str(e.id)) for e in repo.active_entries(s, team)]
+    out = {}
+    for entry_id, ext in entries:
+        sug = matcher.suggest_for_entry(team, entry_id, k)
+        out[ext] = [str(x.entry_external_id or x.entry_id) for x in sug]
+    return out
+
+
+def ablations(base: Weights) -> list[tuple[str, Weights]]:
+    """The product, then the product without each signal."""
+    out = [("product", base)]
+    for f in fields(Weights):
+        if getattr(base, f.name):
+            out.append((f"  without {f.name}", replace(base, **{f.name: 0.0})))
+    return out
+
+
+def run(
+    data: Path,
+    fields_: list[str],
+    embedder: Embedder,
+    *,
+    subset: str | None = None,
+    k: int = 10,
+    db_url: str | None = None,
+    weights: Weights | None = None,
+    echo: Callable[[str], None] = print,
+    with_ablations: bool = True,
+) -> dict[str, dict[str, Scores]]:
+    """Import ``data`` (labels stripped) and score baselines, the product and ablations."""
+    base = weights or Weights()
+    with tempfile.TemporaryDirectory() as tmp:
+        clean = Path(tmp) / "items.jsonl"
+        n = strip_labels(data, clean, subset)
+        store: Store = open_store(db_url or f"sqlite:///{tmp}/eval.db")
+        team = "T_EVAL"
+        import_file(Matcher(store, embedder, base), team, clean)
+        label_sets = {f: load_labels(data, f, subset) for f in fields_}
+        variants: list[tuple[str, Weights | None]] = [
+            ("random", None),
+            ("BM25 only", LEXICAL),
+            ("plain cosine", PLAIN),
+        ]
+        variants += ablations(base) if with_ablations else [("product", base)]
+        results: dict[str, dict[str, Scores]] = {}
+        echo(f"{data.name}: {n} items{f' ({subset})' if subset else ''}, model {embedder.model_id}")
+        echo(f"{'method':<24}" + "".join(f"{f + ' P@5':>28}{f + ' nDCG@10':>32}" for f in fields_))
+        for name, w in variants:
+            if w is None:
+                ranks = random_rankings(sorted(label_sets[fields_[0]]), k)
+            else:
+                ranks = rankings(Matcher(store, embedder, w), team, k)
+            results[name] = {f: score(ranks, label_sets[f]) for f in fields_}
+            echo(
+                f"{name:<24}"
+                + "".join(
+                    f"{results[name][f].p_at_5:>28.3f}{results[name][f].ndcg_at_10:>32.3f}"
+                    for f in fields_
+                )
+            )
+        store.dispose()
+    return results
