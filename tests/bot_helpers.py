@@ -44,7 +44,9 @@ class Running:
     def services(self) -> Any:
         return self.bot.services
 
-    def post(self, body: str, *, secret: str = SECRET, timestamp: int | None = None) -> tuple[int, str]:
+    def post(
+        self, body: str, *, secret: str = SECRET, timestamp: int | None = None
+    ) -> tuple[int, str]:
         headers = signed_headers(secret, body, timestamp)
         req = urllib.request.Request(self.server.url, data=body.encode(), headers=headers)
         try:

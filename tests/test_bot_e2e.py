@@ -2,33 +2,329 @@
 
 from __future__ import annotations
 
+import json
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.blocks import DESCRIBE_CALLBACK, action_value
+from profiles import repo
+from profiles.models import Feedback, SuggestionLog
 from tests.bot_helpers import Running, all_text, running, wait_responses
-from tests.fakeslack import FakeSlack, slash_command_body
+from tests.fakeslack import (
+    TEAM_ID,
+    FakeSlack,
+    block_actions_body,
+    event_body,
+    mentions,
+    slash_command_body,
+    view_submission_body,
+)
 from tests.fakeslack.fixtures import fake_slack
 
 __all__ = ["fake_slack", "running"]
 
+OTHER_TEAM = "T0OTHER02"
 
-def cmd(fake: FakeSlack, text: str, user: str = "U0ANNA", team: str = "T0CIVIC01") -> str:
+SENIOR_A = "Wir beraten Senior*innen zur digitalen Teilhabe und pflegen die Kontakte in CiviCRM."
+SENIOR_B = "Senior*innen lernen bei uns Tablets. Unsere Kontakte verwalten wir mit CiviCRM."
+
+
+def cmd(fake: FakeSlack, text: str, user: str = "U0ANNA", team: str = TEAM_ID) -> str:
     return slash_command_body(
         text=text, user_id=user, team_id=team, response_url=fake.new_response_url()
     )
 
 
-def test_help_lists_subcommands(running: Running, fake_slack: FakeSlack) -> None:
-    status, _ = running.post(cmd(fake_slack, "hilfe"))
+def click(
+    fake: FakeSlack, action_id: str, value: str, user: str = "U0ANNA", team: str = TEAM_ID
+) -> str:
+    return block_actions_body(
+        action_id=action_id,
+        value=value,
+        user_id=user,
+        team_id=team,
+        response_url=fake.new_response_url(),
+    )
+
+
+def run_cmd(r: Running, text: str, user: str = "U0ANNA", team: str = TEAM_ID) -> dict[str, Any]:
+    """Send a command and return the (last) response_url answer it produced."""
+    before = len(r.fake.responses())
+    status, _ = r.post(cmd(r.fake, text, user, team))
     assert status == 200
-    [body] = wait_responses(fake_slack)
+    r.idle()
+    return wait_responses(r.fake, before + 1)[-1]
+
+
+def two_seniors(r: Running, team: str = TEAM_ID) -> None:
+    run_cmd(r, f"describe {SENIOR_A}", user="U0BERT", team=team)
+    run_cmd(r, f"beschreiben {SENIOR_B}", user="U0ANNA", team=team)
+
+
+def test_help_lists_subcommands_in_german(running: Running, fake_slack: FakeSlack) -> None:
+    text = all_text(run_cmd(running, "hilfe"))
+    for word in ("beschreiben", "vorschläge", "suche", "profil", "vergessen", "export", "weiter"):
+        assert word in text
+
+
+def test_unknown_word_gets_help_hint(running: Running) -> None:
+    text = all_text(run_cmd(running, "tanzen bitte"))
+    assert "tanzen" in text and "beschreiben" in text
+
+
+def test_english_locale_gets_english(running: Running, fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("U0ENGL", name="eve", locale="en-US")
+    text = all_text(run_cmd(running, "suggest", user="U0ENGL"))
+    assert "describe" in text and "Beschreibe" not in text
+
+
+def test_describe_inline_answers_with_suggestions_and_records_them(
+    running: Running, fake_slack: FakeSlack
+) -> None:
+    run_cmd(running, f"describe {SENIOR_A}", user="U0BERT")
+    body = run_cmd(running, f"beschreiben {SENIOR_B}", user="U0ANNA")
     text = all_text(body)
-    assert "beschreiben" in text and "vorschläge" in text and "export" in text
+    assert "Gespeichert" in text
+    assert "suggestion_connect" in text and "suggestion_known" in text
+    assert '\\"u\\":\\"U0BERT\\"' in text
+    assert "CiviCRM" in text  # a reason names the shared tool
+    with running.services.store.session() as s:
+        shown = s.scalars(select(SuggestionLog)).all()
+        assert [(x.user_id, x.other_user_id, x.source) for x in shown][-1] == (
+            "U0ANNA",
+            "U0BERT",
+            "instant",
+        )
 
 
-def test_describe_inline_then_suggestions(running: Running, fake_slack: FakeSlack) -> None:
-    running.post(cmd(fake_slack, "describe Wir beraten Senior*innen zu CiviCRM und Datenschutz", user="U0BERT"))
-    wait_responses(fake_slack, 1)
-    running.post(cmd(fake_slack, "beschreiben Senior*innen lernen CiviCRM. Wir suchen Partner.", user="U0ANNA"))
-    bodies = wait_responses(fake_slack, 2)
+def test_suggest_and_find(running: Running) -> None:
+    two_seniors(running)
+    assert "U0BERT" in all_text(run_cmd(running, "vorschlaege"))
+    found = all_text(run_cmd(running, "suche Tablets für Senior*innen", user="U0CARL"))
+    assert "U0ANNA" in found
+    assert "Wonach" in all_text(run_cmd(running, "suche"))
+
+
+def test_modal_describe_flow(running: Running, fake_slack: FakeSlack) -> None:
+    run_cmd(running, f"describe {SENIOR_A}", user="U0BERT")
+    running.post(cmd(fake_slack, "beschreiben"))
+    call = fake_slack.wait_for("views.open", ok_only=True)[0]
+    view = call.params["view"]
+    assert view["callback_id"] == DESCRIBE_CALLBACK
+    ids = [b["block_id"] for b in view["blocks"]]
+    assert ids == ["title", "description", "kind", "groups", "tools", "looking_for"]
+
+    empty = {"title": {"value": {"type": "plain_text_input", "value": "  "}}}
+    status, resp = running.post(
+        view_submission_body(
+            callback_id=DESCRIBE_CALLBACK,
+            values=empty,
+            user_id="U0ANNA",
+            private_metadata=view["private_metadata"],
+        )
+    )
+    assert status == 200 and json.loads(resp)["response_action"] == "errors"
+
+    values = {
+        "title": {"value": {"type": "plain_text_input", "value": "Tablet-Treff"}},
+        "description": {"value": {"type": "plain_text_input", "value": SENIOR_B}},
+        "kind": {"value": {"type": "static_select", "selected_option": {"value": "project"}}},
+        "groups": {"value": {"type": "multi_static_select", "selected_options": []}},
+        "tools": {"value": {"type": "plain_text_input", "value": "CiviCRM"}},
+        "looking_for": {"value": {"type": "plain_text_input", "value": None}},
+    }
+    status, resp = running.post(
+        view_submission_body(
+            callback_id=DESCRIBE_CALLBACK,
+            values=values,
+            user_id="U0ANNA",
+            private_metadata=view["private_metadata"],
+        )
+    )
+    assert status == 200 and resp == ""
     running.idle()
-    last = all_text(bodies[-1])
-    assert "suggestion_connect" in last
-    assert "U0BERT" in last or "u0bert" in last
+    dm = fake_slack.wait_for("chat.postMessage", ok_only=True)[-1]
+    assert "Tablet-Treff" in dm.params["text"] and "U0BERT" in all_text(dm.params)
+    with running.services.store.session() as s:
+        [entry] = repo.entries_of(s, TEAM_ID, "U0ANNA")
+        assert entry.tools == ["civicrm"]
+
+
+def test_connect_opens_group_dm_with_reasons(running: Running, fake_slack: FakeSlack) -> None:
+    two_seniors(running)
+    with running.services.store.session() as s:
+        [bert_entry] = repo.entries_of(s, TEAM_ID, "U0BERT")
+    running.post(
+        click(fake_slack, "suggestion_connect", action_value("U0BERT", bert_entry.id, "instant"))
+    )
+    running.idle()
+    opened = fake_slack.wait_for("conversations.open", ok_only=True)[-1]
+    assert sorted(str(opened.params["users"]).split(",")) == ["U0ANNA", "U0BERT"]
+    intro = fake_slack.wait_for("chat.postMessage", ok_only=True)[-1]
+    assert intro.params["channel"].startswith("G")
+    assert "CiviCRM" in intro.params["text"] and "Warum" in intro.params["text"]
+    assert sorted(mentions(intro.params)) == ["@U0ANNA", "@U0ANNA", "@U0BERT", "@U0BERT"]
+    with running.services.store.session() as s:
+        assert [f.kind for f in s.scalars(select(Feedback))] == ["connect"]
+
+
+def test_not_relevant_and_known_stop_the_pair(running: Running, fake_slack: FakeSlack) -> None:
+    two_seniors(running)
+    run_cmd(
+        running, "describe Wir unterstützen Senior*innen mit CiviCRM-Schulungen.", user="U0CARL"
+    )
+    assert "U0BERT" in all_text(run_cmd(running, "suggest"))
+    before = len(fake_slack.responses())
+    running.post(click(fake_slack, "suggestion_not_relevant", action_value("U0BERT", 1, "instant")))
+    running.post(click(fake_slack, "suggestion_known", action_value("U0CARL", 3, "digest")))
+    running.idle()
+    answers = all_text({"r": wait_responses(fake_slack, before + 2)[before:]})
+    assert "nicht mehr vor" in answers
+    after = all_text(run_cmd(running, "suggest"))
+    assert "U0BERT" not in after and "U0CARL" not in after
+    # and the other way round: Bert no longer gets Anna
+    assert "U0ANNA" not in all_text(run_cmd(running, "suggest", user="U0BERT"))
+
+
+def test_app_home_is_published(running: Running, fake_slack: FakeSlack) -> None:
+    two_seniors(running)
+    status, _ = running.post(
+        event_body({"type": "app_home_opened", "user": "U0ANNA", "tab": "home"})
+    )
+    assert status == 200
+    running.idle()
+    call = fake_slack.wait_for("views.publish", ok_only=True)[-1]
+    view = call.params["view"]
+    assert view["type"] == "home" and call.params["user_id"] == "U0ANNA"
+    text = all_text(view)
+    assert "home_language" in text and "home_cadence" in text and "suggestion_connect" in text
+
+    status, _ = running.post(
+        block_actions_body(
+            action_id="home_language",
+            user_id="U0ANNA",
+            view={"id": "VHOME", "type": "home"},
+            action_type="static_select",
+            extra_action_fields={"selected_option": {"value": "en"}},
+        )
+    )
+    running.idle()
+    republished = fake_slack.wait_for("views.publish", count=2, ok_only=True)[-1]
+    assert "Your entries" in all_text(republished.params["view"])
+
+
+def test_bad_and_stale_signatures_get_401(running: Running, fake_slack: FakeSlack) -> None:
+    body = cmd(fake_slack, "hilfe")
+    assert running.post(body, secret="wrong")[0] == 401
+    assert running.post(body, timestamp=int(time.time()) - 600)[0] == 401
+    assert fake_slack.responses() == []
+
+
+def test_rides_out_429_on_web_api_calls(running: Running, fake_slack: FakeSlack) -> None:
+    two_seniors(running)
+    fake_slack.fail_next("conversations.open", status=429, retry_after=1)
+    running.post(click(fake_slack, "suggestion_connect", action_value("U0BERT", 1, "instant")))
+    running.idle()
+    calls = fake_slack.calls("conversations.open")
+    assert [c.status for c in calls] == [429, 200]
+    assert fake_slack.wait_for("chat.postMessage", ok_only=True)
+
+
+def test_members_text_is_escaped(running: Running, fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("U0BERT", name="<!channel> Bert & Co")
+    run_cmd(
+        running,
+        "describe &lt;!here&gt; &lt;@U0ANNA&gt; Senior*innen mit CiviCRM <!channel>",
+        user="U0BERT",
+    )
+    body = run_cmd(running, f"describe {SENIOR_B}")
+    assert mentions(body) == []
+    text = all_text(body)
+    assert "&lt;!channel&gt; Bert &amp; Co" in text
+    # the matching layer drops mention tokens from descriptions before storing them
+    assert "<!here>" not in text and "<@U0ANNA>" not in text
+
+
+def test_workspaces_never_see_each_other(running: Running, fake_slack: FakeSlack) -> None:
+    two_seniors(running, team=TEAM_ID)
+    run_cmd(running, f"describe {SENIOR_A}", user="U0DORA", team=OTHER_TEAM)
+    body = all_text(run_cmd(running, "suggest", user="U0DORA", team=OTHER_TEAM))
+    assert "U0ANNA" not in body and "U0BERT" not in body
+    assert "U0DORA" not in all_text(run_cmd(running, "suche Senior*innen CiviCRM", team=TEAM_ID))
+    # a forged button naming a member of the other workspace is refused
+    before = len(fake_slack.calls("conversations.open"))
+    running.post(
+        click(
+            fake_slack,
+            "suggestion_connect",
+            action_value("U0BERT", 1, "instant"),
+            user="U0DORA",
+            team=OTHER_TEAM,
+        )
+    )
+    running.idle()
+    assert len(fake_slack.calls("conversations.open")) == before
+    assert "gibt es nicht" in all_text(fake_slack.responses()[-1]["body"])
+
+
+def test_forget_asks_first_then_deletes_everything(running: Running, fake_slack: FakeSlack) -> None:
+    two_seniors(running)
+    confirm = all_text(run_cmd(running, "vergessen"))
+    assert "forget_confirm" in confirm
+    with running.services.store.session() as s:
+        assert repo.entries_of(s, TEAM_ID, "U0ANNA")
+    before = len(fake_slack.responses())
+    running.post(click(fake_slack, "forget_confirm", "1"))
+    running.idle()
+    done = wait_responses(fake_slack, before + 1)[-1]
+    assert "Erledigt" in done["text"] and done["replace_original"] is True
+    with running.services.store.session() as s:
+        assert repo.get_member(s, TEAM_ID, "U0ANNA") is None
+        assert repo.export_member(s, TEAM_ID, "U0ANNA")["suggestions_shown"] == []
+    assert "U0ANNA" not in all_text(run_cmd(running, "suggest", user="U0BERT"))
+
+
+def test_export_uploads_json_to_the_dm(running: Running, fake_slack: FakeSlack) -> None:
+    two_seniors(running)
+    assert "Datei" in run_cmd(running, "export")["text"]
+    [upload] = fake_slack.uploaded_files()
+    assert upload["channel_id"].startswith("D")
+    data = json.loads(upload["content"])
+    assert data["user_id"] == "U0ANNA" and data["entries"][0]["description"].startswith("Senior")
+
+
+def test_profile_lists_and_deletes_entries(running: Running, fake_slack: FakeSlack) -> None:
+    two_seniors(running)
+    listing = all_text(run_cmd(running, "profil"))
+    assert "entry_edit" in listing and "entry_delete" in listing
+    with running.services.store.session() as s:
+        [entry] = repo.entries_of(s, TEAM_ID, "U0ANNA")
+    before = len(fake_slack.responses())
+    running.post(click(fake_slack, "entry_delete", str(entry.id)))
+    running.idle()
+    assert "gelöscht" in wait_responses(fake_slack, before + 1)[-1]["text"]
+    # Bert's entry cannot be deleted by Anna
+    running.post(click(fake_slack, "entry_delete", "1"))
+    running.idle()
+    with running.services.store.session() as s:
+        assert len(repo.entries_of(s, TEAM_ID, "U0BERT")) == 1
+
+    running.post(click(fake_slack, "entry_edit", "1", user="U0BERT"))
+    running.idle()
+    view = fake_slack.wait_for("views.open", ok_only=True)[-1].params["view"]
+    assert json.loads(view["private_metadata"])["entry_id"] == 1
+
+
+def test_bad_input_is_answered_clearly(running: Running) -> None:
+    long = "Senior*innen brauchen Hilfe. " * 400
+    body = run_cmd(running, f"describe {long}")
+    assert "4000 Zeichen" in body["text"]
+    with running.services.store.session() as s:
+        [entry] = repo.entries_of(s, TEAM_ID, "U0ANNA")
+        assert len(entry.description) <= 4000
+    assert "nichts" in run_cmd(running, "describe <!channel> \x00\x01\x7f")["text"]
+    assert "Wonach" in run_cmd(running, "suche \x00\x1b")["text"]
+    assert "Pausiert" in run_cmd(running, "pause")["text"]
+    assert "zurück" in run_cmd(running, "weiter")["text"]

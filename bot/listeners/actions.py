@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import parse_action_value
 from bot.listeners.common import Body, can_respond, deliver, later, team_and_user
-from bot.router import Reply
+from bot.router import Reply, friendly_error
 from bot.services import Services
 from matching.i18n import t
 
@@ -42,7 +42,16 @@ def register(app: App, services: Services) -> None:
         lang = services.lang_for(team, user, lookup=False)
 
         def job() -> None:
-            _answer(services, body, respond, client, work(team, user, lang))
+            try:
+                reply = work(team, user, lang)
+            except Exception as exc:
+                # Known errors (a stale or forged button, a gone member) get a polite
+                # answer; bugs propagate to the worker, which logs and apologises.
+                known = friendly_error(exc, lang)
+                if known is None:
+                    raise
+                reply = known
+            _answer(services, body, respond, client, reply)
 
         later(
             services,
