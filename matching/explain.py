@@ -27,7 +27,8 @@ class Reason:
     def render(self, lang: str, name: str = "") -> str:
         if self.kind == "groups":
             labels = [group_label(g, lang) for g in self.items]
-            return t("reason.groups", lang, groups=join_list(labels, lang))
+            key = "reason.groups" if len(labels) == 1 else "reason.groups.many"
+            return t(key, lang, groups=join_list(labels, lang))
         if self.kind == "tools":
             return t(
                 "reason.tools", lang, tools=join_list([tool_name(x) for x in self.items], lang)

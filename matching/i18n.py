@@ -10,7 +10,11 @@ LANGS = ("de", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     # reasons
     "reason.groups": {
-        "de": "ihr arbeitet beide mit {groups}",
+        "de": "gemeinsame Zielgruppe: {groups}",
+        "en": "you both work with {groups}",
+    },
+    "reason.groups.many": {
+        "de": "gemeinsame Zielgruppen: {groups}",
         "en": "you both work with {groups}",
     },
     "reason.tools": {"de": "beide nutzen {tools}", "en": "you both use {tools}"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -193,8 +193,8 @@ class Pool:
                     best[m.user_id] = m
                 else:
                     extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * m.score
-        ranked = sorted(
-            best.values(),
-            key=lambda m: (-(m.score + min(extra.get(m.user_id, 0.0), 0.1)), m.entry_id),
-        )
+        ranked = [
+            replace(m, score=m.score + min(extra.get(m.user_id, 0.0), 0.1)) for m in best.values()
+        ]
+        ranked.sort(key=lambda m: (-m.score, m.entry_id))
         return ranked[:k]

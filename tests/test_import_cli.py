@@ -147,4 +147,4 @@ def test_demo_runs_on_the_bundled_community(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("━━") == 4
     assert "sollte sprechen mit" in r.stdout
-    assert "ihr arbeitet beide mit" in r.stdout
+    assert "gemeinsame Zielgruppe" in r.stdout
