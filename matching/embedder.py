@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from typing import Any, Protocol
 
@@ -105,8 +104,13 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(name_or_path, device="cpu")
         except Exception as exc:  # the library raises many types (OSError, HF errors)
             raise ModelUnavailable(f"cannot load model {name_or_path!r}: {exc}") from exc
-        self.model_id = f"st:{os.path.basename(name_or_path.rstrip('/')) or name_or_path}"
-        dim = self._model.get_sentence_embedding_dimension()
+        # The full name or path: two local models both called "model" must not share vectors.
+        self.model_id = f"st:{name_or_path.rstrip('/')}"[:200]
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dim = getter()
         self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
         self.batch_size = batch_size
 
