@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.embedder import Embedder, Vectors, text_hash
@@ -23,7 +23,7 @@ from matching.themes import detect_themes
 from profiles import repo
 from profiles.db import Store
 from profiles.errors import InvalidInput, NotFound
-from profiles.models import Entry, EntryVector
+from profiles.models import Entry, EntryVector, Member
 
 Progress = Callable[[int], object]
 
@@ -101,7 +101,7 @@ class Matcher:
         self.embedder = embedder
         self.weights = weights or Weights()
         self._pools: dict[str, Pool] = {}
-        self._fingerprints: dict[str, tuple[int, int, str]] = {}
+        self._known: dict[str, dict[int, str]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -112,13 +112,14 @@ class Matcher:
             return self._locks.setdefault(team_id, threading.Lock())
 
     @staticmethod
-    def _fingerprint(s: Session, team_id: str) -> tuple[int, int, str]:
-        count, max_id, last = s.execute(
-            select(func.count(Entry.id), func.max(Entry.id), func.max(Entry.updated_at)).where(
-                Entry.team_id == team_id, Entry.archived.is_(False)
-            )
-        ).one()
-        return int(count or 0), int(max_id or 0), str(last)
+    def _versions(s: Session, team_id: str) -> dict[int, str]:
+        """A cheap version stamp per active entry: its own and its member's last change."""
+        rows = s.execute(
+            select(Entry.id, Entry.updated_at, Member.updated_at)
+            .join(Member, Entry.member_id == Member.id)
+            .where(Entry.team_id == team_id, Entry.archived.is_(False))
+        )
+        return {int(i): f"{a}|{b}" for i, a, b in rows}
 
     def _embed(self, entries: list[Entry]) -> list[tuple[Vectors, Vectors, list[str]]]:
         """Document vector plus sentence vectors for each entry, in one batched call."""
@@ -142,11 +143,12 @@ class Matcher:
 
     def _store_vectors(
         self, s: Session, entries: list[Entry], progress: Progress | None = None, batch: int = 64
-    ) -> None:
+    ) -> dict[int, EntryVector]:
+        out: dict[int, EntryVector] = {}
         for start in range(0, len(entries), batch):
             chunk = entries[start : start + batch]
             for e, (doc, sents, sent_texts) in zip(chunk, self._embed(chunk), strict=True):
-                repo.save_vector(
+                out[e.id] = repo.save_vector(
                     s,
                     e,
                     model_id=self.embedder.model_id,
@@ -158,6 +160,7 @@ class Matcher:
                 )
             if progress:
                 progress(len(chunk))
+        return out
 
     def _doc(self, e: Entry, v: EntryVector) -> Doc:
         text = embed_text(e)
@@ -185,49 +188,46 @@ class Matcher:
             external_id=e.external_id,
         )
 
-    def missing_vectors(self, team_id: str) -> int:
-        """How many active entries have no vector of the current model for their text."""
-        with self.store.session() as s:
-            return len(self._stale(s, team_id))
-
-    def _stale(self, s: Session, team_id: str) -> list[Entry]:
-        have = {v.entry_id: v for v in repo.vectors_for(s, team_id, self.embedder.model_id)}
-        return [
-            e
-            for e in repo.active_entries(s, team_id)
-            if e.id not in have or have[e.id].text_hash != text_hash(embed_text(e))
-        ]
+    def _current(self, v: EntryVector | None, e: Entry) -> bool:
+        return (
+            v is not None
+            and v.model_id == self.embedder.model_id
+            and v.text_hash == text_hash(embed_text(e))
+        )
 
     def sync(self, team_id: str, progress: Progress | None = None, force: bool = False) -> Pool:
-        """Bring the team's pool in line with the database.
+        """Bring the team's pool in line with the database, incrementally.
 
-        Vectors are read from the database; only entries without a vector of
-        the current model for their exact text are embedded.
+        Only entries whose version stamp changed (here or in another process)
+        are read again; only those without a vector of the current model for
+        their exact text are embedded. ``force`` rebuilds the pool from scratch
+        (still without re-embedding unchanged text).
         """
-        with self._lock(team_id):
-            with self.store.session() as s:
-                fp = self._fingerprint(s, team_id)
-                pool = self._pools.get(team_id)
-                if pool is not None and not force and self._fingerprints.get(team_id) == fp:
-                    return pool
-                stale = self._stale(s, team_id)
-                if stale:
-                    self._store_vectors(s, stale, progress)
-            with self.store.session() as s:
-                entries = {e.id: e for e in repo.active_entries(s, team_id)}
-                vectors = repo.vectors_for(s, team_id, self.embedder.model_id)
+        with self._lock(team_id), self.store.session() as s:
+            versions = self._versions(s, team_id)
+            pool = None if force else self._pools.get(team_id)
+            known = self._known.get(team_id, {}) if pool is not None else {}
+            changed = [i for i, v in versions.items() if known.get(i) != v]
+            removed = [i for i in known if i not in versions]
+            if pool is not None and not changed and not removed:
+                return pool
+            entries = repo.entries_by_ids(s, team_id, changed)
+            vectors = repo.vectors_by_ids(s, changed)
+            stale = [e for e in entries if not self._current(vectors.get(e.id), e)]
+            if stale:
+                vectors.update(self._store_vectors(s, stale, progress))
+            if pool is None:
                 pool = Pool(self.embedder.dim, self.weights)
-                pool.upsert(
-                    self._doc(entries[v.entry_id], v) for v in vectors if v.entry_id in entries
-                )
-                self._pools[team_id] = pool
-                self._fingerprints[team_id] = self._fingerprint(s, team_id)
+            pool.remove(removed)
+            pool.upsert(self._doc(e, vectors[e.id]) for e in entries)
+            self._pools[team_id] = pool
+            self._known[team_id] = versions
             return pool
 
     def invalidate(self, team_id: str) -> None:
         with self._lock(team_id):
             self._pools.pop(team_id, None)
-            self._fingerprints.pop(team_id, None)
+            self._known.pop(team_id, None)
 
     # ------------------------------------------------------------ writes
 

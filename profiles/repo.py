@@ -290,6 +290,35 @@ def save_vector(
     return row
 
 
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    # Bounded IN lists: SQLite caps bound parameters per statement.
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def entries_by_ids(s: Session, team_id: str, ids: list[int]) -> list[Entry]:
+    """Entries of this workspace with these ids, members loaded."""
+    out: list[Entry] = []
+    for chunk in _chunks(ids):
+        out.extend(
+            s.scalars(
+                select(Entry)
+                .options(selectinload(Entry.member))
+                .where(Entry.team_id == team_id, Entry.id.in_(chunk))
+            )
+        )
+    return out
+
+
+def vectors_by_ids(s: Session, ids: list[int]) -> dict[int, EntryVector]:
+    out: dict[int, EntryVector] = {}
+    for chunk in _chunks(ids):
+        out.update(
+            (v.entry_id, v)
+            for v in s.scalars(select(EntryVector).where(EntryVector.entry_id.in_(chunk)))
+        )
+    return out
+
+
 def get_vector(s: Session, entry_id: int) -> EntryVector | None:
     return s.get(EntryVector, entry_id)
 

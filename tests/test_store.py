@@ -164,3 +164,18 @@ def test_unreachable_database_is_a_clear_error() -> None:
         Store.from_url("postgresql://127.0.0.1:1/nothing")
     with pytest.raises(StoreUnavailable):
         Store.from_url("notadb://x")
+
+
+def test_a_second_process_sees_new_changed_and_deleted_entries(store: Store) -> None:
+    a, b = Matcher(store, HashEmbedder()), Matcher(store, HashEmbedder())
+    e1 = a.save_entry("T1", "U1", EntryInput(title="A", description="Senioren digital."))
+    assert set(b.sync("T1").docs) == {e1}
+    e2 = a.save_entry("T1", "U2", EntryInput(title="B", description="Senioren und Tablets."))
+    pool = b.sync("T1")
+    assert set(pool.docs) == {e1, e2}
+    a.update_entry("T1", "U2", e2, EntryInput(title="B2", description="Wohnungslose."))
+    assert b.sync("T1").docs[e2].title == "B2"
+    a.delete_entry("T1", "U1", e1)
+    assert set(b.sync("T1").docs) == {e2}
+    assert b.sync("T1") is pool  # updated in place, not rebuilt
+    assert b.embedder.texts_embedded == 0  # type: ignore[attr-defined]
