@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,10 +24,6 @@ from matching.i18n import t
 log = logging.getLogger(__name__)
 
 Mode = Literal["socket", "http"]
-
-# Acks only parse and hand off, so a few more threads than bolt's default 5 keep a burst
-# of clicks from queueing behind each other; the slow work has its own Worker.
-ACK_THREADS = 16
 
 
 class ConfigError(Exception):
@@ -87,11 +82,14 @@ def build_bot(
         # signature; HTTP requests must be signed.
         request_verification_enabled=mode == "http",
         token_verification_enabled=token_verification,
-        # A long-running process, not FaaS: bolt returns the HTTP response (or the
-        # Socket Mode ack) as soon as ack() is called, and listeners hand anything slow
-        # to the Worker, so nothing after the ack can delay it.
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(ACK_THREADS, thread_name_prefix="civic-ack"),
+        # Every listener only acks and submits to one of the Services' pools, so it
+        # returns within a millisecond; running it inline in the request thread (HTTP:
+        # one per connection; Socket Mode: the client's pool) then answers Slack at
+        # once. With False, bolt would run the listener on its own executor and poll
+        # for the ack every 10 ms, adding ~10 ms to every ack and sharing that executor
+        # with any work done after the ack. Listeners therefore must never work inline
+        # after ack(): use bot.listeners.common.later (or services.worker).
+        process_before_response=True,
         name="civic-match",
     )
     notifier = SlackNotifier(notifier_client or client)

@@ -18,6 +18,9 @@ MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops SYNs when ten requests arrive at once,
+    # and the client's retry costs a full second.
+    request_queue_size = 128
     bolt_app: App
     path: str
 

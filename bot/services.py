@@ -38,6 +38,8 @@ from profiles.errors import InvalidInput, NotFound
 log = logging.getLogger(__name__)
 
 TITLE_CHARS = 80
+# Help, confirmations and modals: no embedding, at most one Web API call each.
+QUICK_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Services:
         *,
         directory: Directory | None = None,
         worker: Worker | None = None,
+        quick_worker: Worker | None = None,
     ) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
@@ -98,7 +101,16 @@ class Services:
         self.notifier = notifier
         self.directory = directory
         self.worker = worker or Worker(runtime.settings.worker_threads)
+        self.quick_worker = quick_worker or Worker(QUICK_THREADS, name="civic-quick")
         self._cache = _Cache()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """True once both pools are empty (tests, benchmarks, shutdown)."""
+        return self.worker.wait_idle(timeout) and self.quick_worker.wait_idle(timeout)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.worker.shutdown(wait)
+        self.quick_worker.shutdown(wait)
 
     # ------------------------------------------------------------ members
 

@@ -56,7 +56,7 @@ class Running:
             return err.code, err.read().decode()
 
     def idle(self) -> None:
-        assert self.bot.services.worker.wait_idle(15)
+        assert self.bot.services.wait_idle(15)
 
 
 def start_bot(fake: FakeSlack, matcher: Matcher, **settings: Any) -> Running:
@@ -72,7 +72,7 @@ def running(fake_slack: FakeSlack, matcher: Matcher) -> Iterator[Running]:
     r = start_bot(fake_slack, matcher)
     yield r
     r.server.stop()
-    r.bot.services.worker.shutdown()
+    r.bot.services.shutdown()
 
 
 def response_bodies(fake: FakeSlack) -> list[dict[str, Any]]:

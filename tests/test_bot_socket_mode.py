@@ -29,7 +29,7 @@ def socket_bot(
     fake_socket_mode.wait_connected(timeout=5)
     yield bot
     fake_socket_mode.close_client(handler.client)
-    bot.services.worker.shutdown()
+    bot.services.shutdown()
 
 
 def test_describe_and_home_over_socket_mode(

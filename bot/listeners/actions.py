@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -18,6 +19,13 @@ log = logging.getLogger(__name__)
 
 FEEDBACK = {"suggestion_not_relevant": "not_relevant", "suggestion_known": "known"}
 
+# (team, user, lang) -> the answer, or None when the work answered itself (a modal).
+Work = Callable[[str, str, str], Reply | None]
+
+
+class StaleButton(ValueError):
+    """A button whose value we cannot read (old message layout, or forged)."""
+
 
 def _in_home(body: Body) -> bool:
     return (body.get("view") or {}).get("type") == "home"
@@ -26,7 +34,7 @@ def _in_home(body: Body) -> bool:
 def _answer(
     services: Services, body: Body, respond: Respond | None, client: WebClient, reply: Reply
 ) -> None:
-    """Reply in the message's thread of responses, or refresh the App Home it came from."""
+    """Reply through the message's response URL, or refresh the App Home it came from."""
     team, user = team_and_user(body)
     if _in_home(body):
         client.views_publish(user_id=user, view=services.home(team, user))
@@ -36,43 +44,53 @@ def _answer(
         services.notifier.dm(user, reply.text, reply.blocks)
 
 
+def _suggestion_ref(action: dict[str, Any]) -> tuple[str, int]:
+    try:
+        other, entry_id, _source = parse_action_value(str(action.get("value", "")))
+    except ValueError as exc:
+        raise StaleButton(str(action.get("value"))) from exc
+    return other, entry_id
+
+
+def _entry_id(action: dict[str, Any]) -> int:
+    try:
+        return int(str(action.get("value", "")))
+    except ValueError as exc:
+        raise StaleButton(str(action.get("value"))) from exc
+
+
 def register(app: App, services: Services) -> None:
-    def run(body: Body, respond: Respond | None, client: WebClient, work: Any) -> None:
+    def run(
+        body: Body, respond: Respond | None, client: WebClient, work: Work, *, quick: bool = False
+    ) -> None:
+        """Do ``work`` after the ack and answer; known errors get a polite reply."""
         team, user = team_and_user(body)
-        lang = services.lang_for(team, user, lookup=False)
 
         def job() -> None:
+            lang = services.lang_for(team, user, lookup=False)
             try:
                 reply = work(team, user, lang)
+            except StaleButton:
+                log.warning("unreadable button value from %s/%s", team, user)
+                reply = Reply(text=t("bot.error.stale_button", lang))
             except Exception as exc:
-                # Known errors (a stale or forged button, a gone member) get a polite
-                # answer; bugs propagate to the worker, which logs and apologises.
+                # A forged button or a member who is gone is answered politely; bugs
+                # propagate to the worker, which logs them and apologises.
                 known = friendly_error(exc, lang)
                 if known is None:
                     raise
                 reply = known
-            _answer(services, body, respond, client, reply)
+            if reply is not None:
+                _answer(services, body, respond, client, reply)
 
         later(
             services,
             job,
-            lang=lambda: lang,
+            lang=lambda: services.lang_for(team, user, lookup=False),
             respond=respond if can_respond(body) else None,
             dm_user=user,
+            quick=quick,
         )
-
-    def suggestion_ref(body: Body, action: dict[str, Any]) -> tuple[str, int] | None:
-        try:
-            other, entry_id, _source = parse_action_value(str(action.get("value", "")))
-        except ValueError:
-            log.warning("malformed suggestion button value %r", action.get("value"))
-            return None
-        return other, entry_id
-
-    def stale(body: Body, respond: Respond | None, client: WebClient) -> None:
-        team, user = team_and_user(body)
-        lang = services.lang_for(team, user, lookup=False)
-        _answer(services, body, respond, client, Reply(text=t("bot.error.stale_button", lang)))
 
     @app.action("suggestion_connect")
     def connect(
@@ -80,22 +98,25 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         """Connect us: a group DM of the two with an intro."""
         ack()
-        ref = suggestion_ref(body, action)
-        if ref is None:
-            return stale(body, respond, client)
-        other, entry_id = ref
-        run(body, respond, client, lambda tm, u, lg: services.connect(tm, u, other, entry_id, lg))
+
+        def work(team: str, user: str, lang: str) -> Reply:
+            other, entry_id = _suggestion_ref(action)
+            return services.connect(team, user, other, entry_id, lang)
+
+        run(body, respond, client, work)
 
     def feedback(
         ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         """Not relevant / we know each other: stored, never suggested again."""
         ack()
-        ref = suggestion_ref(body, action)
-        if ref is None:
-            return stale(body, respond, client)
         kind = FEEDBACK[str(action["action_id"])]
-        run(body, respond, client, lambda tm, u, lg: services.feedback(tm, u, ref[0], kind, lg))
+
+        def work(team: str, user: str, lang: str) -> Reply:
+            other, _entry = _suggestion_ref(action)
+            return services.feedback(team, user, other, kind, lang)
+
+        run(body, respond, client, work)
 
     for action_id in FEEDBACK:
         app.action(action_id)(feedback)
@@ -110,22 +131,16 @@ def register(app: App, services: Services) -> None:
     def edit(
         ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        """Open the modal with the entry; the trigger id expires in 3 s, so not queued."""
+        """Open the modal with the entry, on the quick pool: the trigger id expires in 3 s."""
         ack()
-        team, user = team_and_user(body)
-        lang = services.lang_for(team, user, lookup=False)
-        try:
-            entry_id = int(str(action.get("value", "")))
-        except ValueError:
-            return stale(body, respond, client)
-        view = services.modal(lang, entry_id, team_id=team, user_id=user)
-        deliver(
-            Reply(text="", view=view),
-            respond if can_respond(body) else None,
-            client,
-            trigger_id=str(body.get("trigger_id", "")),
-            lang=lang,
-        )
+        trigger = str(body.get("trigger_id", ""))
+
+        def work(team: str, user: str, lang: str) -> Reply | None:
+            view = services.modal(lang, _entry_id(action), team_id=team, user_id=user)
+            deliver(Reply(text="", view=view), None, client, trigger_id=trigger, lang=lang)
+            return None
+
+        run(body, respond, client, work, quick=True)
 
     @app.action("entry_delete")
     def delete(
@@ -133,11 +148,12 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         """Delete one of the member's own entries."""
         ack()
-        try:
-            entry_id = int(str(action.get("value", "")))
-        except ValueError:
-            return stale(body, respond, client)
-        run(body, respond, client, lambda tm, u, lg: services.delete_entry(tm, u, entry_id, lg))
+        run(
+            body,
+            respond,
+            client,
+            lambda tm, u, lg: services.delete_entry(tm, u, _entry_id(action), lg),
+        )
 
     @app.action("forget_confirm")
     def forget(ack: Ack, body: Body, respond: Respond, client: WebClient) -> None:
@@ -149,7 +165,8 @@ def register(app: App, services: Services) -> None:
     def keep(ack: Ack, body: Body, respond: Respond, client: WebClient) -> None:
         """Nothing is deleted."""
         ack()
-        team, user = team_and_user(body)
-        lang = services.lang_for(team, user, lookup=False)
-        reply = Reply(text=t("bot.forget.cancelled", lang), replace_original=True)
-        _answer(services, body, respond, client, reply)
+
+        def work(team: str, user: str, lang: str) -> Reply:
+            return Reply(text=t("bot.forget.cancelled", lang), replace_original=True)
+
+        run(body, respond, client, work, quick=True)

@@ -67,8 +67,13 @@ def later(
     lang: Callable[[], str],
     respond: Respond | None = None,
     dm_user: str = "",
+    quick: bool = False,
 ) -> None:
-    """Run ``job`` on the worker pool; tell the member if it is full or the job fails."""
+    """Run ``job`` after the ack; tell the member if the pool is full or the job fails.
+
+    ``quick`` jobs (help, confirmations, opening a modal before its trigger id expires)
+    use their own small pool, so a queue of slow describes never delays them.
+    """
 
     def tell(key: str) -> None:
         text = t(key, lang())
@@ -80,5 +85,6 @@ def later(
     def failed(_exc: BaseException) -> None:
         tell("bot.error.generic")
 
-    if not services.worker.submit(job, on_error=failed):
+    pool = services.quick_worker if quick else services.worker
+    if not pool.submit(job, on_error=failed):
         tell("bot.error.busy")

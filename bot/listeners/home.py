@@ -30,13 +30,22 @@ def register(app: App, services: Services) -> None:
 
     @app.action("home_describe")
     def describe(ack: Ack, body: Body, client: WebClient) -> None:
-        """Open the describe modal right away: its trigger id expires in 3 s."""
+        """Open the describe modal on the quick pool: its trigger id expires in 3 s."""
         ack()
         team, user = team_and_user(body)
-        lang = services.lang_for(team, user, lookup=False)
-        view = services.modal(lang)
-        deliver(
-            Reply(text="", view=view), None, client, trigger_id=str(body["trigger_id"]), lang=lang
+        trigger = str(body.get("trigger_id", ""))
+
+        def job() -> None:
+            lang = services.lang_for(team, user, lookup=False)
+            view = services.modal(lang)
+            deliver(Reply(text="", view=view), None, client, trigger_id=trigger, lang=lang)
+
+        later(
+            services,
+            job,
+            lang=lambda: services.lang_for(team, user, lookup=False),
+            dm_user=user,
+            quick=True,
         )
 
     @app.action("home_language")

@@ -57,7 +57,9 @@ def register(app: App, services: Services) -> None:
         """Validate in the ack (errors show next to the fields), save on the worker."""
         team, user = team_and_user(body)
         meta_lang = _metadata(view).get("lang")
-        lang = norm_lang(meta_lang) if meta_lang else services.lang_for(team, user, lookup=False)
+        # The modal carries the language it was rendered in, so validating needs no
+        # database round trip before the ack.
+        lang = norm_lang(meta_lang) if meta_lang else "de"
         form = read_form(view)
         errors = services.form_errors(form, lang)
         if errors:
