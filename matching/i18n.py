@@ -284,3 +284,174 @@ _BOT: dict[str, dict[str, str]] = {
     },
 }
 MESSAGES.update(_BOT)
+
+# Weekly digests, workshops and community statistics (issue 5).
+_DIGEST_WORKSHOP_STATS: dict[str, dict[str, str]] = {
+    "digest.intro": {
+        "de": "Hallo {name}! Deine Partnervorschläge für diese Woche:",
+        "en": "Hello {name}! Your partner suggestions for this week:",
+    },
+    "digest.intro.none": {
+        "de": "Hallo {name}! Diesmal habe ich keine neuen Partnervorschläge für dich.",
+        "en": "Hello {name}! I have no new partner suggestions for you this time.",
+    },
+    "digest.new": {
+        "de": "*Neu in der Community*",
+        "en": "*New in the community*",
+    },
+    "digest.new.item": {"de": "{title} – von {name}", "en": "{title} – by {name}"},
+    "digest.footer": {
+        "de": "Du bekommst diese Nachricht {cadence}. Mit `/match pause` pausierst du sie.",
+        "en": "You get this message {cadence}. `/match pause` pauses it.",
+    },
+    "digest.cadence.weekly": {"de": "jede Woche", "en": "every week"},
+    "digest.cadence.biweekly": {"de": "alle zwei Wochen", "en": "every two weeks"},
+    "digest.cadence.monthly": {"de": "einmal im Monat", "en": "once a month"},
+    "digest.stale": {
+        "de": "Dein Eintrag „{title}“ ist über ein Jahr alt. Ist er noch aktuell? "
+        "Du kannst ihn mit `/match profil` bearbeiten oder archivieren.",
+        "en": "Your entry “{title}” is more than a year old. Is it still current? "
+        "You can edit it with `/match profile` or archive it.",
+    },
+    "digest.stale.current": {"de": "Ist noch aktuell", "en": "Still current"},
+    "digest.stale.archive": {"de": "Archivieren", "en": "Archive"},
+    "digest.stale.confirmed": {
+        "de": "Danke! Der Eintrag bleibt so, wie er ist.",
+        "en": "Thanks! The entry stays as it is.",
+    },
+    "digest.stale.archived": {
+        "de": "Der Eintrag ist archiviert und wird nicht mehr vorgeschlagen.",
+        "en": "The entry is archived and will no longer be suggested.",
+    },
+    "digest.now.started": {
+        "de": "Der Digest für diesen Workspace läuft. Ich melde mich, wenn er fertig ist.",
+        "en": "The digest for this workspace is running. I will report when it is done.",
+    },
+    "digest.now.done": {
+        "de": "Digest {periods}: {sent} gesendet, {skipped} hatten ihn schon, "
+        "{failed} fehlgeschlagen, {empty} ohne neue Vorschläge.",
+        "en": "Digest {periods}: {sent} sent, {skipped} already had it, "
+        "{failed} failed, {empty} without new suggestions.",
+    },
+    "digest.help": {
+        "de": "Digest jetzt senden (nur Moderator*innen): `digest jetzt`",
+        "en": "send the digest now (facilitators only): `digest now`",
+    },
+    "digest.usage": {
+        "de": "So geht’s: `/match digest jetzt`",
+        "en": "Usage: `/match digest now`",
+    },
+    "workshop.help": {
+        "de": "Workshop-Matching (nur Moderator*innen): "
+        "`workshop #kanal [paare|gruppen N] [runden R]`",
+        "en": "workshop matching (facilitators only): "
+        "`workshop #channel [pairs|groups N] [rounds R]`",
+    },
+    "workshop.usage": {
+        "de": "So geht’s: `/match workshop #kanal [paare|gruppen N] [runden R]`",
+        "en": "Usage: `/match workshop #channel [pairs|groups N] [rounds R]`",
+    },
+    "workshop.preview.title": {
+        "de": "Workshop-Vorschau für {channel}: {people} Teilnehmende, {rounds} Runde(n), {mode}",
+        "en": "Workshop preview for {channel}: {people} participants, {rounds} round(s), {mode}",
+    },
+    "workshop.mode.pairs": {"de": "Paare", "en": "pairs"},
+    "workshop.mode.groups": {"de": "Gruppen zu {size}", "en": "groups of {size}"},
+    "workshop.round": {"de": "*Runde {n}*", "en": "*Round {n}*"},
+    "workshop.locked": {"de": "🔒 fest", "en": "🔒 locked"},
+    "workshop.no_reason": {
+        "de": "aus verschiedenen Organisationen",
+        "en": "from different organisations",
+    },
+    "workshop.repeat_warning": {
+        "de": "⚠️ Diese Personen treffen sich mehrfach: {pairs}",
+        "en": "⚠️ These people meet more than once: {pairs}",
+    },
+    "workshop.without_entries": {
+        "de": "Noch ohne Beschreibung (bekommen eine Einladung): {people}",
+        "en": "No description yet (they get an invitation): {people}",
+    },
+    "workshop.invite": {
+        "de": "Hallo! Vor dem Workshop in <#{channel}> bilden wir Gesprächspaare. "
+        "Beschreib kurz dein Projekt mit `/match beschreiben`, dann finden wir passende "
+        "Partner*innen für dich.",
+        "en": "Hello! Before the workshop in <#{channel}> we match people for conversations. "
+        "Describe your project briefly with `/match describe` so we can find good partners.",
+    },
+    "workshop.intro": {
+        "de": "Runde {round} des Workshops: {people}, ihr seid eine Gruppe! {why}",
+        "en": "Round {round} of the workshop: {people}, you are a group! {why}",
+    },
+    "workshop.intro.why": {"de": "Warum: {reasons}.", "en": "Why: {reasons}."},
+    "workshop.summary": {
+        "de": "Die Gruppen für den Workshop stehen ({groups} Gruppen in {rounds} Runde(n)). "
+        "Schaut in eure Direktnachrichten!",
+        "en": "The workshop groups are ready ({groups} groups in {rounds} round(s)). "
+        "Check your direct messages!",
+    },
+    "workshop.sent": {
+        "de": "Gesendet: {groups} Gruppennachrichten, {invites} Einladungen, "
+        "{failed} fehlgeschlagen.",
+        "en": "Sent: {groups} group messages, {invites} invitations, {failed} failed.",
+    },
+    "workshop.already_sent": {
+        "de": "Dieser Workshop-Plan wurde schon gesendet.",
+        "en": "This workshop plan has already been sent.",
+    },
+    "workshop.too_few": {
+        "de": "Zu wenige Teilnehmende mit Beschreibung für ein Matching ({n}).",
+        "en": "Too few participants with a description to match ({n}).",
+    },
+    "workshop.csv_uploaded": {
+        "de": "Der Plan als CSV zum Ausdrucken.",
+        "en": "The plan as CSV for printing.",
+    },
+    "workshop.btn.reshuffle": {"de": "Neu mischen", "en": "Reshuffle"},
+    "workshop.btn.send": {"de": "Senden", "en": "Send"},
+    "workshop.btn.send_summary": {
+        "de": "Senden + Kanal informieren",
+        "en": "Send + tell the channel",
+    },
+    "workshop.btn.csv": {"de": "CSV herunterladen", "en": "Download CSV"},
+    "workshop.btn.swap": {"de": "Tauschen", "en": "Swap"},
+    "workshop.btn.lock": {"de": "Paar festhalten", "en": "Lock pair"},
+    "workshop.edit.hint": {
+        "de": "Tauschen/Festhalten: zwei Personen auswählen und Knopf drücken.",
+        "en": "Swap/lock: pick two people and press the button.",
+    },
+    "workshop.edit.round": {"de": "Runde", "en": "Round"},
+    "workshop.edit.people": {"de": "Zwei Personen", "en": "Two people"},
+    "workshop.edit.need_two": {
+        "de": "Bitte genau zwei Personen auswählen.",
+        "en": "Please pick exactly two people.",
+    },
+    "workshop.csv.header": {
+        "de": "Runde,Gruppe,Slack-ID,Name,Organisation,Projekt,Warum",
+        "en": "Round,Group,Slack ID,Name,Organisation,Project,Why",
+    },
+    "stats.help": {
+        "de": "Community-Statistik (nur Moderator*innen)",
+        "en": "community statistics (facilitators only)",
+    },
+    "stats.report": {
+        "de": "*Community-Statistik*\n"
+        "• Mitglieder: {members} ({with_entries} mit Beschreibung)\n"
+        "• Einträge: {entries}\n"
+        "• Digest abonniert: {opted_in_share}\n"
+        "• Digests gesendet: {digests_sent} ({digests_failed} fehlgeschlagen)\n"
+        "• Gezeigte Vorschläge: {shown}\n"
+        "• Verbinden-Quote: {connect_rate} (Klicks auf „Verbinde uns“ je Vorschlag)\n"
+        "• Nicht-relevant-Quote: {not_relevant_rate}\n"
+        "• Abdeckung: {coverage} der Mitglieder haben mindestens einen Vorschlag bekommen",
+        "en": "*Community statistics*\n"
+        "• Members: {members} ({with_entries} with a description)\n"
+        "• Entries: {entries}\n"
+        "• Subscribed to the digest: {opted_in_share}\n"
+        "• Digests sent: {digests_sent} ({digests_failed} failed)\n"
+        "• Suggestions shown: {shown}\n"
+        "• Connect rate: {connect_rate} (“Connect us” clicks per suggestion)\n"
+        "• Not-relevant rate: {not_relevant_rate}\n"
+        "• Coverage: {coverage} of members got at least one suggestion",
+    },
+}
+MESSAGES.update(_DIGEST_WORKSHOP_STATS)

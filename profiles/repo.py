@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from profiles.errors import InvalidInput, NotFound
@@ -22,6 +23,7 @@ from profiles.models import (
     Member,
     SuggestionLog,
     TeamSettings,
+    WorkshopPlan,
     utcnow,
 )
 
@@ -523,4 +525,213 @@ def member_ids_with_entries(s: Session, team_id: str) -> Sequence[str]:
             .where(Member.team_id == team_id, Entry.archived.is_(False))
             .distinct()
         )
+    )
+
+
+# ================================================================ digests, workshops, statistics
+# (issue 5: weekly digests, facilitator workshops, community statistics)
+
+
+def digest_recipients(s: Session, team_id: str) -> list[Member]:
+    """Opted-in members with a cadence other than paused who have at least one active entry."""
+    with_entries = select(Entry.member_id).where(
+        Entry.team_id == team_id, Entry.archived.is_(False)
+    )
+    return list(
+        s.scalars(
+            select(Member)
+            .where(
+                Member.team_id == team_id,
+                Member.opted_in.is_(True),
+                Member.cadence != "paused",
+                Member.id.in_(with_entries),
+            )
+            .order_by(Member.user_id)
+        )
+    )
+
+
+def members_by_user(s: Session, team_id: str, user_ids: Iterable[str]) -> dict[str, Member]:
+    wanted = list(dict.fromkeys(user_ids))
+    out: dict[str, Member] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for m in s.scalars(
+            select(Member).where(Member.team_id == team_id, Member.user_id.in_(chunk))
+        ):
+            out[m.user_id] = m
+    return out
+
+
+def claimed_keys(s: Session, team_id: str, periods: Iterable[str]) -> set[tuple[str, str]]:
+    """(user, period) of every digest claim of these periods, whatever its status."""
+    keys = list(set(periods))
+    if not keys:
+        return set()
+    rows = s.execute(
+        select(DigestClaim.user_id, DigestClaim.period).where(
+            DigestClaim.team_id == team_id, DigestClaim.period.in_(keys)
+        )
+    )
+    return {(u, p) for u, p in rows}
+
+
+def claim_digest(
+    s: Session, team_id: str, user_id: str, period: str, owner: str, payload: dict[str, Any]
+) -> DigestClaim | None:
+    """Insert the claim for (team, user, period); None if another process holds it.
+
+    The unique constraint is the guarantee: of two concurrent inserts exactly
+    one succeeds, on SQLite and PostgreSQL alike. A savepoint keeps the
+    surrounding transaction usable after the violation.
+    """
+    claim = DigestClaim(
+        team_id=team_id, user_id=user_id, period=period, owner=owner, payload=payload
+    )
+    try:
+        with s.begin_nested():
+            s.add(claim)
+            s.flush()
+    except IntegrityError:
+        return None
+    return claim
+
+
+def claims_to_sweep(
+    s: Session,
+    team_id: str,
+    *,
+    stuck_before: datetime,
+    max_attempts: int,
+    permanent_errors: Iterable[str],
+) -> list[DigestClaim]:
+    """Claims whose digest was never delivered: failed for a passing reason, or claimed
+    by a process that has not finished since ``stuck_before`` (it crashed)."""
+    return list(
+        s.scalars(
+            select(DigestClaim)
+            .where(
+                DigestClaim.team_id == team_id,
+                DigestClaim.attempts < max_attempts,
+                or_(
+                    (DigestClaim.status == "claimed") & (DigestClaim.claimed_at < stuck_before),
+                    (DigestClaim.status == "failed")
+                    & DigestClaim.error.not_in(list(permanent_errors)),
+                ),
+            )
+            .order_by(DigestClaim.id)
+        )
+    )
+
+
+def reclaim_digest(s: Session, claim: DigestClaim, owner: str) -> bool:
+    """Take over a claim found by ``claims_to_sweep``; False if another sweeper was faster.
+
+    Compare-and-set on (status, attempts): both sweepers read the same row, only
+    the first update still matches it.
+    """
+    result = s.execute(
+        update(DigestClaim)
+        .where(
+            DigestClaim.id == claim.id,
+            DigestClaim.status == claim.status,
+            DigestClaim.attempts == claim.attempts,
+        )
+        .values(status="claimed", owner=owner, attempts=claim.attempts + 1, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def finish_digest(s: Session, claim_id: int, owner: str, *, sent: bool, error: str = "") -> bool:
+    """Mark a claim sent or failed, if ``owner`` still holds it."""
+    values: dict[str, Any] = {"status": "sent" if sent else "failed", "error": error[:300]}
+    if sent:
+        values["sent_at"] = utcnow()
+    result = s.execute(
+        update(DigestClaim)
+        .where(DigestClaim.id == claim_id, DigestClaim.owner == owner)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def digest_claims(s: Session, team_id: str, period: str | None = None) -> list[DigestClaim]:
+    q = select(DigestClaim).where(DigestClaim.team_id == team_id)
+    if period is not None:
+        q = q.where(DigestClaim.period == period)
+    return list(s.scalars(q.order_by(DigestClaim.id)))
+
+
+def mark_nudged(s: Session, entry_id: int) -> bool:
+    """Record the stale-entry nudge once; False if it was already recorded."""
+    result = s.execute(
+        update(Entry)
+        .where(Entry.id == entry_id, Entry.nudged_at.is_(None))
+        .values(nudged_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def confirm_entry_current(s: Session, team_id: str, user_id: str, entry_id: int) -> Entry:
+    """The owner says a stale entry is still current: it counts as updated now."""
+    entry = own_entry(s, team_id, user_id, entry_id)
+    entry.updated_at = utcnow()
+    entry.nudged_at = None
+    return entry
+
+
+def save_workshop_plan(s: Session, plan: WorkshopPlan) -> WorkshopPlan:
+    s.add(plan)
+    s.flush()
+    return plan
+
+
+def get_workshop_plan(s: Session, team_id: str, plan_id: int) -> WorkshopPlan:
+    plan = s.scalar(
+        select(WorkshopPlan).where(WorkshopPlan.team_id == team_id, WorkshopPlan.id == plan_id)
+    )
+    if plan is None:
+        raise NotFound(f"no workshop plan {plan_id}")
+    return plan
+
+
+def community_stats(s: Session, team_id: str) -> dict[str, int]:
+    """Raw counts for /match stats; rates are computed by the caller."""
+    members_with_entries = select(Entry.member_id).where(
+        Entry.team_id == team_id, Entry.archived.is_(False)
+    )
+    fb = feedback_counts(s, team_id)
+    return {
+        "members": count_by(s, Member, team_id),
+        "members_with_entries": count_by(s, Member, team_id, Member.id.in_(members_with_entries)),
+        "opted_in": count_by(s, Member, team_id, Member.opted_in.is_(True)),
+        "entries": count_by(s, Entry, team_id, Entry.archived.is_(False)),
+        "digests_sent": count_by(s, DigestClaim, team_id, DigestClaim.status == "sent"),
+        "digests_failed": count_by(s, DigestClaim, team_id, DigestClaim.status == "failed"),
+        "suggestions_shown": count_by(s, SuggestionLog, team_id),
+        "members_suggested": users_with_suggestions(s, team_id),
+        "connect": fb.get("connect", 0),
+        "not_relevant": fb.get("not_relevant", 0),
+        "known": fb.get("known", 0),
+    }
+
+
+def read_team_settings(s: Session, team_id: str) -> TeamSettings:
+    """The workspace's settings, or the defaults (not stored: concurrent digest runs of a
+    new workspace must not race to insert the row)."""
+    row = s.get(TeamSettings, team_id)
+    if row is not None:
+        return row
+    return TeamSettings(
+        team_id=team_id,
+        digest_day="mon",
+        digest_hour=9,
+        digest_minute=0,
+        timezone="Europe/Berlin",
+        facilitators=[],
+        exclude_same_org=False,
+        max_per_period=3,
     )

@@ -1,0 +1,375 @@
+"""The weekly digest: plan every member's partner suggestions together, then send each once.
+
+Exactly once, even with two bot processes or a crash mid-run:
+
+1. Each member's digest for a period is *claimed* by inserting a row with the
+   unique key (team, user, period) before anything is sent. Of two processes
+   only one insert succeeds; the other skips that member.
+2. The claim stores the rendered message, so whoever finishes it sends exactly
+   what was planned.
+3. After sending, the claim is marked sent (and the suggestions logged) in one
+   transaction. A failed DM marks it failed with the reason and the run goes on.
+4. A sweep retries claims that failed for a passing reason, and claims stuck in
+   "claimed" for longer than ``stuck_after`` (their process died before
+   sending). Takeover is a compare-and-set, so two sweepers never both send.
+
+The one window left is a crash after Slack accepted the message and before the
+claim is marked sent: the sweep then sends it again. It is as short as one
+UPDATE, and Slack offers no idempotency key for chat.postMessage that would
+close it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.blocks import (
+    MAX_MESSAGE_BLOCKS,
+    Blocks,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    fallback,
+    limit_blocks,
+    section,
+    suggestion_blocks,
+    suggestion_plain,
+)
+from bot.notifier import DeliveryError, Notifier
+from bot.settings import Settings
+from matching.assign import plan_digest
+from matching.i18n import t
+from matching.service import Matcher, Suggestion
+from matching.text import shorten
+from profiles import repo
+from profiles.db import Store
+
+log = logging.getLogger(__name__)
+
+NO_REPEAT = timedelta(weeks=8)
+STALE_AFTER = timedelta(days=365)
+MAX_NEW_ITEMS = 5
+# Errors that another attempt cannot fix: the person is gone or can't get DMs.
+PERMANENT_ERRORS = (
+    "user_not_found",
+    "user_disabled",
+    "account_inactive",
+    "cannot_dm_bot",
+    "not_allowed_token_type",
+    "user_is_bot",
+)
+CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31}
+# Fortnights are counted from a fixed Monday, so every process agrees on them.
+_FORTNIGHT_EPOCH = date(2024, 1, 1)
+
+
+def period_key(cadence: str, day: date) -> str:
+    """The digest period that ``day`` (in the team's time zone) falls into for a cadence.
+
+    A member gets at most one digest per key; the first run inside a new period
+    sends it, so a monthly member gets theirs on the first digest day of the month.
+    """
+    if cadence == "weekly":
+        year, week, _ = day.isocalendar()
+        return f"w{year}-W{week:02d}"
+    if cadence == "biweekly":
+        monday = day - timedelta(days=day.weekday())
+        index = (monday - _FORTNIGHT_EPOCH).days // 14
+        start = _FORTNIGHT_EPOCH + timedelta(days=14 * index)
+        return f"b{start.isoformat()}"
+    if cadence == "monthly":
+        return f"m{day.year}-{day.month:02d}"
+    raise ValueError(f"no digest period for cadence {cadence!r}")
+
+
+def new_owner() -> str:
+    """Identifies this process in claims (host, pid and a random part)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class PlannedDigest:
+    user_id: str
+    period: str
+    lang: str
+    suggestions: list[Suggestion]
+    new_entries: list[tuple[str, str]]  # (title, owner's name)
+    text: str = ""
+    blocks: Blocks = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    """What a digest run did (or, for a dry run, would do)."""
+
+    team_id: str
+    periods: list[str] = field(default_factory=list)
+    planned: list[PlannedDigest] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # claimed by another run
+    empty: list[str] = field(default_factory=list)  # nothing new to tell
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    swept: list[str] = field(default_factory=list)
+    nudged: list[int] = field(default_factory=list)
+    dry_run: bool = False
+
+
+class DigestService:
+    """Plans and sends one workspace's digests; safe to run in several processes at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        matcher: Matcher,
+        notifier: Notifier,
+        settings: Settings,
+        *,
+        owner: str | None = None,
+        stuck_after: timedelta = timedelta(minutes=15),
+        max_attempts: int = 3,
+        candidates: int = 10,
+    ) -> None:
+        self.store = store
+        self.matcher = matcher
+        self.notifier = notifier
+        self.settings = settings
+        self.owner = owner or new_owner()
+        self.stuck_after = stuck_after
+        self.max_attempts = max_attempts
+        self.candidates = candidates
+
+    # ------------------------------------------------------------ planning
+
+    def plan(self, team_id: str, now: datetime | None = None) -> list[PlannedDigest]:
+        """Everyone due in this run and what they would get, chosen jointly."""
+        now = now or datetime.now(UTC)
+        with self.store.session() as s:
+            team = repo.read_team_settings(s, team_id)
+            tz = ZoneInfo(team.timezone or self.settings.digest_timezone)
+            today = now.astimezone(tz).date()
+            recipients = [
+                (m.user_id, m.cadence, m.language, m.display_name, m.organisation)
+                for m in repo.digest_recipients(s, team_id)
+            ]
+            periods = {u: period_key(c, today) for u, c, *_ in recipients}
+            done = repo.claimed_keys(s, team_id, periods.values())
+            recent = repo.suggested_pairs_since(s, team_id, now - NO_REPEAT)
+            exclude_same_org = team.exclude_same_org or self.settings.exclude_same_org
+            cap = team.max_per_period or self.settings.digest_max_per_member
+            new_entries = repo.entries_since(s, team_id, now - timedelta(days=31))
+            new_list = [
+                (e.created_at, e.member.user_id, e.title, e.member.display_name)
+                for e in new_entries
+            ]
+        due = [r for r in recipients if (r[0], periods[r[0]]) not in done]
+        if not due:
+            return []
+        orgs = {u: org for u, _c, _l, _n, org in recipients}
+        recent_count: dict[str, int] = {}
+        for pair in recent:
+            for u in pair:
+                recent_count[u] = recent_count.get(u, 0) + 1
+        # Ask for enough candidates that recent partners, filtered out below,
+        # still leave fresh ones.
+        k = self.candidates + min(max(recent_count.values(), default=0), 50)
+        cands = self.matcher.partner_candidates(team_id, k=k, users=[u for u, *_ in due])
+        by_pair: dict[tuple[str, str], Suggestion] = {}
+        edges: list[tuple[str, str, float]] = []
+        for viewer, sugg in cands.items():
+            for x in sugg:
+                if frozenset((viewer, x.user_id)) in recent:
+                    continue
+                if exclude_same_org and orgs.get(viewer) and x.organisation == orgs[viewer]:
+                    continue
+                by_pair[(viewer, x.user_id)] = x
+                edges.append((viewer, x.user_id, x.score))
+        chosen = plan_digest(
+            edges, max_suggestions=self.settings.digest_max_suggestions, max_per_member=cap
+        )
+        out = []
+        for user, cadence, lang, name, _org in due:
+            picks = [by_pair[(user, p)] for p, _s in chosen.picks.get(user, [])]
+            since = now - timedelta(days=CADENCE_DAYS[cadence])
+            news = [(title, who) for at, owner, title, who in new_list
+                    if owner != user and at >= since][:MAX_NEW_ITEMS]
+            d = PlannedDigest(user, periods[user], lang, picks, news)
+            d.text, d.blocks = render(d, name, cadence)
+            out.append(d)
+        return out
+
+    # ------------------------------------------------------------ running
+
+    def run(self, team_id: str, *, dry_run: bool = False, now: datetime | None = None) -> RunReport:
+        """Sweep unfinished claims, then plan, claim and send this period's digests."""
+        now = now or datetime.now(UTC)
+        report = RunReport(team_id, dry_run=dry_run)
+        if not dry_run:
+            self.sweep(team_id, now=now, report=report)
+        planned = self.plan(team_id, now)
+        report.planned = planned
+        report.periods = sorted({d.period for d in planned})
+        if dry_run:
+            return report
+        for d in planned:
+            if not d.suggestions and not d.new_entries:
+                report.empty.append(d.user_id)
+                continue
+            payload = {
+                "text": d.text,
+                "blocks": d.blocks,
+                "partners": [[x.user_id, x.score] for x in d.suggestions],
+            }
+            with self.store.session() as s:
+                claim = repo.claim_digest(s, team_id, d.user_id, d.period, self.owner, payload)
+                claim_id = claim.id if claim is not None else None
+            if claim_id is None:
+                report.skipped.append(d.user_id)
+                continue
+            self._deliver(team_id, claim_id, d.user_id, d.period, payload, report)
+        self.nudge_stale(team_id, now=now, report=report)
+        return report
+
+    def _deliver(
+        self,
+        team_id: str,
+        claim_id: int,
+        user_id: str,
+        period: str,
+        payload: dict[str, Any],
+        report: RunReport,
+    ) -> bool:
+        try:
+            self.notifier.dm(user_id, str(payload["text"]), payload.get("blocks"))
+        except DeliveryError as exc:
+            log.warning("digest for %s/%s failed: %s", team_id, user_id, exc.reason)
+            with self.store.session() as s:
+                repo.finish_digest(s, claim_id, self.owner, sent=False, error=exc.reason)
+            report.failed.append((user_id, exc.reason))
+            return False
+        with self.store.session() as s:
+            if repo.finish_digest(s, claim_id, self.owner, sent=True):
+                repo.log_suggestions(
+                    s,
+                    team_id,
+                    user_id,
+                    [(str(u), float(sc)) for u, sc in payload.get("partners", [])],
+                    "digest",
+                    period,
+                )
+        report.sent.append(user_id)
+        return True
+
+    def sweep(
+        self, team_id: str, *, now: datetime | None = None, report: RunReport | None = None
+    ) -> RunReport:
+        """Finish digests that failed for a passing reason or whose process died."""
+        now = now or datetime.now(UTC)
+        report = report or RunReport(team_id)
+        with self.store.session() as s:
+            todo = repo.claims_to_sweep(
+                s,
+                team_id,
+                stuck_before=now - self.stuck_after,
+                max_attempts=self.max_attempts,
+                permanent_errors=PERMANENT_ERRORS,
+            )
+            todo_data = [(c, c.id, c.user_id, c.period, dict(c.payload)) for c in todo]
+        for claim, claim_id, user_id, period, payload in todo_data:
+            with self.store.session() as s:
+                taken = repo.reclaim_digest(s, claim, self.owner)
+            if not taken or "text" not in payload:
+                continue
+            report.swept.append(user_id)
+            self._deliver(team_id, claim_id, user_id, period, payload, report)
+        return report
+
+    def nudge_stale(
+        self, team_id: str, *, now: datetime | None = None, report: RunReport | None = None
+    ) -> list[int]:
+        """Ask owners of entries older than a year to refresh or archive them, once."""
+        now = now or datetime.now(UTC)
+        with self.store.session() as s:
+            stale = [
+                (e.id, e.title or shorten(e.description, 80), e.member.user_id,
+                 e.member.language)
+                for e in repo.stale_entries(s, team_id, now - STALE_AFTER)
+            ]
+        nudged: list[int] = []
+        for entry_id, title, user_id, lang in stale:
+            with self.store.session() as s:
+                if not repo.mark_nudged(s, entry_id):
+                    continue  # another process nudged first
+            text, blocks = stale_message(entry_id, title, lang)
+            try:
+                self.notifier.dm(user_id, text, blocks)
+            except DeliveryError as exc:
+                log.info("stale-entry nudge to %s failed: %s", user_id, exc.reason)
+                continue
+            nudged.append(entry_id)
+        if report is not None:
+            report.nudged.extend(nudged)
+        return nudged
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render(d: PlannedDigest, name: str, cadence: str) -> tuple[str, Blocks]:
+    """The digest DM: intro, each suggestion with reasons and buttons, what is new."""
+    lang = d.lang
+    who = escape(name or "")
+    intro = t("digest.intro" if d.suggestions else "digest.intro.none", lang, name=who)
+    blocks: Blocks = [section(intro)]
+    lines = [intro]
+    for x in d.suggestions:
+        blocks.append(divider())
+        blocks.extend(suggestion_blocks(x, lang, source="digest"))
+        lines.append(f"• {suggestion_plain(x, lang)}")
+    if d.new_entries:
+        items = [
+            "• " + t("digest.new.item", lang, title=escape(shorten(title, 100)),
+                     name=escape(owner))
+            for title, owner in d.new_entries
+        ]
+        blocks.append(divider())
+        blocks.append(section("\n".join([t("digest.new", lang), *items])))
+        lines.append(t("digest.new", lang))
+        lines.extend(items)
+    cad = t(f"digest.cadence.{cadence}", lang)
+    blocks.append(context(t("digest.footer", lang, cadence=cad)))
+    return fallback("\n".join(lines)), limit_blocks(blocks, MAX_MESSAGE_BLOCKS)
+
+
+def stale_message(entry_id: int, title: str, lang: str) -> tuple[str, Blocks]:
+    text = t("digest.stale", lang, title=escape(shorten(title, 120)))
+    value = str(entry_id)
+    return fallback(text), [
+        section(text),
+        actions(
+            [
+                button(t("digest.stale.current", lang), "stale_current", value, style="primary"),
+                button(t("digest.stale.archive", lang), "stale_archive", value),
+            ],
+            block_id=f"stale:{entry_id}",
+        ),
+    ]
+
+
+def describe_plan(planned: list[PlannedDigest], lang: str = "de") -> list[str]:
+    """One line per member for a dry run: who would get whom."""
+    out = []
+    for d in planned:
+        names = ", ".join(f"{x.display_name or x.user_id} ({x.score:.2f})" for x in d.suggestions)
+        new = f"; {len(d.new_entries)} new" if d.new_entries else ""
+        out.append(f"{d.user_id} [{d.period}]: {names or '-'}{new}")
+    return out
+
