@@ -1,0 +1,125 @@
+"""Digest scheduling: APScheduler 3 with its SQLAlchemy job store in the bot's database.
+
+One cron job per workspace (id ``digest:<team>``) and one sweep job for claims
+left unfinished by a crash. Jobs name their function by reference
+(``bot.scheduler:run_team_digest``) so they survive restarts in the job store;
+the function finds the live services through :func:`install`. Several
+replicas may each run a scheduler: the unique digest claim, not the scheduler,
+is what keeps a member from getting two digests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.digest import DigestService
+from profiles import repo
+from profiles.db import Store
+
+log = logging.getLogger(__name__)
+
+JOB_TABLE = "apscheduler_jobs"
+SWEEP_JOB = "digest-sweep"
+MISFIRE_GRACE = int(timedelta(hours=6).total_seconds())
+
+_service: DigestService | None = None
+_service_lock = threading.Lock()
+
+
+def install(service: DigestService) -> None:
+    """Make ``service`` the one the scheduled job functions use in this process."""
+    global _service
+    with _service_lock:
+        _service = service
+
+
+def _current() -> DigestService:
+    with _service_lock:
+        if _service is None:
+            raise RuntimeError("no digest service installed in this process")
+        return _service
+
+
+def run_team_digest(team_id: str) -> None:
+    """Job function (referenced by name in the job store): run one workspace's digest."""
+    report = _current().run(team_id)
+    log.info(
+        "digest %s %s: %d sent, %d skipped, %d failed, %d swept",
+        team_id, ",".join(report.periods), len(report.sent), len(report.skipped),
+        len(report.failed), len(report.swept),
+    )
+
+
+def sweep_all() -> None:
+    """Job function: finish digests whose process died, in every workspace."""
+    svc = _current()
+    with svc.store.session() as s:
+        teams = repo.team_ids(s)
+    for team in teams:
+        svc.sweep(team)
+
+
+def job_id(team_id: str) -> str:
+    return f"digest:{team_id}"
+
+
+def build_scheduler(store: Store) -> BackgroundScheduler:
+    """A scheduler whose jobs live in the bot's own database (SQLite or PostgreSQL)."""
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOB_TABLE)},
+        job_defaults={
+            # After downtime, one catch-up run instead of one per missed week,
+            # and only if the slot is less than MISFIRE_GRACE old.
+            "coalesce": True,
+            "misfire_grace_time": MISFIRE_GRACE,
+            "max_instances": 1,
+        },
+        timezone="UTC",
+    )
+
+
+def schedule_team(scheduler: BackgroundScheduler, store: Store, team_id: str) -> None:
+    """Add or replace the workspace's weekly job from its TeamSettings."""
+    with store.session() as s:
+        ts = repo.read_team_settings(s, team_id)
+        day, hour, minute, tz = ts.digest_day, ts.digest_hour, ts.digest_minute, ts.timezone
+    scheduler.add_job(
+        "bot.scheduler:run_team_digest",
+        CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=tz),
+        args=[team_id],
+        id=job_id(team_id),
+        name=f"weekly digest {team_id}",
+        replace_existing=True,
+    )
+
+
+def schedule_all(scheduler: BackgroundScheduler, store: Store, sweep_minutes: int = 10) -> None:
+    """One job per known workspace, plus the sweep."""
+    with store.session() as s:
+        teams = repo.team_ids(s)
+    for team in teams:
+        schedule_team(scheduler, store, team)
+    scheduler.add_job(
+        "bot.scheduler:sweep_all",
+        IntervalTrigger(minutes=sweep_minutes),
+        id=SWEEP_JOB,
+        name="digest sweep",
+        replace_existing=True,
+    )
+
+
+def start(service: DigestService, sweep_minutes: int = 10) -> BackgroundScheduler:
+    """Install the service, schedule every workspace and start the background thread."""
+    install(service)
+    scheduler = build_scheduler(service.store)
+    scheduler.start(paused=True)
+    schedule_all(scheduler, service.store, sweep_minutes)
+    scheduler.resume()
+    return scheduler

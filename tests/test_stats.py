@@ -1,0 +1,40 @@
+"""Community statistics."""
+
+from __future__ import annotations
+
+from bot.digest import DigestService
+from bot.notifier import RecordingNotifier
+from bot.stats import community_stats, render_stats
+from matching.service import Matcher
+from profiles import repo
+from profiles.db import Store
+from tests.test_digest import MONDAY, TEAM, community, settings
+
+
+def test_stats_after_a_digest(store: Store, matcher: Matcher) -> None:
+    users = community(matcher, 6)
+    with store.session() as s:
+        repo.set_opt_in(s, TEAM, "U05", False)
+        repo.upsert_member(s, TEAM, "U_NOENTRY")
+    DigestService(store, matcher, RecordingNotifier(), settings()).run(TEAM, now=MONDAY)
+    with store.session() as s:
+        shown = s.query(repo.SuggestionLog).count()
+        repo.record_feedback(s, TEAM, "U00", "U01", "connect")
+        repo.record_feedback(s, TEAM, "U02", "U03", "not_relevant")
+    st = community_stats(store, TEAM)
+    assert st.members == 7 and st.members_with_entries == 6 and st.entries == 6
+    assert st.opted_in == 6 and abs(st.opted_in_share - 6 / 7) < 1e-9
+    assert st.digests_sent == len(users) - 1
+    assert st.suggestions_shown == shown
+    assert abs(st.connect_rate - 1 / shown) < 1e-9
+    assert abs(st.not_relevant_rate - 1 / shown) < 1e-9
+    assert abs(st.coverage - 5 / 7) < 1e-9
+    text = render_stats(st, "de")
+    assert "Abdeckung: 71 %" in text
+    assert "Coverage: 71 %" in render_stats(st, "en")
+
+
+def test_stats_of_an_empty_workspace(store: Store) -> None:
+    st = community_stats(store, "T_EMPTY")
+    assert st.members == 0 and st.coverage == 0.0 and st.connect_rate == 0.0
+    assert "0 %" in render_stats(st, "en")
