@@ -229,10 +229,6 @@ def _secret(value: object) -> str:
 def _setup_logging(verbose: bool) -> None:
     import logging
 
-    # Acks compete for the GIL with the worker threads' embedding and scoring; a 1 ms
-    # switch interval (default 5 ms) halves ack p99 under a burst of describes
-    # (BENCHMARKS.md, ack latency) at no measurable cost to throughput.
-    sys.setswitchinterval(0.001)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

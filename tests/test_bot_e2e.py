@@ -328,3 +328,22 @@ def test_bad_input_is_answered_clearly(running: Running) -> None:
     assert "Wonach" in run_cmd(running, "suche \x00\x1b")["text"]
     assert "Pausiert" in run_cmd(running, "pause")["text"]
     assert "zurück" in run_cmd(running, "weiter")["text"]
+
+
+def test_acks_and_help_do_not_wait_for_a_busy_worker(running: Running, fake_slack: FakeSlack) -> None:
+    """Slow work fills the worker pool; acks and quick answers still go through."""
+    import threading
+
+    gate = threading.Event()
+    worker = running.services.worker
+    for _ in range(worker.threads):
+        assert worker.submit(gate.wait)
+    try:
+        assert running.post(cmd(fake_slack, f"describe {SENIOR_A}"))[0] == 200
+        assert running.post(cmd(fake_slack, "hilfe"))[0] == 200
+        [help_answer] = wait_responses(fake_slack, 1)
+        assert "beschreiben" in all_text(help_answer)
+    finally:
+        gate.set()
+    running.idle()
+    assert "Gespeichert" in all_text(fake_slack.responses()[-1]["body"])
