@@ -10,16 +10,13 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.listeners import actions, commands, events, home, views
+from bot.listeners import actions, commands, events, facilitator, home, views
 from bot.listeners.common import team_and_user
 from bot.notifier import SlackNotifier, retrying_client
 from bot.runtime import Runtime
 from bot.services import Services, UserInfo
 from bot.worker import Worker
 from matching.i18n import t
-
-# TODO(issue 5): once bot/listeners/facilitator.py is committed, add
-#   `from bot.listeners import facilitator` and `facilitator.register(app, services)` below.
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +119,7 @@ def build_app(
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, actions, views, home, events):
+    for module in (commands, actions, views, home, events, facilitator):
         module.register(app, services)
 
     @app.error

@@ -1,0 +1,281 @@
+"""Facilitator commands: `/match digest now|jetzt`, `/match workshop …`, `/match stats`.
+
+Registered with the router at import; the handlers run after the ack on the
+worker pool. Who counts as a facilitator: a user id in the FACILITATORS
+setting or in the workspace's TeamSettings, or a workspace admin (users.info).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.blocks import Blocks, actions, button, context, divider, escape, fallback, section
+from bot.digest import DigestService
+from bot.router import CommandContext, Reply, register_subcommand
+from bot.services import Services
+from bot.stats import community_stats, render_stats
+from bot.workshop import PlanData, WorkshopService
+from matching.assign import PlanningError
+from matching.i18n import t
+from profiles import repo
+
+log = logging.getLogger(__name__)
+
+WORKSHOP_ACTIONS = ("workshop_reshuffle", "workshop_send", "workshop_send_summary", "workshop_csv")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,})$")
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^([UW][A-Z0-9]{4,})$")
+
+
+@dataclass
+class Tools:
+    digest: DigestService
+    workshop: WorkshopService
+
+
+@functools.lru_cache(maxsize=16)
+def tools(services: Services) -> Tools:
+    """The digest and workshop services bound to a bot's Services (one per app)."""
+    rt = services.runtime
+    return Tools(
+        DigestService(rt.store, rt.matcher, services.notifier, rt.settings),
+        WorkshopService(rt.store, rt.matcher, services.notifier),
+    )
+
+
+def is_admin(services: Services, user_id: str) -> bool:
+    client: Any = getattr(services.notifier, "client", None)
+    if client is None:
+        return False
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except Exception:  # any Slack failure means "not shown to be an admin"
+        log.info("users.info for %s failed; not treating as admin", user_id)
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+def is_facilitator(services: Services, team_id: str, user_id: str) -> bool:
+    if user_id in services.settings.facilitators:
+        return True
+    with services.store.session() as s:
+        if user_id in (repo.read_team_settings(s, team_id).facilitators or []):
+            return True
+    return is_admin(services, user_id)
+
+
+def _refuse(ctx: CommandContext) -> Reply:
+    return Reply(text=t("bot.error.facilitator_only", ctx.lang))
+
+
+# ---------------------------------------------------------------- digest and stats
+
+
+def digest_command(ctx: CommandContext) -> Reply:
+    if not is_facilitator(ctx.services, ctx.team_id, ctx.user_id):
+        return _refuse(ctx)
+    word = ctx.text.strip().lower()
+    svc = tools(ctx.services).digest
+    if word in ("now", "jetzt"):
+        r = svc.run(ctx.team_id)
+    elif word in ("preview", "vorschau", "dry-run", "probe"):
+        r = svc.run(ctx.team_id, dry_run=True)
+        lines = [escape(x) for x in _dry_lines(r.planned)][:40]
+        text = "\n".join(lines) or "-"
+        return Reply(text=fallback(text), blocks=[section(fallback(text))])
+    else:
+        return Reply(text=t("digest.usage", ctx.lang))
+    text = t(
+        "digest.now.done", ctx.lang, periods=", ".join(r.periods) or "-", sent=len(r.sent),
+        skipped=len(r.skipped), failed=len(r.failed), empty=len(r.empty),
+    )
+    return Reply(text=text)
+
+
+def _dry_lines(planned: list[Any]) -> list[str]:
+    from bot.digest import describe_plan
+
+    return describe_plan(planned)
+
+
+def stats_command(ctx: CommandContext) -> Reply:
+    if not is_facilitator(ctx.services, ctx.team_id, ctx.user_id):
+        return _refuse(ctx)
+    text = render_stats(community_stats(ctx.services.store, ctx.team_id), ctx.lang)
+    return Reply(text=text, blocks=[section(text)])
+
+
+# ---------------------------------------------------------------- workshops
+
+
+@dataclass
+class WorkshopArgs:
+    channel: str = ""
+    group_size: int = 2
+    rounds: int = 1
+    edit: str = ""  # swap | lock
+    plan_id: int = 0
+    round_index: int = 0
+    people: tuple[str, ...] = ()
+
+
+def parse_workshop(text: str) -> WorkshopArgs:
+    """`#channel [pairs|groups N] [rounds R]` or `swap|lock PLAN ROUND @a @b`."""
+    words = text.split()
+    args = WorkshopArgs()
+    if words and words[0].lower() in ("swap", "tauschen", "lock", "festhalten"):
+        if len(words) != 5 or not words[1].isdigit() or not words[2].isdigit():
+            raise ValueError("usage")
+        args.edit = "swap" if words[0].lower() in ("swap", "tauschen") else "lock"
+        args.plan_id, args.round_index = int(words[1]), int(words[2]) - 1
+        people = []
+        for w in words[3:]:
+            m = _USER.search(w)
+            if not m:
+                raise ValueError("usage")
+            people.append(m.group(1) or m.group(2))
+        args.people = tuple(people)
+        return args
+    i = 0
+    while i < len(words):
+        w = words[i].lower()
+        m = _CHANNEL.search(words[i])
+        if m:
+            args.channel = m.group(1) or m.group(2)
+        elif w in ("pairs", "paare"):
+            args.group_size = 2
+        elif w in ("groups", "gruppen") and i + 1 < len(words) and words[i + 1].isdigit():
+            args.group_size = int(words[i + 1])
+            i += 1
+        elif w in ("rounds", "runden") and i + 1 < len(words) and words[i + 1].isdigit():
+            args.rounds = int(words[i + 1])
+            i += 1
+        else:
+            raise ValueError("usage")
+        i += 1
+    if not args.channel or not 2 <= args.group_size <= 10 or not 1 <= args.rounds <= 20:
+        raise ValueError("usage")
+    return args
+
+
+def workshop_command(ctx: CommandContext) -> Reply:
+    if not is_facilitator(ctx.services, ctx.team_id, ctx.user_id):
+        return _refuse(ctx)
+    try:
+        args = parse_workshop(ctx.text)
+    except ValueError:
+        return Reply(text=t("workshop.usage", ctx.lang))
+    svc = tools(ctx.services).workshop
+    try:
+        if args.edit == "swap":
+            d = svc.swap(ctx.team_id, args.plan_id, args.round_index, *args.people[:2])
+        elif args.edit == "lock":
+            d = svc.lock(ctx.team_id, args.plan_id, args.round_index, *args.people[:2])
+        else:
+            d = svc.create(
+                ctx.team_id, ctx.user_id, channel=args.channel, group_size=args.group_size,
+                rounds=args.rounds,
+            )
+    except PlanningError as exc:
+        return Reply(text=escape(str(exc)))
+    text, blocks = preview(d, ctx.lang)
+    return Reply(text=text, blocks=blocks)
+
+
+def _person(d: PlanData, u: str) -> str:
+    org = d.orgs.get(u, "")
+    return f"<@{u}>" + (f" ({escape(org)})" if org else "")
+
+
+def preview(d: PlanData, lang: str) -> tuple[str, Blocks]:
+    """The facilitator's preview: each round's groups with reasons, warnings, controls."""
+    mode = (
+        t("workshop.mode.pairs", lang)
+        if d.group_size == 2
+        else t("workshop.mode.groups", lang, size=d.group_size)
+    )
+    channel = f"<#{d.channel}>" if d.channel else "-"
+    head = t("workshop.preview.title", lang, channel=channel, people=len(d.people),
+             rounds=len(d.rounds), mode=mode)
+    blocks: Blocks = [section(head)]
+    locked = {(r, frozenset((a, b))) for r, a, b in d.locks}
+    lines = [head]
+    for r, rnd in enumerate(d.rounds):
+        rows = [t("workshop.round", lang, n=r + 1)]
+        for group in rnd:
+            lock = any((r, frozenset((a, b))) in locked for a in group for b in group if a != b)
+            why = "; ".join(escape(x) for x in d.group_reasons(group, lang)) or t(
+                "workshop.no_reason", lang
+            )
+            mark = f" {t('workshop.locked', lang)}" if lock else ""
+            rows.append(f"• {' + '.join(_person(d, u) for u in group)}{mark}\n   _{why}_")
+        # A section holds 3000 characters; long rounds are split over several.
+        chunk: list[str] = []
+        for row in rows:
+            if sum(len(x) + 1 for x in chunk) + len(row) > 2800:
+                blocks.append(section("\n".join(chunk)))
+                chunk = []
+            chunk.append(row)
+        if chunk:
+            blocks.append(section("\n".join(chunk)))
+        lines.extend(rows)
+    rep = d.repeated()
+    if rep:
+        pairs = ", ".join(f"<@{a}> + <@{b}>" for a, b in rep)
+        blocks.append(section(t("workshop.repeat_warning", lang, pairs=pairs)))
+    if d.without_entries:
+        who = ", ".join(f"<@{u}>" for u in d.without_entries)
+        blocks.append(context(t("workshop.without_entries", lang, people=who)))
+    blocks.append(divider())
+    blocks.append(context(t("workshop.edit.hint", lang)
+                          + f"\n`/match workshop swap {d.plan_id} 1 @a @b` · "
+                          f"`/match workshop lock {d.plan_id} 1 @a @b`"))
+    value = str(d.plan_id)
+    blocks.append(
+        actions(
+            [
+                button(t("workshop.btn.reshuffle", lang), "workshop_reshuffle", value),
+                button(t("workshop.btn.csv", lang), "workshop_csv", value),
+                button(t("workshop.btn.send", lang), "workshop_send", value, style="primary"),
+                button(t("workshop.btn.send_summary", lang), "workshop_send_summary", value),
+            ],
+            block_id=f"workshop:{d.plan_id}",
+        )
+    )
+    return fallback("\n".join(lines)), blocks[:50]
+
+
+def workshop_action(
+    services: Services, team_id: str, user_id: str, action_id: str, value: str, lang: str
+) -> Reply:
+    """A click on one of the preview's buttons; facilitators only, their own team's plans."""
+    if not is_facilitator(services, team_id, user_id):
+        return Reply(text=t("bot.error.facilitator_only", lang), replace_original=False)
+    if not value.isdigit():
+        return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
+    svc = tools(services).workshop
+    plan_id = int(value)
+    if action_id == "workshop_reshuffle":
+        text, blocks = preview(svc.reshuffle(team_id, plan_id), lang)
+        return Reply(text=text, blocks=blocks, replace_original=True)
+    if action_id == "workshop_csv":
+        d = svc.load(team_id, plan_id)
+        svc.upload_csv(d, d.channel or user_id, lang)
+        return Reply(text=t("workshop.csv_uploaded", lang), replace_original=False)
+    if action_id in ("workshop_send", "workshop_send_summary"):
+        d = svc.load(team_id, plan_id)
+        if d.status != "draft":
+            return Reply(text=t("workshop.already_sent", lang), replace_original=False)
+        r = svc.send(team_id, plan_id, lang, summary=action_id == "workshop_send_summary")
+        text = t("workshop.sent", lang, groups=r.groups, invites=r.invites,
+                 failed=len(r.failed or []))
+        return Reply(text=text, replace_original=True)
+    return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
+
+
+register_subcommand(("digest", "zusammenfassung"), digest_command, help_key="digest.help")
+register_subcommand(("workshop",), workshop_command, help_key="workshop.help")
+register_subcommand(("stats", "statistik"), stats_command, help_key="stats.help")
