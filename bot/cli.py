@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from bot.importer import BadRow, ImportFileError, Row, read_rows
+from bot.notifier import RecordingNotifier, SlackNotifier, retrying_client
 from bot.runtime import Runtime, build, open_store
 from bot.settings import Settings
 from matching.errors import MatchingError
@@ -253,6 +254,7 @@ def run(
         bot = build_bot(build(s), mode="socket")
     except ConfigError as exc:
         raise CliError(str(exc)) from exc
+    _start_scheduler(bot.services)
     typer.echo("civic-match: connected over Socket Mode; Ctrl-C stops", err=True)
     socket_mode_handler(bot.app, app_token).start()  # type: ignore[no-untyped-call]
 
@@ -277,6 +279,7 @@ def serve(
     except ConfigError as exc:
         raise CliError(str(exc)) from exc
     server = HttpServer(bot.app, host, port)
+    _start_scheduler(bot.services)
     typer.echo(f"civic-match: listening on {server.url}", err=True)
     try:
         server.serve_forever()
@@ -294,6 +297,129 @@ def console(
     from bot.console import run_console
 
     run_console(runtime(db), team, user)
+
+
+# ---------------------------------------------------------------- digests, workshops, stats
+# (issue 5)
+
+digest_app = typer.Typer(help="Weekly partner digests.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+def _slack_notifier(s: Settings) -> SlackNotifier:
+    token = _secret(s.slack_bot_token)
+    if not token:
+        raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")
+    return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))
+
+
+def _start_scheduler(services: object) -> None:
+    """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
+    from bot import facilitator, scheduler
+
+    scheduler.start(facilitator.tools(services).digest)
+
+
+@digest_app.command("run")
+def digest_run(
+    team: TeamOpt,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="show the plan; send nothing")
+    ] = False,
+    db: DbOpt = None,
+) -> None:
+    """Send this period's digest to every member who is due (or show it with --dry-run)."""
+    from bot.digest import DigestService, describe_plan
+
+    rt = runtime(db)
+    notifier = RecordingNotifier() if dry_run else _slack_notifier(rt.settings)
+    report = DigestService(rt.store, rt.matcher, notifier, rt.settings).run(team, dry_run=dry_run)
+    if dry_run:
+        for line in describe_plan(report.planned):
+            typer.echo(line)
+        typer.echo(f"dry run: {len(report.planned)} members due; nothing sent")
+        return
+    for user, reason in report.failed:
+        typer.echo(f"{user}: failed: {reason}", err=True)
+    typer.echo(
+        f"digest {', '.join(report.periods) or '-'}: {len(report.sent)} sent "
+        f"({len(report.swept)} from earlier runs), {len(report.skipped)} already claimed, "
+        f"{len(report.failed)} failed, {len(report.empty)} without news, "
+        f"{len(report.nudged)} stale-entry nudges"
+    )
+
+
+def _read_members(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    out = []
+    for line in lines:
+        first = line.split(",")[0].strip().strip('"')
+        if first and not first.startswith("#") and first.lower() not in ("id", "user_id"):
+            out.append(first)
+    return out
+
+
+@app.command()
+def workshop(
+    team: TeamOpt,
+    channel: Annotated[str | None, typer.Option("--channel", help="Slack channel id")] = None,
+    members: Annotated[
+        Path | None, typer.Option("--members", help="file with one member id per line (or CSV)")
+    ] = None,
+    pairs: Annotated[bool, typer.Option("--pairs", help="pairs (the default)")] = False,
+    groups: Annotated[int | None, typer.Option("--groups", min=2, max=10)] = None,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=20)] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="another seed gives another plan")] = 0,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="write the plan as CSV")] = None,
+    lang: Annotated[str, typer.Option("--lang")] = "de",
+    db: DbOpt = None,
+) -> None:
+    """Match workshop participants into pairs or groups for several rounds, without repeats."""
+    from bot.workshop import WorkshopService
+    from matching.assign import PlanningError
+
+    if bool(channel) == bool(members):
+        raise CliError("give exactly one of --channel C or --members FILE")
+    if pairs and groups:
+        raise CliError("give --pairs or --groups N, not both")
+    rt = runtime(db)
+    ids = _read_members(members) if members else None
+    notifier = _slack_notifier(rt.settings) if channel else RecordingNotifier()
+    try:
+        d = WorkshopService(rt.store, rt.matcher, notifier).create(
+            team, "cli", channel=channel or "", members=ids, group_size=groups or 2,
+            rounds=rounds, seed=seed,
+        )
+    except PlanningError as exc:
+        raise CliError(str(exc)) from exc
+    for r, rnd in enumerate(d.rounds, start=1):
+        typer.echo(f"\nround {r}")
+        for g in rnd:
+            who = " + ".join(f"{d.name(u)} ({d.orgs.get(u) or '-'})" for u in g)
+            typer.echo(f"  {who}")
+            for reason in d.group_reasons(g, lang):
+                typer.echo(f"       – {reason}")
+    if d.without_entries:
+        typer.echo(f"\nwithout entries (invite them): {', '.join(d.without_entries)}")
+    if csv_out:
+        svc = WorkshopService(rt.store, rt.matcher, notifier)
+        csv_out.write_bytes(svc.csv_bytes(d, lang))
+        typer.echo(f"\nCSV written to {csv_out}")
+    typer.echo(f"plan {d.plan_id} stored as a draft")
+
+
+@app.command()
+def stats(
+    team: TeamOpt, db: DbOpt = None, lang: Annotated[str, typer.Option("--lang")] = "de"
+) -> None:
+    """Community statistics: members, entries, digests, connect rate, coverage."""
+    from bot.stats import community_stats, render_stats
+
+    rt = runtime(db)
+    typer.echo(render_stats(community_stats(rt.store, team), lang).replace("*", ""))
 
 
 def main() -> None:

@@ -38,3 +38,34 @@ def test_stats_of_an_empty_workspace(store: Store) -> None:
     st = community_stats(store, "T_EMPTY")
     assert st.members == 0 and st.coverage == 0.0 and st.connect_rate == 0.0
     assert "0 %" in render_stats(st, "en")
+
+
+def test_cli_digest_dry_run_workshop_and_stats(
+    store: Store, matcher: Matcher, tmp_path: object, monkeypatch: object
+) -> None:
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    import bot.cli as cli
+    from bot.runtime import Runtime
+
+    users = community(matcher, 6)
+    rt = Runtime(settings(), store, matcher)
+    monkeypatch.setattr(cli, "runtime", lambda db=None: rt)  # type: ignore[attr-defined]
+    runner = CliRunner()
+    out = runner.invoke(cli.app, ["digest", "run", "--team", TEAM, "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert "6 members due; nothing sent" in out.output
+    with store.session() as s:
+        assert repo.digest_claims(s, TEAM) == []
+    members = Path(str(tmp_path)) / "members.csv"
+    members.write_text("id,name\n" + "\n".join(f"{u},x" for u in [*users, "U_GUEST"]) + "\n")
+    csv_out = Path(str(tmp_path)) / "plan.csv"
+    out = runner.invoke(cli.app, ["workshop", "--team", TEAM, "--members", str(members),
+                                  "--rounds", "2", "--csv", str(csv_out)])
+    assert out.exit_code == 0, out.output
+    assert "round 2" in out.output and "U_GUEST" in out.output
+    assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")
+    out = runner.invoke(cli.app, ["stats", "--team", TEAM, "--lang", "en"])
+    assert out.exit_code == 0 and "Members: 6" in out.output
