@@ -75,6 +75,7 @@ class Pool:
         self.weights = weights or Weights()
         self.candidates = candidates
         self.docs: dict[int, Doc] = {}
+        self._by_user: dict[str, set[int]] = {}
         self.index = VectorIndex(dim)
         self._lexical: Lexical | None = None
         self._rows: list[int] = []
@@ -91,7 +92,11 @@ class Pool:
             return
         with self._lock:
             for d in docs:
+                old = self.docs.get(d.entry_id)
+                if old is not None:
+                    self._by_user.get(old.user_id, set()).discard(d.entry_id)
                 self.docs[d.entry_id] = d
+                self._by_user.setdefault(d.user_id, set()).add(d.entry_id)
             self.index.add([d.entry_id for d in docs], np.vstack([d.vector for d in docs]))
             self._lexical = None
 
@@ -99,9 +104,18 @@ class Pool:
         ids = [i for i in entry_ids if i in self.docs]
         with self._lock:
             for i in ids:
-                del self.docs[i]
+                self._by_user.get(self.docs.pop(i).user_id, set()).discard(i)
             self.index.remove(ids)
             self._lexical = None
+
+    def docs_of(self, user_id: str) -> list[Doc]:
+        """A member's entries, in id order."""
+        with self._lock:
+            return [self.docs[i] for i in sorted(self._by_user.get(user_id, ()))]
+
+    def users(self) -> list[str]:
+        with self._lock:
+            return sorted(u for u, ids in self._by_user.items() if ids)
 
     def _lex(self) -> Lexical:
         with self._lock:

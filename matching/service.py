@@ -354,7 +354,7 @@ class Matcher:
     ) -> list[Suggestion]:
         """Partners for a member across all of their entries."""
         pool = self.sync(team_id)
-        queries = {d.entry_id: d for d in pool.docs.values() if d.user_id == user_id}
+        queries = {d.entry_id: d for d in pool.docs_of(user_id)}
         if not queries:
             return []
         users, orgs = self._exclusions(team_id, user_id, exclude_same_org)
@@ -395,15 +395,21 @@ class Matcher:
     ) -> dict[str, list[Suggestion]]:
         """Each member's best ``k`` partners (before any planning), for digests and workshops."""
         pool = self.sync(team_id)
-        wanted = set(users) if users is not None else {d.user_id for d in pool.docs.values()}
+        wanted = set(users) if users is not None else set(pool.users())
         out: dict[str, list[Suggestion]] = {}
         with self.store.session() as s:
             blocked = repo.blocked_pairs(s, team_id)
+        partners_blocked: dict[str, set[str]] = {}
+        for pair in blocked:
+            if len(pair) == 2:
+                a, b = sorted(pair)
+                partners_blocked.setdefault(a, set()).add(b)
+                partners_blocked.setdefault(b, set()).add(a)
         for user in sorted(wanted):
-            queries = {d.entry_id: d for d in pool.docs.values() if d.user_id == user}
+            queries = {d.entry_id: d for d in pool.docs_of(user)}
             if not queries:
                 continue
-            excl = frozenset({user} | {next(iter(p - {user})) for p in blocked if user in p})
+            excl = frozenset({user} | partners_blocked.get(user, set()))
             matches = pool.rank_members(list(queries.values()), k=k, exclude_users=excl)
             out[user] = self._suggestions(pool, queries, matches)
         return out
