@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -25,8 +28,10 @@ class Settings(BaseSettings):
         None, description="Web API base URL, e.g. for GovSlack or a test server"
     )
 
-    facilitators: list[str] = Field(
-        default_factory=list, description="Slack user ids allowed to run workshops and stats"
+    # NoDecode: the value is "U1,U2" or a JSON list; the validator below takes both.
+    facilitators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Slack user ids allowed to run workshops, digests now and stats",
     )
     default_language: str = "de"
     exclude_same_org: bool = False
@@ -45,6 +50,9 @@ class Settings(BaseSettings):
     @field_validator("facilitators", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
-            return [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [v.strip() for v in text.split(",") if v.strip()]
         return value
