@@ -77,8 +77,11 @@ class PlanData:
     def group_reasons(self, group: tuple[str, ...], lang: str, limit: int = 2) -> list[str]:
         """The reasons of the best-fitting pairs in a group, in ``lang``."""
         pairs = sorted(
-            ((self.scores.get(pair_key(a, b), 0.0), pair_key(a, b))
-             for i, a in enumerate(group) for b in group[i + 1 :]),
+            (
+                (self.scores.get(pair_key(a, b), 0.0), pair_key(a, b))
+                for i, a in enumerate(group)
+                for b in group[i + 1 :]
+            ),
             reverse=True,
         )
         out: list[str] = []
@@ -174,20 +177,35 @@ class WorkshopService:
             raise PlanningError(f"too few participants with entries ({len(people)})")
         scores, reasons = self._pair_scores(team_id, people)
         data = PlanData(
-            plan_id=0, team_id=team_id, facilitator=facilitator, channel=channel,
-            group_size=group_size, rounds=[], locks=[], people=people,
-            without_entries=without, names=names, orgs=orgs, scores=scores,
-            reasons=reasons, seed=seed, status="draft",
+            plan_id=0,
+            team_id=team_id,
+            facilitator=facilitator,
+            channel=channel,
+            group_size=group_size,
+            rounds=[],
+            locks=[],
+            people=people,
+            without_entries=without,
+            names=names,
+            orgs=orgs,
+            scores=scores,
+            reasons=reasons,
+            seed=seed,
+            status="draft",
         )
-        data.rounds = plan_workshop(data.problem(), group_size=group_size, rounds=rounds,
-                                    seed=seed)
+        data.rounds = plan_workshop(data.problem(), group_size=group_size, rounds=rounds, seed=seed)
         with self.store.session() as s:
             row = repo.save_workshop_plan(
                 s,
                 WorkshopPlan(
-                    team_id=team_id, facilitator=facilitator, channel=channel,
-                    mode=data.mode, group_size=group_size, rounds=rounds,
-                    plan=_encode(data), status="draft",
+                    team_id=team_id,
+                    facilitator=facilitator,
+                    channel=channel,
+                    mode=data.mode,
+                    group_size=group_size,
+                    rounds=rounds,
+                    plan=_encode(data),
+                    status="draft",
                 ),
             )
             data.plan_id = row.id
@@ -198,18 +216,13 @@ class WorkshopService:
     ) -> tuple[dict[str, float], dict[str, dict[str, list[str]]]]:
         """Fit and reasons for every pair of participants.
 
-        Ranking is restricted to the participants; pairs beyond the retrieval
-        depth of the index score 0 (they are weak fits anyway).
+        Every pair of participants is scored exactly; pairs who declined each
+        other or already know each other are left out (score 0).
         """
-        pool = self.matcher.sync(team_id)
-        inside = set(people)
-        outsiders = {d.user_id for d in pool.docs.values() if d.user_id not in inside}
         scores: dict[str, float] = {}
         reasons: dict[str, dict[str, list[str]]] = {}
         for u in people:
-            for x in self.matcher.suggest_for_member(
-                team_id, u, k=len(people), also_exclude=outsiders
-            ):
+            for x in self.matcher.suggest_for_member(team_id, u, k=len(people), among=people):
                 key = pair_key(u, x.user_id)
                 if x.score > scores.get(key, float("-inf")):
                     scores[key] = x.score
@@ -258,7 +271,10 @@ class WorkshopService:
         d = self.load(team_id, plan_id)
         d.seed += 1
         d.rounds = plan_workshop(
-            d.problem(), group_size=d.group_size, rounds=len(d.rounds), locks=d.locks,
+            d.problem(),
+            group_size=d.group_size,
+            rounds=len(d.rounds),
+            locks=d.locks,
             seed=d.seed,
         )
         return self._save(d)
@@ -274,14 +290,18 @@ class WorkshopService:
             for g, group in enumerate(rnd, start=1):
                 why = "; ".join(d.group_reasons(group, lang))
                 for u in group:
-                    w.writerow([r, g, u, _cell(d.name(u)), _cell(d.orgs.get(u, "")), "",
-                                _cell(why)])
+                    w.writerow(
+                        [r, g, u, _cell(d.name(u)), _cell(d.orgs.get(u, "")), "", _cell(why)]
+                    )
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
     def upload_csv(self, d: PlanData, channel: str, lang: str) -> None:
         self.notifier.upload(
-            channel, f"workshop-{d.plan_id}.csv", self.csv_bytes(d, lang),
-            title=f"Workshop {d.plan_id}", comment=t("workshop.csv_uploaded", lang),
+            channel,
+            f"workshop-{d.plan_id}.csv",
+            self.csv_bytes(d, lang),
+            title=f"Workshop {d.plan_id}",
+            comment=t("workshop.csv_uploaded", lang),
         )
 
     def send(self, team_id: str, plan_id: int, lang: str, *, summary: bool = False) -> SendReport:
@@ -290,8 +310,11 @@ class WorkshopService:
         with self.store.session() as s:
             result = s.execute(
                 update(WorkshopPlan)
-                .where(WorkshopPlan.id == plan_id, WorkshopPlan.team_id == team_id,
-                       WorkshopPlan.status == "draft")
+                .where(
+                    WorkshopPlan.id == plan_id,
+                    WorkshopPlan.team_id == team_id,
+                    WorkshopPlan.status == "draft",
+                )
                 .values(status="sent")
                 .execution_options(synchronize_session=False)
             )
@@ -334,5 +357,4 @@ def intro_text(d: PlanData, group: tuple[str, ...], round_no: int, lang: str) ->
     people = join_list([f"<@{u}>" for u in group], lang)
     reasons = d.group_reasons(group, lang)
     why = t("workshop.intro.why", lang, reasons="; ".join(escape(r) for r in reasons))
-    return t("workshop.intro", lang, round=round_no, people=people,
-             why=why if reasons else "")
+    return t("workshop.intro", lang, round=round_no, people=people, why=why if reasons else "")

@@ -138,14 +138,26 @@ class Pool:
         k: int,
         exclude_users: frozenset[str] = frozenset(),
         exclude_orgs: frozenset[str] = frozenset(),
+        among: frozenset[str] | None = None,
     ) -> list[Match]:
-        """The best ``k`` entries for ``query``, best first, excluded owners removed."""
+        """The best ``k`` entries for ``query``, best first, excluded owners removed.
+
+        With ``among``, only those members' entries are candidates, and every
+        one of them is scored exactly (a workshop needs all pairs, not a top-k).
+        """
         with self._lock:
             lex = self._lex()
             lex_scores = lex.scores(query.tokens)
-            want = k + self.candidates
-            cand: dict[int, float] = dict(self.index.search(query.vector, want))
-            if lex_scores.size:
+            cand: dict[int, float]
+            if among is not None:
+                cand = {
+                    e: float(self.docs[e].vector @ query.vector)
+                    for u in among
+                    for e in self._by_user.get(u, ())
+                }
+            else:
+                cand = dict(self.index.search(query.vector, k + self.candidates))
+            if lex_scores.size and among is None:
                 for r in np.argsort(-lex_scores)[: self.candidates]:
                     if lex_scores[r] > 0:
                         cand.setdefault(self._rows[int(r)], -2.0)
@@ -189,6 +201,7 @@ class Pool:
         k: int,
         exclude_users: frozenset[str] = frozenset(),
         exclude_orgs: frozenset[str] = frozenset(),
+        among: frozenset[str] | None = None,
     ) -> list[Match]:
         """Best partner per person for a set of query entries: one Match per member, best first.
 
@@ -199,7 +212,9 @@ class Pool:
         extra: dict[str, float] = {}
         depth = k * 4 + 10
         for q in queries:
-            for m in self.rank(q, k=depth, exclude_users=exclude_users, exclude_orgs=exclude_orgs):
+            for m in self.rank(
+                q, k=depth, exclude_users=exclude_users, exclude_orgs=exclude_orgs, among=among
+            ):
                 cur = best.get(m.user_id)
                 if cur is None or m.score > cur.score:
                     if cur is not None:

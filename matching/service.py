@@ -351,8 +351,9 @@ class Matcher:
         *,
         exclude_same_org: bool = False,
         also_exclude: Iterable[str] = (),
+        among: Iterable[str] | None = None,
     ) -> list[Suggestion]:
-        """Partners for a member across all of their entries."""
+        """Partners for a member across all of their entries (only ``among`` these, if given)."""
         pool = self.sync(team_id)
         queries = {d.entry_id: d for d in pool.docs_of(user_id)}
         if not queries:
@@ -360,7 +361,11 @@ class Matcher:
         users, orgs = self._exclusions(team_id, user_id, exclude_same_org)
         users = users | frozenset(also_exclude)
         matches = pool.rank_members(
-            list(queries.values()), k=k, exclude_users=users, exclude_orgs=orgs
+            list(queries.values()),
+            k=k,
+            exclude_users=users,
+            exclude_orgs=orgs,
+            among=frozenset(among) if among is not None else None,
         )
         return self._suggestions(pool, queries, matches)
 

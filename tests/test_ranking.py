@@ -92,3 +92,16 @@ def test_set_overlap_saturates() -> None:
     assert set_overlap(a, frozenset()) == 0
     one, two = set_overlap(a, frozenset({"x"})), set_overlap(a, frozenset({"x", "y"}))
     assert 0 < one < two < 1
+
+
+def test_among_scores_every_chosen_member_exactly() -> None:
+    vecs = _random(50, 16, 7)
+    pool = Pool(16, candidates=2)  # a shallow index search would miss far entries
+    pool.upsert(Doc(entry_id=i, user_id=f"U{i}", vector=vecs[i]) for i in range(50))
+    q = pool.docs[0]
+    far = min(range(1, 50), key=lambda i: float(vecs[i] @ vecs[0]))
+    assert far not in {m.entry_id for m in pool.rank(q, k=3)}
+    got = pool.rank_members([q], k=10, among=frozenset({f"U{far}", "U1", "U0"}))
+    assert {m.user_id for m in got} == {f"U{far}", "U1"}
+    sem = {m.user_id: m.features.semantic for m in got}
+    assert abs(sem[f"U{far}"] - float(vecs[far] @ vecs[0])) < 1e-5
