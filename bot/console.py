@@ -8,6 +8,7 @@ so the console offers their effect as commands: `!connect U…`, `!not_relevant 
 
 from __future__ import annotations
 
+import html
 import sys
 from collections.abc import Callable, Iterable
 from typing import TextIO
@@ -59,7 +60,8 @@ class ConsoleNotifier:
 def render(reply: Reply) -> str:
     if reply.view is not None:
         return "(In Slack öffnet sich hier ein Formular; im Terminal: `/match beschreiben <Text>`.)"
-    return blocks_to_text(reply.blocks) if reply.blocks else reply.text
+    # Show what Slack would display: its mrkdwn escapes (&amp; &lt; &gt;) are decoded.
+    return html.unescape(blocks_to_text(reply.blocks) if reply.blocks else reply.text)
 
 
 class Console:

@@ -1,0 +1,61 @@
+"""The terminal console goes through the same router and services as Slack."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.console import Console
+from bot.runtime import Runtime
+from bot.settings import Settings
+from matching.service import EntryInput, Matcher
+from profiles import repo
+
+
+@pytest.fixture
+def console(matcher: Matcher) -> Console:
+    matcher.save_entry(
+        "T1",
+        "U_OTHER",
+        EntryInput(title="Kältebus", description="Routen des Kältebusses für Wohnungslose."),
+        display_name="Otto",
+        organisation="Caritas",
+    )
+    matcher.save_entry(
+        "T2",
+        "U_ELSEWHERE",
+        EntryInput(title="Kältebus", description="Kältebus für Wohnungslose in T2."),
+        display_name="Eve",
+    )
+    rt = Runtime(Settings(_env_file=None), matcher.store, matcher)  # type: ignore[call-arg]
+    out: list[str] = []
+    return Console(rt, "T1", "U_ME", out=out.append)
+
+
+def test_help_lists_german_and_english_words(console: Console) -> None:
+    text = console.handle("/match hilfe")
+    for word in ("beschreiben", "describe", "vorschläge", "suche", "vergessen", "export"):
+        assert word in text
+
+
+def test_describe_inline_saves_and_suggests_with_reasons(console: Console) -> None:
+    text = console.handle("/match beschreiben Nachtcafé für Wohnungslose & Obdachlose <!channel>")
+    assert "Otto" in text and "Wohnungslose" in text
+    assert "Eve" not in text  # another workspace
+    assert "&amp;" not in text  # the console shows what Slack would display
+    with console.services.runtime.store.session() as s:
+        entries = repo.entries_of(s, "T1", "U_ME")
+    assert len(entries) == 1 and "<!channel>" not in entries[0].description
+
+
+def test_unknown_and_empty_commands_answer_with_help(console: Console) -> None:
+    assert "beschreiben" in console.handle("/match blubb")
+    assert console.handle("/match suche")  # empty search text: an answer, not a crash
+    with console.services.runtime.store.session() as s:
+        assert repo.entries_of(s, "T1", "U_ME") == []
+
+
+def test_feedback_from_the_console_changes_suggestions(console: Console) -> None:
+    console.handle("/match beschreiben Wärmestube für Wohnungslose im Winter")
+    assert "Otto" in console.handle("/match vorschläge")
+    console.handle("!not_relevant U_OTHER")
+    assert "Otto" not in console.handle("/match vorschläge")
