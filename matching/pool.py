@@ -172,8 +172,13 @@ class Pool:
             if not ids:
                 return []
             raw_lex = np.array([lex_scores[self._row_of[e]] for e in ids], dtype=np.float32)
-            top_lex = float(raw_lex.max()) if raw_lex.size else 0.0
-            norm_lex = raw_lex / top_lex if top_lex > 0 else raw_lex
+            # Relative to a perfect match: the query's score against its own text.
+            # Dividing by the best candidate instead would lift a trivial overlap
+            # to full weight in a small community.
+            own = self._row_of.get(query.entry_id)
+            ref = float(lex_scores[own]) if own is not None else 0.0
+            ref = max(ref, float(raw_lex.max()) if raw_lex.size else 0.0)
+            norm_lex = raw_lex / ref if ref > 0 else raw_lex
             matches: list[Match] = []
             for e, lx in zip(ids, norm_lex, strict=True):
                 d = self.docs[e]

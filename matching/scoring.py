@@ -14,7 +14,7 @@ class Weights:
 
     semantic: float = 1.0
     sentence: float = 0.25
-    lexical: float = 0.1
+    lexical: float = 0.7
     groups: float = 0.2
     themes: float = 0.1
     tools: float = 0.1
