@@ -15,6 +15,7 @@ from bot.listeners.common import team_and_user
 from bot.notifier import SlackNotifier, retrying_client
 from bot.runtime import Runtime
 from bot.services import Services, UserInfo
+from bot.settings import Settings
 from bot.worker import Worker
 from matching.i18n import t
 
@@ -28,7 +29,7 @@ class ConfigError(Exception):
 
 
 class SlackDirectory:
-    """Names and locales from users.info (include_locale), for the member's language."""
+    """Names, locales and admin flags from users.info (include_locale)."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
@@ -36,12 +37,20 @@ class SlackDirectory:
     def user(self, team_id: str, user_id: str) -> UserInfo | None:
         try:
             resp = self.client.users_info(user=user_id, include_locale=True)
-        except SlackApiError:
-            return None
+        except SlackApiError as exc:
+            # Only "Slack does not know them" is an answer; other errors (rate limits
+            # that outlasted the retries, outages) must not be cached as "no admin".
+            if exc.response.get("error") in ("user_not_found", "user_not_visible"):
+                return None
+            raise
         user: dict[str, Any] = resp.get("user") or {}
         profile: dict[str, Any] = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("name") or ""
-        return UserInfo(name=str(name or user_id), locale=user.get("locale"))
+        return UserInfo(
+            name=str(name or user_id),
+            locale=user.get("locale"),
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        )
 
 
 @dataclass
@@ -55,6 +64,20 @@ def _secret(value: Any) -> str:
     return str(value.get_secret_value()) if value is not None else ""
 
 
+def check_config(settings: Settings, mode: Mode) -> None:
+    """ConfigError if a secret the connection mode needs is missing.
+
+    Cheap on purpose: the CLI calls it before loading the model and opening the
+    database, so a missing secret is reported at once rather than after start-up.
+    """
+    if not _secret(settings.slack_bot_token):
+        raise ConfigError("SLACK_BOT_TOKEN is not set")
+    if mode == "socket" and not _secret(settings.slack_app_token):
+        raise ConfigError("SLACK_APP_TOKEN is not set (Socket Mode needs an xapp-… token)")
+    if mode == "http" and not _secret(settings.slack_signing_secret):
+        raise ConfigError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode)")
+
+
 def build_bot(
     runtime: Runtime,
     *,
@@ -65,12 +88,9 @@ def build_bot(
 ) -> Bot:
     """The bolt App with every listener, its Services and its retrying WebClient."""
     settings = runtime.settings
+    check_config(settings, mode)
     token = _secret(settings.slack_bot_token)
-    if not token:
-        raise ConfigError("SLACK_BOT_TOKEN is not set")
     secret = _secret(settings.slack_signing_secret)
-    if mode == "http" and not secret:
-        raise ConfigError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode)")
     client = retrying_client(token, base_url=settings.slack_api_url)
     app = App(
         client=client,

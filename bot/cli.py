@@ -7,7 +7,7 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from pydantic import ValidationError
@@ -236,27 +236,35 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+def _bot_settings(db: str | None, mode: Literal["socket", "http"]) -> Settings:
+    """Settings with the secrets ``mode`` needs, checked before anything slow happens
+    (loading the model takes seconds; a missing token should not)."""
+    from bot.app import ConfigError, check_config
+
+    s = settings(db)
+    try:
+        check_config(s, mode)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from exc
+    return s
+
+
 @app.command()
 def run(
     db: DbOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
-    from bot.app import ConfigError, build_bot
+    from bot.app import build_bot
     from bot.server import socket_mode_handler
 
-    s = settings(db)
-    app_token = _secret(s.slack_app_token)
-    if not app_token:
-        raise CliError("SLACK_APP_TOKEN is not set (Socket Mode needs an xapp-… token)")
+    s = _bot_settings(db, "socket")
     _setup_logging(verbose)
-    try:
-        bot = build_bot(build(s), mode="socket")
-    except ConfigError as exc:
-        raise CliError(str(exc)) from exc
+    bot = build_bot(build(s), mode="socket")
     _start_scheduler(bot.services)
     typer.echo("civic-match: connected over Socket Mode; Ctrl-C stops", err=True)
-    socket_mode_handler(bot.app, app_token).start()  # type: ignore[no-untyped-call]
+    handler = socket_mode_handler(bot.app, _secret(s.slack_app_token))
+    handler.start()  # type: ignore[no-untyped-call]
 
 
 @app.command()
@@ -268,16 +276,14 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the Slack bot in HTTP mode at /slack/events (needs SLACK_SIGNING_SECRET)."""
-    from bot.app import ConfigError, build_bot
+    from bot.app import build_bot
     from bot.server import HttpServer
 
     if not http:
         raise CliError("use 'civic-match serve --http' for HTTP mode, or 'civic-match run'")
+    s = _bot_settings(db, "http")
     _setup_logging(verbose)
-    try:
-        bot = build_bot(build(settings(db)), mode="http")
-    except ConfigError as exc:
-        raise CliError(str(exc)) from exc
+    bot = build_bot(build(s), mode="http")
     server = HttpServer(bot.app, host, port)
     _start_scheduler(bot.services)
     typer.echo(f"civic-match: listening on {server.url}", err=True)

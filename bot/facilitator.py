@@ -1,8 +1,9 @@
 """Facilitator commands: `/match digest now|jetzt`, `/match workshop …`, `/match stats`.
 
-Registered with the router at import; the handlers run after the ack on the
-worker pool. Who counts as a facilitator: a user id in the FACILITATORS
-setting or in the workspace's TeamSettings, or a workspace admin (users.info).
+Registered with the router at import as facilitator-only, so the router refuses
+others and hides them from their help; the handlers run after the ack on the
+worker pool. Who counts as a facilitator is decided in one place,
+:meth:`bot.services.Services.is_facilitator`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from bot.stats import community_stats, render_stats
 from bot.workshop import PlanData, WorkshopService
 from matching.assign import PlanningError
 from matching.i18n import t
-from profiles import repo
 
 log = logging.getLogger(__name__)
 
@@ -46,27 +46,6 @@ def tools(services: Services) -> Tools:
     )
 
 
-def is_admin(services: Services, user_id: str) -> bool:
-    client: Any = getattr(services.notifier, "client", None)
-    if client is None:
-        return False
-    try:
-        user = client.users_info(user=user_id).get("user") or {}
-    except Exception:  # any Slack failure means "not shown to be an admin"
-        log.info("users.info for %s failed; not treating as admin", user_id)
-        return False
-    return bool(user.get("is_admin") or user.get("is_owner"))
-
-
-def is_facilitator(services: Services, team_id: str, user_id: str) -> bool:
-    if user_id in services.settings.facilitators:
-        return True
-    with services.store.session() as s:
-        if user_id in (repo.read_team_settings(s, team_id).facilitators or []):
-            return True
-    return is_admin(services, user_id)
-
-
 def _refuse(ctx: CommandContext) -> Reply:
     return Reply(text=t("bot.error.facilitator_only", ctx.lang))
 
@@ -75,7 +54,7 @@ def _refuse(ctx: CommandContext) -> Reply:
 
 
 def digest_command(ctx: CommandContext) -> Reply:
-    if not is_facilitator(ctx.services, ctx.team_id, ctx.user_id):
+    if not ctx.may_facilitate():  # the router checked already; this is free
         return _refuse(ctx)
     word = ctx.text.strip().lower()
     svc = tools(ctx.services).digest
@@ -102,7 +81,7 @@ def _dry_lines(planned: list[Any]) -> list[str]:
 
 
 def stats_command(ctx: CommandContext) -> Reply:
-    if not is_facilitator(ctx.services, ctx.team_id, ctx.user_id):
+    if not ctx.may_facilitate():  # the router checked already; this is free
         return _refuse(ctx)
     text = render_stats(community_stats(ctx.services.store, ctx.team_id), ctx.lang)
     return Reply(text=text, blocks=[section(text)])
@@ -162,7 +141,7 @@ def parse_workshop(text: str) -> WorkshopArgs:
 
 
 def workshop_command(ctx: CommandContext) -> Reply:
-    if not is_facilitator(ctx.services, ctx.team_id, ctx.user_id):
+    if not ctx.may_facilitate():  # the router checked already; this is free
         return _refuse(ctx)
     try:
         args = parse_workshop(ctx.text)
@@ -252,7 +231,7 @@ def workshop_action(
     services: Services, team_id: str, user_id: str, action_id: str, value: str, lang: str
 ) -> Reply:
     """A click on one of the preview's buttons; facilitators only, their own team's plans."""
-    if not is_facilitator(services, team_id, user_id):
+    if not services.is_facilitator(team_id, user_id):
         return Reply(text=t("bot.error.facilitator_only", lang), replace_original=False)
     if not value.isdigit():
         return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
@@ -276,6 +255,12 @@ def workshop_action(
     return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
 
 
-register_subcommand(("digest", "zusammenfassung"), digest_command, help_key="digest.help")
-register_subcommand(("workshop",), workshop_command, help_key="workshop.help")
-register_subcommand(("stats", "statistik"), stats_command, help_key="stats.help")
+register_subcommand(
+    ("digest", "zusammenfassung"), digest_command, help_key="digest.help", facilitator_only=True
+)
+register_subcommand(
+    ("workshop",), workshop_command, help_key="workshop.help", facilitator_only=True
+)
+register_subcommand(
+    ("stats", "statistik"), stats_command, help_key="stats.help", facilitator_only=True
+)

@@ -22,8 +22,11 @@ Register it at import time of your module; no edit of this file is needed::
   (runtime, matcher, store, settings); ``ctx.notifier`` sends messages.
 - ``help_key``: a ``matching.i18n`` key with a one-line description; ``help``/``hilfe``
   lists every registered subcommand with it.
-- ``facilitator_only``: only members listed in ``FACILITATORS`` may run it (others get
-  a polite refusal) and only they see it in the help.
+- ``facilitator_only``: only facilitators may run it (others get a polite refusal) and
+  only they see it in the help. A facilitator is listed in the ``FACILITATORS`` setting
+  or the workspace's ``TeamSettings.facilitators``, or is a Slack admin or owner
+  (:meth:`bot.services.Services.is_facilitator`). The answer is kept on the context, so
+  a handler that checks again (``ctx.may_facilitate()``) costs nothing.
 - ``quick``: the handler is cheap (no embedding, no Web API) and runs right after the ack
   on bolt's own thread instead of the worker pool; a bool, or a predicate on the text
   (``describe`` without text opens a modal, whose trigger id expires after 3 s).
@@ -82,8 +85,18 @@ class CommandContext:
     notifier: Notifier
     trigger_id: str = ""
     word: str = ""
-    is_facilitator: bool = False
+    # None until asked: the check may call Slack (users.info for admins), which only
+    # help and facilitator commands need, and only after the ack.
+    is_facilitator: bool | None = None
+    facilitator_check: Callable[[], bool] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def may_facilitate(self) -> bool:
+        """Whether the member may run facilitator commands (asked once per command)."""
+        if self.is_facilitator is None:
+            check = self.facilitator_check
+            self.is_facilitator = bool(check()) if check is not None else False
+        return self.is_facilitator
 
 
 Handler = Callable[[CommandContext], Reply]
@@ -220,8 +233,8 @@ def dispatch(ctx: CommandContext, request: CommandRequest) -> Reply:
     """
     sub = request.subcommand
     if sub is None:
-        return help_reply(ctx.lang, is_facilitator=ctx.is_facilitator, unknown=request.word)
-    if sub.facilitator_only and not ctx.is_facilitator:
+        return help_reply(ctx.lang, is_facilitator=ctx.may_facilitate(), unknown=request.word)
+    if sub.facilitator_only and not ctx.may_facilitate():
         return Reply(text=t("bot.error.facilitator_only", ctx.lang))
     ctx.word = sub.name
     ctx.text = request.text
@@ -235,7 +248,7 @@ def dispatch(ctx: CommandContext, request: CommandRequest) -> Reply:
 
 
 def _help(ctx: CommandContext) -> Reply:
-    return help_reply(ctx.lang, is_facilitator=ctx.is_facilitator)
+    return help_reply(ctx.lang, is_facilitator=ctx.may_facilitate())
 
 
 register_subcommand(("help", "hilfe", "?"), _help, help_key="bot.help.help", quick=True)

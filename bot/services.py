@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 TITLE_CHARS = 80
 # Help, confirmations and modals: no embedding, at most one Web API call each.
 QUICK_THREADS = 4
+# Long enough that a burst of commands costs one users.info per member, short enough
+# that a demoted admin loses facilitator rights within minutes.
+USER_INFO_TTL_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class UserInfo:
 
     name: str
     locale: str | None = None
+    is_admin: bool = False  # workspace admin or owner
 
 
 class Directory(Protocol):
@@ -79,6 +84,8 @@ class CappedText:
 class _Cache:
     lang: dict[tuple[str, str], str] = field(default_factory=dict)
     names: dict[tuple[str, str], str] = field(default_factory=dict)
+    # users.info answers (None: Slack does not know the member) with their expiry
+    users: dict[tuple[str, str], tuple[UserInfo | None, float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -118,8 +125,23 @@ class Services:
     def max_chars(self) -> int:
         return min(self.settings.max_text_chars, MAX_CHARS)
 
-    def is_facilitator(self, user_id: str) -> bool:
-        return user_id in self.settings.facilitators
+    def is_facilitator(self, team_id: str, user_id: str, *, lookup: bool = True) -> bool:
+        """Listed in the FACILITATORS setting or the workspace's TeamSettings, or a Slack
+        admin or owner. The one check behind help, facilitator commands and their buttons.
+
+        The admin part may call users.info (cached for USER_INFO_TTL_S), so call this
+        only after the ack; ``lookup=False`` uses a cached answer or says no.
+        """
+        if user_id in self.settings.facilitators:
+            return True
+        with self.store.session() as s:
+            if user_id in (repo.read_team_settings(s, team_id).facilitators or []):
+                return True
+        if not lookup:
+            info = self._cached_info(team_id, user_id)
+        else:
+            info = self._user_info(team_id, user_id)
+        return info is not None and info.is_admin
 
     def lang_for(self, team_id: str, user_id: str, *, lookup: bool = True) -> str:
         """The member's language: their setting if we know them, else the Slack locale.
@@ -145,17 +167,30 @@ class Services:
             self._cache.lang[key] = lang
         return lang
 
+    def _cached_info(self, team_id: str, user_id: str) -> UserInfo | None:
+        with self._cache.lock:
+            hit = self._cache.users.get((team_id, user_id))
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
     def _user_info(self, team_id: str, user_id: str) -> UserInfo | None:
+        """users.info, cached for USER_INFO_TTL_S so that the language and the admin
+        check of one command (and of a burst of them) cost one call."""
+        key = (team_id, user_id)
+        with self._cache.lock:
+            hit = self._cache.users.get(key)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
         if self.directory is None:
             return None
         try:
             info = self.directory.user(team_id, user_id)
-        except Exception:  # the name and locale are nice to have, never required
+        except Exception:  # Slack unreachable: not cached, so the next command asks again
             log.warning("could not look up %s/%s", team_id, user_id, exc_info=True)
             return None
-        if info is not None:
-            with self._cache.lock:
-                self._cache.names[(team_id, user_id)] = info.name
+        with self._cache.lock:
+            self._cache.users[key] = (info, time.monotonic() + USER_INFO_TTL_S)
+            if info is not None:
+                self._cache.names[key] = info.name
         return info
 
     def display_name(self, team_id: str, user_id: str) -> str | None:
@@ -170,6 +205,7 @@ class Services:
         with self._cache.lock:
             self._cache.lang.pop((team_id, user_id), None)
             self._cache.names.pop((team_id, user_id), None)
+            self._cache.users.pop((team_id, user_id), None)
 
     def context(
         self,
@@ -189,7 +225,7 @@ class Services:
             services=self,
             notifier=self.notifier,
             trigger_id=trigger_id,
-            is_facilitator=self.is_facilitator(user_id),
+            facilitator_check=lambda: self.is_facilitator(team_id, user_id),
         )
 
     # ------------------------------------------------------------ input

@@ -1,0 +1,62 @@
+"""`civic-match run` and `serve --http` refuse a missing secret at once, in one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    # A model path that does not exist and a database nobody listens on: if the command
+    # got as far as loading either, the error would name them instead of the secret.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    clean.update(
+        PYTHONPATH=str(ROOT),
+        MODEL=str(tmp_path / "no-such-model"),
+        DATABASE_URL="postgresql://127.0.0.1:1/never",
+        FACILITATORS="",
+        **env,
+    )
+    # cwd without a .env, so only the variables above count
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["serve", "--http"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
+        (["serve", "--http"], {"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN is not set"),
+        (["run"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN is not set"),
+        (["run"], {"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN is not set"),
+        (["run"], {}, "SLACK_BOT_TOKEN is not set"),
+    ],
+)
+def test_missing_secret_is_one_line_before_model_or_database(
+    tmp_path: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    r = _cli(args, tmp_path, **env)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"civic-match: error: {message}")
+    assert r.stdout == ""
+
+
+def test_serve_without_http_flag_says_how(tmp_path: Path) -> None:
+    r = _cli(["serve"], tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    assert r.returncode == 1
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "serve --http" in r.stderr

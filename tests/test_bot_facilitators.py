@@ -1,0 +1,170 @@
+"""Who may run facilitator commands: one check for the router, help, handlers and buttons."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from bot import facilitator, router  # noqa: F401  (registers digest/workshop/stats)
+from bot.notifier import RecordingNotifier
+from bot.router import Reply
+from bot.runtime import Runtime
+from bot.services import Services, UserInfo
+from bot.settings import Settings
+from bot.worker import Worker
+from matching.service import Matcher
+from profiles import repo
+from tests.bot_helpers import Running, all_text, start_bot, wait_responses
+from tests.fakeslack import TEAM_ID, FakeSlack, block_actions_body, slash_command_body
+from tests.fakeslack.fixtures import fake_slack  # noqa: F401
+
+T = "T0UNIT"
+FACILITATOR_WORDS = ("`digest`", "`workshop`", "`stats`")
+
+
+class CountingDirectory:
+    """users.info as a table; counts lookups so tests can see the cache and the ack path."""
+
+    def __init__(self, admins: set[str], fail: bool = False) -> None:
+        self.admins = admins
+        self.fail = fail
+        self.calls: list[str] = []
+
+    def user(self, team_id: str, user_id: str) -> UserInfo | None:
+        self.calls.append(user_id)
+        if self.fail:
+            raise ConnectionError("Slack is down")
+        return UserInfo(name=user_id.lower(), locale="de-DE", is_admin=user_id in self.admins)
+
+
+def make_services(matcher: Matcher, directory: CountingDirectory | None) -> Services:
+    settings = Settings(database_url="sqlite://", facilitators=["UFAC"])
+    return Services(
+        Runtime(settings, matcher.store, matcher),
+        RecordingNotifier(),
+        directory=directory,
+        worker=Worker(1),
+    )
+
+
+def run(services: Services, line: str, user: str) -> Reply:
+    return router.dispatch(services.context(T, user), router.parse(line))
+
+
+def test_settings_team_settings_and_admins_are_facilitators(matcher: Matcher) -> None:
+    directory = CountingDirectory(admins={"UADMIN"})
+    services = make_services(matcher, directory)
+    with matcher.store.session() as s:
+        repo.team_settings(s, T).facilitators = ["UTEAM"]
+    for user in ("UFAC", "UTEAM", "UADMIN", "UADMIN"):
+        assert services.is_facilitator(T, user), user
+    # Listed members cost no Slack call; the admin one, then the cache answers.
+    assert directory.calls == ["UADMIN"]
+    for user in ("UFAC", "UTEAM", "UADMIN"):
+        assert "Community-Statistik" in run(services, "stats", user).text
+        help_text = run(services, "hilfe", user).text
+        assert all(w in help_text for w in FACILITATOR_WORDS), user
+    # The workspace's list is per workspace.
+    assert not services.is_facilitator("T0OTHER", "UTEAM")
+
+
+def test_others_are_refused_politely_and_do_not_see_the_commands(matcher: Matcher) -> None:
+    services = make_services(matcher, CountingDirectory(admins=set()))
+    for line in ("stats", "digest jetzt", "workshop <#C0WORK|ws>"):
+        assert run(services, line, "U1").text.startswith("Das dürfen nur Moderator")
+    help_text = run(services, "help", "U1").text
+    assert "`describe`" in help_text
+    assert not any(w in help_text for w in FACILITATOR_WORDS)
+    assert "`stats`" not in run(services, "nonsense", "U1").text
+
+
+def test_context_asks_slack_only_when_a_command_needs_it(matcher: Matcher) -> None:
+    directory = CountingDirectory(admins={"UADMIN"})
+    services = make_services(matcher, directory)
+    ctx = services.context(T, "UADMIN", lookup=False)
+    assert directory.calls == []  # what the listeners do around the ack
+    router.dispatch(ctx, router.parse("profile"))
+    assert directory.calls == []  # a member command needs no facilitator check
+    assert ctx.may_facilitate() and ctx.may_facilitate()
+    assert directory.calls == ["UADMIN"]
+    # Without lookup only a cached answer counts.
+    assert services.is_facilitator(T, "UADMIN", lookup=False)
+    assert not services.is_facilitator(T, "UNEW", lookup=False)
+    assert "UNEW" not in directory.calls
+
+
+def test_admin_answer_expires_and_slack_failures_are_not_cached(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = CountingDirectory(admins={"UADMIN"})
+    services = make_services(matcher, directory)
+    assert services.is_facilitator(T, "UADMIN")
+    directory.admins.clear()  # demoted
+    assert services.is_facilitator(T, "UADMIN")  # still cached
+    import bot.services as services_module
+
+    later = time.monotonic() + services_module.USER_INFO_TTL_S + 1
+    monkeypatch.setattr(services_module, "time", SimpleNamespace(monotonic=lambda: later))
+    assert not services.is_facilitator(T, "UADMIN")
+    assert directory.calls == ["UADMIN", "UADMIN"]
+    monkeypatch.undo()
+
+    down = CountingDirectory(admins={"UADMIN"}, fail=True)
+    services = make_services(matcher, down)
+    assert not services.is_facilitator(T, "UADMIN")
+    down.fail = False
+    assert services.is_facilitator(T, "UADMIN")
+    assert down.calls == ["UADMIN", "UADMIN"]
+
+
+# ---------------------------------------------------------------- through Slack
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, matcher: Matcher) -> Iterator[Running]:  # noqa: F811
+    r = start_bot(fake_slack, matcher, facilitators=["U0FAC"])
+    yield r
+    r.server.stop()
+    r.bot.services.shutdown()
+
+
+def command(r: Running, text: str, user: str) -> dict[str, Any]:
+    before = len(r.fake.responses())
+    body = slash_command_body(
+        text=text, user_id=user, team_id=TEAM_ID, response_url=r.fake.new_response_url()
+    )
+    status, ack = r.post(body)
+    # The ack is empty: whatever the check needs from Slack happens after it.
+    assert status == 200 and ack == ""
+    r.idle()
+    return wait_responses(r.fake, before + 1)[-1]
+
+
+def test_admin_not_in_the_list_through_slack(bot: Running) -> None:
+    r = bot
+    r.fake.add_user("U0ADMIN", is_admin=True)
+    r.fake.add_user("U0ANNA")
+    help_admin = all_text(command(r, "hilfe", "U0ADMIN"))
+    assert all(w in help_admin for w in FACILITATOR_WORDS)
+    help_anna = all_text(command(r, "hilfe", "U0ANNA"))
+    assert "`describe`" in help_anna
+    assert not any(w in help_anna for w in FACILITATOR_WORDS)
+    assert "nur Moderator" in all_text(command(r, "stats", "U0ANNA"))
+    assert "Community-Statistik" in all_text(command(r, "stats", "U0ADMIN"))
+    # One users.info per member however many commands they send (the cache).
+    looked_up = [c.params.get("user") for c in r.fake.calls("users.info")]
+    assert looked_up.count("U0ADMIN") == 1
+
+    # The preview's buttons use the same check: a plain member's click is refused.
+    body = block_actions_body(
+        action_id="workshop_send", value="1", user_id="U0ANNA", team_id=TEAM_ID,
+        response_url=r.fake.new_response_url(),
+    )
+    before = len(r.fake.responses())
+    assert r.post(body)[0] == 200
+    r.idle()
+    assert "nur Moderator" in all_text(wait_responses(r.fake, before + 1)[-1])
