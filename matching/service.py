@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 from sqlalchemy import select
@@ -224,11 +223,6 @@ class Matcher:
             self._known[team_id] = versions
             return pool
 
-    def invalidate(self, team_id: str) -> None:
-        with self._lock(team_id):
-            self._pools.pop(team_id, None)
-            self._known.pop(team_id, None)
-
     # ------------------------------------------------------------ writes
 
     def save_entry(
@@ -431,7 +425,3 @@ class Matcher:
             repo.log_suggestions(
                 s, team_id, user_id, [(x.user_id, x.score) for x in suggestions], source, period
             )
-
-    def entries_changed_since(self, team_id: str, since: datetime) -> list[Entry]:
-        with self.store.session() as s:
-            return repo.entries_since(s, team_id, since)

@@ -179,3 +179,16 @@ def test_a_second_process_sees_new_changed_and_deleted_entries(store: Store) -> 
     assert set(b.sync("T1").docs) == {e2}
     assert b.sync("T1") is pool  # updated in place, not rebuilt
     assert b.embedder.texts_embedded == 0  # type: ignore[attr-defined]
+
+
+def test_archived_entries_leave_the_pool_and_come_back(store: Store) -> None:
+    m = Matcher(store, HashEmbedder())
+    e1 = m.save_entry("T1", "U1", EntryInput(title="A", description="Senioren digital."))
+    m.save_entry("T1", "U2", EntryInput(title="B", description="Senioren und Tablets."))
+    with store.session() as s:
+        repo.set_archived(s, "T1", "U1", e1, True)
+    assert e1 not in m.sync("T1").docs
+    assert m.suggest_for_member("T1", "U2") == []
+    with store.session() as s:
+        repo.set_archived(s, "T1", "U1", e1, False)
+    assert e1 in m.sync("T1").docs

@@ -81,7 +81,6 @@ def register(app: App, services: Services) -> None:
                 else:
                     repo.confirm_entry_current(s, team, user, int(value))
                     key = "digest.stale.confirmed"
-            services.matcher.invalidate(team)
             return Reply(text=t(key, lang), replace_original=True)
 
         run(body, respond, client, work)
