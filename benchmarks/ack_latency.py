@@ -1,6 +1,7 @@
 """Ack latency of signed `/match` slash commands over the HTTP endpoint.
 
     PYTHONPATH=. python benchmarks/ack_latency.py [--embedder use|hash] [--n 200]
+        [--workers 2] [--embed-threads N]   (default: the bot's BOT_EMBED_THREADS)
 
 The real bolt App (bot.app.build_bot, HTTP mode) is served by bot.server.HttpServer
 on 127.0.0.1 in a separate process (as in production, where the clients are Slack's
@@ -40,7 +41,7 @@ from typing import Any
 
 from bot.app import Bot, build_bot
 from bot.importer import Row, read_rows
-from bot.runtime import Runtime, open_store
+from bot.runtime import BOT_EMBED_THREADS, Runtime, open_store
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.worker import Worker
@@ -151,11 +152,12 @@ def serve_bot(
     conn: Connection,
     switch: float | None,
     workers: int,
+    embed_threads: int,
 ) -> None:
     """The bot's process: its own interpreter, so the clients and the fake Slack (the
     "Slack side" of the measurement) never compete with it for the GIL."""
     if embedder_name == "use":
-        embedder: Embedder = load_embedder("default", threads=2)
+        embedder: Embedder = load_embedder("default", threads=embed_threads)
     else:
         from tests.helpers import HashEmbedder
 
@@ -188,6 +190,12 @@ def main() -> None:
         "--switch", type=float, default=None, help="sys.setswitchinterval in the bot process"
     )
     ap.add_argument("--workers", type=int, default=2, help="worker threads (WORKER_THREADS)")
+    ap.add_argument(
+        "--embed-threads",
+        type=int,
+        default=BOT_EMBED_THREADS,
+        help="BLAS threads of the bot's embedder (default: what run/serve use)",
+    )
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/ack_latency.json"))
     args = ap.parse_args()
 
@@ -204,6 +212,7 @@ def main() -> None:
                 child,
                 args.switch,
                 args.workers,
+                args.embed_threads,
             ),
         )
         proc.start()
@@ -241,6 +250,7 @@ def main() -> None:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "worker_threads": args.workers,
+        "embed_threads": args.embed_threads,
         "switch_interval_s": args.switch or sys.getswitchinterval(),
         "describes_in_burst": args.describes,
         "worker_jobs_pending_when_help_started": busy_at_start,

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from bot.importer import BadRow, ImportFileError, Row, read_rows
 from bot.notifier import RecordingNotifier, SlackNotifier, retrying_client
-from bot.runtime import Runtime, build, open_store
+from bot.runtime import BOT_EMBED_THREADS, Runtime, build, open_store
 from bot.settings import Settings
 from matching.errors import MatchingError
 from matching.service import Suggestion
@@ -260,7 +260,7 @@ def run(
 
     s = _bot_settings(db, "socket")
     _setup_logging(verbose)
-    bot = build_bot(build(s), mode="socket")
+    bot = build_bot(build(s, threads=BOT_EMBED_THREADS), mode="socket")
     _start_scheduler(bot.services)
     typer.echo("civic-match: connected over Socket Mode; Ctrl-C stops", err=True)
     handler = socket_mode_handler(bot.app, _secret(s.slack_app_token))
@@ -283,7 +283,7 @@ def serve(
         raise CliError("use 'civic-match serve --http' for HTTP mode, or 'civic-match run'")
     s = _bot_settings(db, "http")
     _setup_logging(verbose)
-    bot = build_bot(build(s), mode="http")
+    bot = build_bot(build(s, threads=BOT_EMBED_THREADS), mode="http")
     server = HttpServer(bot.app, host, port)
     _start_scheduler(bot.services)
     typer.echo(f"civic-match: listening on {server.url}", err=True)

@@ -44,6 +44,7 @@ QUICK_THREADS = 4
 # Long enough that a burst of commands costs one users.info per member, short enough
 # that a demoted admin loses facilitator rights within minutes.
 USER_INFO_TTL_S = 300.0
+TEAM_TTL_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class _Cache:
     names: dict[tuple[str, str], str] = field(default_factory=dict)
     # users.info answers (None: Slack does not know the member) with their expiry
     users: dict[tuple[str, str], tuple[UserInfo | None, float]] = field(default_factory=dict)
+    team_facilitators: dict[str, tuple[frozenset[str], float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -134,14 +136,26 @@ class Services:
         """
         if user_id in self.settings.facilitators:
             return True
-        with self.store.session() as s:
-            if user_id in (repo.read_team_settings(s, team_id).facilitators or []):
-                return True
+        if user_id in self._team_facilitators(team_id):
+            return True
         if not lookup:
             info = self._cached_info(team_id, user_id)
         else:
             info = self._user_info(team_id, user_id)
         return info is not None and info.is_admin
+
+    def _team_facilitators(self, team_id: str) -> frozenset[str]:
+        # Every `help` asks, and a query per help cost a quarter of its work after the
+        # ack; the list changes rarely, so a minute's delay in seeing a change is fine.
+        with self._cache.lock:
+            hit = self._cache.team_facilitators.get(team_id)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
+        with self.store.session() as s:
+            found = frozenset(repo.read_team_settings(s, team_id).facilitators or [])
+        with self._cache.lock:
+            self._cache.team_facilitators[team_id] = (found, time.monotonic() + TEAM_TTL_S)
+        return found
 
     def lang_for(self, team_id: str, user_id: str, *, lookup: bool = True) -> str:
         """The member's language: their setting if we know them, else the Slack locale.

@@ -60,3 +60,36 @@ def test_serve_without_http_flag_says_how(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert len(r.stderr.strip().splitlines()) == 1
     assert "serve --http" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "secrets"),
+    [
+        (["serve", "--http"], {"SLACK_SIGNING_SECRET": "s"}),
+        (["run"], {"SLACK_APP_TOKEN": "xapp-1"}),
+    ],
+)
+def test_bot_embeds_with_one_blas_thread(
+    args: list[str], secrets: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # THREADS stays for bulk work; the bot's own embedder must not take the acks' core.
+    from typer.testing import CliRunner
+
+    import bot.cli as cli
+
+    seen: dict[str, object] = {}
+
+    class Built(Exception):
+        pass
+
+    def build(settings: object, embedder: object = None, *, threads: int | None = None) -> None:
+        seen["threads"] = threads
+        raise Built
+
+    monkeypatch.setattr(cli, "build", build)
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"SLACK_BOT_TOKEN": "xoxb-1", "THREADS": "4", **secrets}.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli.app, args)
+    assert isinstance(result.exception, Built), result.output
+    assert seen == {"threads": 1}
