@@ -121,6 +121,21 @@ def test_admin_answer_expires_and_slack_failures_are_not_cached(
     assert down.calls == ["UADMIN", "UADMIN"]
 
 
+def test_workspace_list_changes_are_seen_within_a_minute(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = make_services(matcher, None)
+    assert not services.is_facilitator(T, "UNEW")
+    with matcher.store.session() as s:
+        repo.team_settings(s, T).facilitators = ["UNEW"]
+    assert not services.is_facilitator(T, "UNEW")  # cached list, no query per help
+    import bot.services as services_module
+
+    later = time.monotonic() + services_module.TEAM_TTL_S + 1
+    monkeypatch.setattr(services_module, "time", SimpleNamespace(monotonic=lambda: later))
+    assert services.is_facilitator(T, "UNEW")
+
+
 # ---------------------------------------------------------------- through Slack
 
 
