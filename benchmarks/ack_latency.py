@@ -1,7 +1,7 @@
 """Ack latency of signed `/match` slash commands over the HTTP endpoint.
 
     PYTHONPATH=. python benchmarks/ack_latency.py [--embedder use|hash] [--n 200]
-        [--workers 2] [--embed-threads N]   (default: the bot's BOT_EMBED_THREADS)
+        [--workers 2] [--embed-threads N]   (default: the bot's BOT_THREADS setting)
 
 The real bolt App (bot.app.build_bot, HTTP mode) is served by bot.server.HttpServer
 on 127.0.0.1 in a separate process (as in production, where the clients are Slack's
@@ -41,7 +41,7 @@ from typing import Any
 
 from bot.app import Bot, build_bot
 from bot.importer import Row, read_rows
-from bot.runtime import BOT_EMBED_THREADS, Runtime, open_store
+from bot.runtime import Runtime, open_store
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.worker import Worker
@@ -193,7 +193,7 @@ def main() -> None:
     ap.add_argument(
         "--embed-threads",
         type=int,
-        default=BOT_EMBED_THREADS,
+        default=Settings.model_fields["bot_threads"].default,
         help="BLAS threads of the bot's embedder (default: what run/serve use)",
     )
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/ack_latency.json"))

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from bot.importer import BadRow, ImportFileError, Row, read_rows
 from bot.notifier import RecordingNotifier, SlackNotifier, retrying_client
-from bot.runtime import BOT_EMBED_THREADS, Runtime, build, open_store
+from bot.runtime import Runtime, build, open_store
 from bot.settings import Settings
 from matching.errors import MatchingError
 from matching.service import Suggestion
@@ -260,7 +260,7 @@ def run(
 
     s = _bot_settings(db, "socket")
     _setup_logging(verbose)
-    bot = build_bot(build(s, threads=BOT_EMBED_THREADS), mode="socket")
+    bot = build_bot(build(s, threads=s.bot_threads), mode="socket")
     _start_scheduler(bot.services)
     typer.echo("civic-match: connected over Socket Mode; Ctrl-C stops", err=True)
     handler = socket_mode_handler(bot.app, _secret(s.slack_app_token))
@@ -283,7 +283,7 @@ def serve(
         raise CliError("use 'civic-match serve --http' for HTTP mode, or 'civic-match run'")
     s = _bot_settings(db, "http")
     _setup_logging(verbose)
-    bot = build_bot(build(s, threads=BOT_EMBED_THREADS), mode="http")
+    bot = build_bot(build(s, threads=s.bot_threads), mode="http")
     server = HttpServer(bot.app, host, port)
     _start_scheduler(bot.services)
     typer.echo(f"civic-match: listening on {server.url}", err=True)
@@ -329,9 +329,7 @@ def _start_scheduler(services: object) -> None:
 @digest_app.command("run")
 def digest_run(
     team: TeamOpt,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="show the plan; send nothing")
-    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show the plan; send nothing")] = False,
     db: DbOpt = None,
 ) -> None:
     """Send this period's digest to every member who is due (or show it with --dry-run)."""
@@ -396,8 +394,13 @@ def workshop(
     notifier = _slack_notifier(rt.settings) if channel else RecordingNotifier()
     try:
         d = WorkshopService(rt.store, rt.matcher, notifier).create(
-            team, "cli", channel=channel or "", members=ids, group_size=groups or 2,
-            rounds=rounds, seed=seed,
+            team,
+            "cli",
+            channel=channel or "",
+            members=ids,
+            group_size=groups or 2,
+            rounds=rounds,
+            seed=seed,
         )
     except PlanningError as exc:
         raise CliError(str(exc)) from exc

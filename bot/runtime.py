@@ -37,15 +37,6 @@ def open_store(url: str, migrate: bool = True) -> Store:
     return store
 
 
-# The bot embeds one short text per describe, next to the threads that ack. With 2
-# BLAS threads OpenBLAS's helper occupies the second core for it (1.7 ms wall but
-# 3.4 ms CPU per text on an idle machine), and when that core is busy each tiny product
-# waits for the descheduled helper (50-140 ms per text while another process ran).
-# With 1 thread the product runs in the worker thread itself (2.4 ms). Bulk work
-# (import, eval) keeps Settings.threads. See BENCHMARKS.md, "Ack latency".
-BOT_EMBED_THREADS = 1
-
-
 def build(
     settings: Settings, embedder: Embedder | None = None, *, threads: int | None = None
 ) -> Runtime:

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
         description="'default' (USE multilingual, bundled) or a sentence-transformers name/path",
     )
     threads: int = Field(2, ge=1, le=64, description="BLAS threads for embedding")
+    # The bot embeds one short text per describe next to the threads that ack: with 2
+    # BLAS threads OpenBLAS's helper takes the second core for each tiny product (and
+    # waits 50-140 ms when that core is busy). See BENCHMARKS.md, "Ack latency".
+    bot_threads: int = Field(
+        1, ge=1, le=64, description="BLAS threads for embedding inside the running bot"
+    )
 
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
