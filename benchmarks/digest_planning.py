@@ -70,8 +70,16 @@ def main() -> None:
         m = measure(n, args.k, 0, args.solver, True)[1]
         c = statistics.median(r[2] for r in runs)
         print(f"{n:>8} {n * args.k:>9} {t:>9.2f} {m:>9.1f} {c:>9.3f}", flush=True)
-        results.append({"members": n, "k": args.k, "median_seconds": round(t, 3),
-                        "peak_mib": round(m, 1), "coverage": round(c, 4), "solver": args.solver})
+        results.append(
+            {
+                "members": n,
+                "k": args.k,
+                "median_seconds": round(t, 3),
+                "peak_mib": round(m, 1),
+                "coverage": round(c, 4),
+                "solver": args.solver,
+            }
+        )
     out = Path(__file__).parent / "results" / "digest_planning.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

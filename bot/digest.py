@@ -199,8 +199,9 @@ class DigestService:
         for user, cadence, lang, name, _org in due:
             picks = [by_pair[(user, p)] for p, _s in chosen.picks.get(user, [])]
             since = now - timedelta(days=CADENCE_DAYS[cadence])
-            news = [(title, who) for at, owner, title, who in new_list
-                    if owner != user and at >= since][:MAX_NEW_ITEMS]
+            news = [
+                (title, who) for at, owner, title, who in new_list if owner != user and at >= since
+            ][:MAX_NEW_ITEMS]
             d = PlannedDigest(user, periods[user], lang, picks, news)
             d.text, d.blocks = render(d, name, cadence)
             out.append(d)
@@ -299,8 +300,7 @@ class DigestService:
         now = now or datetime.now(UTC)
         with self.store.session() as s:
             stale = [
-                (e.id, e.title or shorten(e.description, 80), e.member.user_id,
-                 e.member.language)
+                (e.id, e.title or shorten(e.description, 80), e.member.user_id, e.member.language)
                 for e in repo.stale_entries(s, team_id, now - STALE_AFTER)
             ]
         nudged: list[int] = []
@@ -336,8 +336,7 @@ def render(d: PlannedDigest, name: str, cadence: str) -> tuple[str, Blocks]:
         lines.append(f"• {suggestion_plain(x, lang)}")
     if d.new_entries:
         items = [
-            "• " + t("digest.new.item", lang, title=escape(shorten(title, 100)),
-                     name=escape(owner))
+            "• " + t("digest.new.item", lang, title=escape(shorten(title, 100)), name=escape(owner))
             for title, owner in d.new_entries
         ]
         blocks.append(divider())
@@ -372,4 +371,3 @@ def describe_plan(planned: list[PlannedDigest], lang: str = "de") -> list[str]:
         new = f"; {len(d.new_entries)} new" if d.new_entries else ""
         out.append(f"{d.user_id} [{d.period}]: {names or '-'}{new}")
     return out
-

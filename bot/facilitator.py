@@ -68,8 +68,13 @@ def digest_command(ctx: CommandContext) -> Reply:
     else:
         return Reply(text=t("digest.usage", ctx.lang))
     text = t(
-        "digest.now.done", ctx.lang, periods=", ".join(r.periods) or "-", sent=len(r.sent),
-        skipped=len(r.skipped), failed=len(r.failed), empty=len(r.empty),
+        "digest.now.done",
+        ctx.lang,
+        periods=", ".join(r.periods) or "-",
+        sent=len(r.sent),
+        skipped=len(r.skipped),
+        failed=len(r.failed),
+        empty=len(r.empty),
     )
     return Reply(text=text)
 
@@ -155,7 +160,10 @@ def workshop_command(ctx: CommandContext) -> Reply:
             d = svc.lock(ctx.team_id, args.plan_id, args.round_index, *args.people[:2])
         else:
             d = svc.create(
-                ctx.team_id, ctx.user_id, channel=args.channel, group_size=args.group_size,
+                ctx.team_id,
+                ctx.user_id,
+                channel=args.channel,
+                group_size=args.group_size,
                 rounds=args.rounds,
             )
     except PlanningError as exc:
@@ -177,8 +185,14 @@ def preview(d: PlanData, lang: str) -> tuple[str, Blocks]:
         else t("workshop.mode.groups", lang, size=d.group_size)
     )
     channel = f"<#{d.channel}>" if d.channel else "-"
-    head = t("workshop.preview.title", lang, channel=channel, people=len(d.people),
-             rounds=len(d.rounds), mode=mode)
+    head = t(
+        "workshop.preview.title",
+        lang,
+        channel=channel,
+        people=len(d.people),
+        rounds=len(d.rounds),
+        mode=mode,
+    )
     blocks: Blocks = [section(head)]
     locked = {(r, frozenset((a, b))) for r, a, b in d.locks}
     lines = [head]
@@ -209,9 +223,12 @@ def preview(d: PlanData, lang: str) -> tuple[str, Blocks]:
         who = ", ".join(f"<@{u}>" for u in d.without_entries)
         blocks.append(context(t("workshop.without_entries", lang, people=who)))
     blocks.append(divider())
-    blocks.append(context(t("workshop.edit.hint", lang)
-                          + f"\n`/match workshop swap {d.plan_id} 1 @a @b` · "
-                          f"`/match workshop lock {d.plan_id} 1 @a @b`"))
+    blocks.append(
+        context(
+            t("workshop.edit.hint", lang) + f"\n`/match workshop swap {d.plan_id} 1 @a @b` · "
+            f"`/match workshop lock {d.plan_id} 1 @a @b`"
+        )
+    )
     value = str(d.plan_id)
     blocks.append(
         actions(
@@ -249,8 +266,9 @@ def workshop_action(
         if d.status != "draft":
             return Reply(text=t("workshop.already_sent", lang), replace_original=False)
         r = svc.send(team_id, plan_id, lang, summary=action_id == "workshop_send_summary")
-        text = t("workshop.sent", lang, groups=r.groups, invites=r.invites,
-                 failed=len(r.failed or []))
+        text = t(
+            "workshop.sent", lang, groups=r.groups, invites=r.invites, failed=len(r.failed or [])
+        )
         return Reply(text=text, replace_original=True)
     return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
 

@@ -52,8 +52,12 @@ def run_team_digest(team_id: str) -> None:
     report = _current().run(team_id)
     log.info(
         "digest %s %s: %d sent, %d skipped, %d failed, %d swept",
-        team_id, ",".join(report.periods), len(report.sent), len(report.skipped),
-        len(report.failed), len(report.swept),
+        team_id,
+        ",".join(report.periods),
+        len(report.sent),
+        len(report.skipped),
+        len(report.failed),
+        len(report.swept),
     )
 
 

@@ -54,19 +54,25 @@ def register(app: App, services: Services) -> None:
             dm_user=user,
         )
 
-    def on_workshop(ack: Ack, body: Body, action: dict[str, Any], respond: Respond,
-                    client: WebClient) -> None:
+    def on_workshop(
+        ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         """Reshuffle, CSV or send a workshop plan from its preview."""
         ack()
         action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
-        run(body, respond, client, lambda tm, u, lg: facilitator.workshop_action(
-            services, tm, u, action_id, value, lg))
+        run(
+            body,
+            respond,
+            client,
+            lambda tm, u, lg: facilitator.workshop_action(services, tm, u, action_id, value, lg),
+        )
 
     for action_id in facilitator.WORKSHOP_ACTIONS:
         app.action(action_id)(on_workshop)
 
-    def on_stale(ack: Ack, body: Body, action: dict[str, Any], respond: Respond,
-                 client: WebClient) -> None:
+    def on_stale(
+        ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         """The owner of a year-old entry keeps or archives it."""
         ack()
         action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
