@@ -68,9 +68,7 @@ class Member(Base):
     opted_in: Mapped[bool] = mapped_column(Boolean, default=True)
     cadence: Mapped[str] = mapped_column(String(16), default="weekly")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
@@ -101,9 +99,7 @@ class Entry(Base):
     offers: Mapped[list[str]] = mapped_column(JSON, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     member: Mapped[Member] = relationship(back_populates="entries")

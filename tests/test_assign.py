@@ -87,8 +87,11 @@ def test_coverage_beats_score() -> None:
     # Star: everyone's best candidate is P, who may appear once. The planner must
     # still give A and B someone, even though their other candidates are weak.
     edges = [
-        ("A", "P", 0.99), ("B", "P", 0.98), ("C", "P", 0.97),
-        ("A", "Q", 0.10), ("B", "R", 0.05),
+        ("A", "P", 0.99),
+        ("B", "P", 0.98),
+        ("C", "P", 0.97),
+        ("A", "Q", 0.10),
+        ("B", "R", 0.05),
     ]
     plan = plan_digest(edges, max_suggestions=1, max_per_member=1)
     assert plan.covered == 3
@@ -96,7 +99,9 @@ def test_coverage_beats_score() -> None:
 
 
 def test_popular_member_is_capped() -> None:
-    edges = [(f"U{i}", "STAR", 0.9) for i in range(10)] + [(f"U{i}", f"U{i+1}", 0.2) for i in range(9)]
+    edges = [(f"U{i}", "STAR", 0.9) for i in range(10)] + [
+        (f"U{i}", f"U{i + 1}", 0.2) for i in range(9)
+    ]
     plan = plan_digest(edges, max_suggestions=2, max_per_member=3)
     assert plan.load()["STAR"] == 3
     assert plan.covered == 10

@@ -330,7 +330,9 @@ def test_bad_input_is_answered_clearly(running: Running) -> None:
     assert "zurück" in run_cmd(running, "weiter")["text"]
 
 
-def test_acks_and_help_do_not_wait_for_a_busy_worker(running: Running, fake_slack: FakeSlack) -> None:
+def test_acks_and_help_do_not_wait_for_a_busy_worker(
+    running: Running, fake_slack: FakeSlack
+) -> None:
     """Slow work fills the worker pool; acks and quick answers still go through."""
     import threading
 

@@ -176,7 +176,10 @@ def test_admin_not_in_the_list_through_slack(bot: Running) -> None:
 
     # The preview's buttons use the same check: a plain member's click is refused.
     body = block_actions_body(
-        action_id="workshop_send", value="1", user_id="U0ANNA", team_id=TEAM_ID,
+        action_id="workshop_send",
+        value="1",
+        user_id="U0ANNA",
+        team_id=TEAM_ID,
         response_url=r.fake.new_response_url(),
     )
     before = len(r.fake.responses())

@@ -116,9 +116,7 @@ def test_no_repeats_within_eight_weeks_and_declined_pairs_stay_out(
     seen = {(d.user_id, x.user_id) for d in svc.plan(TEAM, MONDAY) for x in d.suggestions}
     assert seen == set(), "everyone already has this week's digest"
     with store.session() as s:
-        week1 = {
-            frozenset((x.user_id, x.other_user_id)) for x in s.query(repo.SuggestionLog).all()
-        }
+        week1 = {frozenset((x.user_id, x.other_user_id)) for x in s.query(repo.SuggestionLog).all()}
     assert frozenset(("U00", first[0].suggestions[0].user_id)) not in week1
     later = svc.plan(TEAM, MONDAY + timedelta(weeks=1))
     for d in later:
@@ -151,9 +149,7 @@ def test_cadence_and_opt_out(store: Store, matcher: Matcher) -> None:
 def test_dry_run_sends_and_claims_nothing(store: Store, matcher: Matcher) -> None:
     community(matcher, 6)
     notifier = RecordingNotifier()
-    report = DigestService(store, matcher, notifier, settings()).run(
-        TEAM, dry_run=True, now=MONDAY
-    )
+    report = DigestService(store, matcher, notifier, settings()).run(TEAM, dry_run=True, now=MONDAY)
     assert len(report.planned) == 6 and report.sent == []
     assert notifier.sent == []
     with store.session() as s:
@@ -293,8 +289,11 @@ def test_new_in_the_community(store: Store, matcher: Matcher) -> None:
         for e in s.query(Entry).all():
             e.created_at = MONDAY - timedelta(days=60)
     matcher.save_entry(
-        TEAM, "U99", EntryInput(title="Datenatlas Ehrenamt", description="Ehrenamt und Daten"),
-        display_name="Neu", organisation="VdK",
+        TEAM,
+        "U99",
+        EntryInput(title="Datenatlas Ehrenamt", description="Ehrenamt und Daten"),
+        display_name="Neu",
+        organisation="VdK",
     )
     notifier = RecordingNotifier()
     svc = DigestService(store, matcher, notifier, settings())
@@ -307,8 +306,13 @@ def test_new_in_the_community(store: Store, matcher: Matcher) -> None:
 
 def test_mentions_in_entries_are_escaped(store: Store, matcher: Matcher) -> None:
     community(matcher, 3)
-    matcher.save_entry(TEAM, "U77", EntryInput(description="<!channel> Ehrenamt Beratung Daten"),
-                       display_name="<@U00>", organisation="x")
+    matcher.save_entry(
+        TEAM,
+        "U77",
+        EntryInput(description="<!channel> Ehrenamt Beratung Daten"),
+        display_name="<@U00>",
+        organisation="x",
+    )
     notifier = RecordingNotifier()
     DigestService(store, matcher, notifier, settings()).run(TEAM, now=datetime.now(UTC))
     for m in notifier.sent:
@@ -353,7 +357,9 @@ def test_deactivated_user_on_real_client_is_recorded(store: Store, matcher: Matc
     with FakeSlack() as fake:
         fake.error_for("conversations.open", {"users": "U01"}, "user_disabled")
         svc = DigestService(
-            store, matcher, SlackNotifier(retrying_client("xoxb-t", base_url=fake.base_url)),
+            store,
+            matcher,
+            SlackNotifier(retrying_client("xoxb-t", base_url=fake.base_url)),
             settings(),
         )
         report = svc.run(TEAM, now=MONDAY)

@@ -62,8 +62,20 @@ def test_cli_digest_dry_run_workshop_and_stats(
     members = Path(str(tmp_path)) / "members.csv"
     members.write_text("id,name\n" + "\n".join(f"{u},x" for u in [*users, "U_GUEST"]) + "\n")
     csv_out = Path(str(tmp_path)) / "plan.csv"
-    out = runner.invoke(cli.app, ["workshop", "--team", TEAM, "--members", str(members),
-                                  "--rounds", "2", "--csv", str(csv_out)])
+    out = runner.invoke(
+        cli.app,
+        [
+            "workshop",
+            "--team",
+            TEAM,
+            "--members",
+            str(members),
+            "--rounds",
+            "2",
+            "--csv",
+            str(csv_out),
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert "round 2" in out.output and "U_GUEST" in out.output
     assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")

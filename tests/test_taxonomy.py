@@ -110,7 +110,8 @@ def test_detect_english(text: str, expected: set[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "form", ["Senior*innen", "SeniorInnen", "Senior:innen", "Senior_innen", "Seniorinnen", "Senioren"]
+    "form",
+    ["Senior*innen", "SeniorInnen", "Senior:innen", "Senior_innen", "Seniorinnen", "Senioren"],
 )
 def test_gender_forms(form: str) -> None:
     assert detect_groups(f"Ein Angebot für {form} im Quartier") == ["seniors"]

@@ -29,8 +29,10 @@ def people(matcher: Matcher, team: str, n: int) -> list[str]:
     users = [f"U0P{i:02d}" for i in range(n)]
     matcher.import_entries(
         team,
-        [(u, f"Person {i}", ORGS[i % len(ORGS)], EntryInput(description=TOPICS[i % len(TOPICS)]))
-         for i, u in enumerate(users)],
+        [
+            (u, f"Person {i}", ORGS[i % len(ORGS)], EntryInput(description=TOPICS[i % len(TOPICS)]))
+            for i, u in enumerate(users)
+        ],
     )
     return users
 
@@ -101,8 +103,9 @@ def bot(fake_slack: FakeSlack, matcher: Matcher) -> Any:
 
 def command(r: Running, text: str, user: str) -> dict[str, Any]:
     before = len(r.fake.responses())
-    body = slash_command_body(text=text, user_id=user, team_id=TEAM_ID,
-                              response_url=r.fake.new_response_url())
+    body = slash_command_body(
+        text=text, user_id=user, team_id=TEAM_ID, response_url=r.fake.new_response_url()
+    )
     assert r.post(body)[0] == 200
     r.idle()
     return wait_responses(r.fake, before + 1)[-1]
@@ -110,8 +113,13 @@ def command(r: Running, text: str, user: str) -> dict[str, Any]:
 
 def click(r: Running, action_id: str, value: str, user: str) -> dict[str, Any]:
     before = len(r.fake.responses())
-    body = block_actions_body(action_id=action_id, value=value, user_id=user, team_id=TEAM_ID,
-                              response_url=r.fake.new_response_url())
+    body = block_actions_body(
+        action_id=action_id,
+        value=value,
+        user_id=user,
+        team_id=TEAM_ID,
+        response_url=r.fake.new_response_url(),
+    )
     assert r.post(body)[0] == 200
     r.idle()
     return wait_responses(r.fake, before + 1)[-1]
