@@ -146,7 +146,7 @@ class Matcher:
         out: dict[int, EntryVector] = {}
         for start in range(0, len(entries), batch):
             chunk = entries[start : start + batch]
-            for e, (doc, sents, sent_texts) in zip(chunk, self._embed(chunk), strict=True):
+            for e, (doc, sents, _texts) in zip(chunk, self._embed(chunk), strict=True):
                 out[e.id] = repo.save_vector(
                     s,
                     e,
@@ -155,8 +155,11 @@ class Matcher:
                     vector=doc.astype(np.float32).tobytes(),
                     dim=int(doc.shape[0]),
                     sentence_vectors=sents.astype(np.float16).tobytes(),
-                    sentence_count=len(sent_texts) if len(sents) == len(sent_texts) else 1,
+                    sentence_count=int(sents.shape[0]),
                 )
+            # Commit per batch: a long import must not hold SQLite's write lock (and
+            # block the bot or a digest run) for the whole embedding time.
+            s.commit()
             if progress:
                 progress(len(chunk))
         return out
