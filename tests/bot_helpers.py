@@ -1,4 +1,4 @@
-"""Shared set-up for the bot tests: a running bot over HTTP against FakeSlack."""
+"""Shared set-up for the bot tests: a running bot over HTTP or Socket Mode against FakeSlack."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlencode
 
 import pytest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import Bot, build_bot
 from bot.runtime import Runtime
-from bot.server import HttpServer
+from bot.server import HttpServer, socket_mode_handler
 from bot.settings import Settings
 from bot.worker import Worker
 from matching.service import Matcher
-from tests.fakeslack import FakeSlack, signed_headers
+from tests.fakeslack import FakeSlack, FakeSocketModeServer, signed_headers
 
 SECRET = "test-signing-secret"
 
@@ -34,15 +36,55 @@ def settings_for(fake: FakeSlack, db_url: str = "sqlite://", **extra: Any) -> Se
     )
 
 
-@dataclass
-class Running:
+Kind = Literal["command", "action", "submission", "event"]
+
+# Slack's 3-second limit: an envelope not acked by then counts as failed.
+ACK_TIMEOUT = 3.0
+
+
+class BotUnderTest:
+    """A started bot that a test drives the way Slack would, over one transport.
+
+    ``send`` hands over a payload from the builders in tests.fakeslack.signing and
+    returns the ack as ``(status, body)``, so a flow reads the same over either transport.
+    """
+
     bot: Bot
-    server: HttpServer
     fake: FakeSlack
 
     @property
     def services(self) -> Any:
         return self.bot.services
+
+    def send(self, kind: Kind, payload: dict[str, Any]) -> tuple[int, str]:
+        raise NotImplementedError
+
+    def command(self, payload: dict[str, Any]) -> tuple[int, str]:
+        return self.send("command", payload)
+
+    def action(self, payload: dict[str, Any]) -> tuple[int, str]:
+        return self.send("action", payload)
+
+    def submission(self, payload: dict[str, Any]) -> tuple[int, str]:
+        return self.send("submission", payload)
+
+    def event(self, callback: dict[str, Any]) -> tuple[int, str]:
+        return self.send("event", callback)
+
+    def idle(self) -> None:
+        assert self.bot.services.wait_idle(15)
+
+    def stop(self) -> None:
+        self.bot.services.shutdown()
+
+
+@dataclass
+class Running(BotUnderTest):
+    """The bot behind its HTTP endpoint; requests are signed as Slack signs them."""
+
+    bot: Bot
+    server: HttpServer
+    fake: FakeSlack
 
     def post(
         self, body: str, *, secret: str = SECRET, timestamp: int | None = None
@@ -55,8 +97,50 @@ class Running:
         except urllib.error.HTTPError as err:
             return err.code, err.read().decode()
 
-    def idle(self) -> None:
-        assert self.bot.services.wait_idle(15)
+    def send(self, kind: Kind, payload: dict[str, Any]) -> tuple[int, str]:
+        if kind == "command":
+            body = urlencode(payload)
+        elif kind == "event":
+            body = json.dumps(payload)
+        else:
+            body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body)
+
+    def stop(self) -> None:
+        self.server.stop()
+        super().stop()
+
+
+_ENVELOPE_TYPES: dict[Kind, str] = {
+    "command": "slash_commands",
+    "action": "interactive",
+    "submission": "interactive",
+    "event": "events_api",
+}
+
+
+@dataclass
+class SocketRunning(BotUnderTest):
+    """The bot connected to FakeSlack's Socket Mode server with slack_sdk's builtin client.
+
+    An ack arriving is Socket Mode's 200 (bolt sends none for a failed dispatch), and the
+    ack's ``payload`` is what HTTP mode would have put in the response body.
+    """
+
+    bot: Bot
+    handler: SocketModeHandler
+    socket_mode: FakeSocketModeServer
+    fake: FakeSlack
+
+    def send(self, kind: Kind, payload: dict[str, Any]) -> tuple[int, str]:
+        envelope_id = self.socket_mode.send_envelope(_ENVELOPE_TYPES[kind], payload)
+        ack = self.socket_mode.wait_for_ack(envelope_id, timeout=ACK_TIMEOUT)
+        return 200, json.dumps(ack["payload"]) if "payload" in ack else ""
+
+    def stop(self) -> None:
+        # handler.close() waits out the client's blocking receive (~4 s per test).
+        self.socket_mode.close_client(self.handler.client)
+        super().stop()
 
 
 def start_bot(fake: FakeSlack, matcher: Matcher, **settings: Any) -> Running:
@@ -67,12 +151,33 @@ def start_bot(fake: FakeSlack, matcher: Matcher, **settings: Any) -> Running:
     return Running(bot, server, fake)
 
 
-@pytest.fixture
-def running(fake_slack: FakeSlack, matcher: Matcher) -> Iterator[Running]:
-    r = start_bot(fake_slack, matcher)
+def start_socket_bot(fake: FakeSlack, matcher: Matcher, **settings: Any) -> SocketRunning:
+    assert fake.socket_mode is not None, "FakeSlack needs a FakeSocketModeServer"
+    s = settings_for(fake, **settings)
+    runtime = Runtime(s, matcher.store, matcher)
+    bot = build_bot(runtime, mode="socket", worker=Worker(2))
+    handler = socket_mode_handler(bot.app, "xapp-1-test")
+    handler.connect()
+    # connect() logs a failure instead of raising it.
+    fake.socket_mode.wait_connected(timeout=5)
+    return SocketRunning(bot, handler, fake.socket_mode, fake)
+
+
+TRANSPORTS = ["http", "socket"]
+
+
+@pytest.fixture(params=TRANSPORTS)
+def running(
+    request: pytest.FixtureRequest, fake_slack: FakeSlack, matcher: Matcher
+) -> Iterator[BotUnderTest]:
+    """The bot over each transport in turn; ``indirect`` parametrization narrows it."""
+    r: BotUnderTest
+    if request.param == "http":
+        r = start_bot(fake_slack, matcher)
+    else:
+        r = start_socket_bot(fake_slack, matcher)
     yield r
-    r.server.stop()
-    r.bot.services.shutdown()
+    r.stop()
 
 
 def response_bodies(fake: FakeSlack) -> list[dict[str, Any]]:

@@ -1,25 +1,31 @@
-"""End to end: the real bolt App over signed HTTP against the fake Slack Web API."""
+"""End to end: the real bolt App against the fake Slack Web API, over both transports.
+
+Every flow runs once over signed HTTP and once over Socket Mode (the ``running`` fixture
+is parametrized); only what exists in one transport alone is narrowed to it.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 from typing import Any
+from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import select
 
 from bot.blocks import DESCRIBE_CALLBACK, action_value
 from profiles import repo
 from profiles.models import Feedback, SuggestionLog
-from tests.bot_helpers import Running, all_text, running, wait_responses
+from tests.bot_helpers import BotUnderTest, Running, all_text, running, wait_responses
 from tests.fakeslack import (
     TEAM_ID,
     FakeSlack,
-    block_actions_body,
-    event_body,
+    block_actions_payload,
+    event_callback,
     mentions,
-    slash_command_body,
-    view_submission_body,
+    slash_command_payload,
+    view_submission_payload,
 )
 from tests.fakeslack.fixtures import fake_slack
 
@@ -31,16 +37,16 @@ SENIOR_A = "Wir beraten Senior*innen zur digitalen Teilhabe und pflegen die Kont
 SENIOR_B = "Senior*innen lernen bei uns Tablets. Unsere Kontakte verwalten wir mit CiviCRM."
 
 
-def cmd(fake: FakeSlack, text: str, user: str = "U0ANNA", team: str = TEAM_ID) -> str:
-    return slash_command_body(
+def cmd(fake: FakeSlack, text: str, user: str = "U0ANNA", team: str = TEAM_ID) -> dict[str, Any]:
+    return slash_command_payload(
         text=text, user_id=user, team_id=team, response_url=fake.new_response_url()
     )
 
 
 def click(
     fake: FakeSlack, action_id: str, value: str, user: str = "U0ANNA", team: str = TEAM_ID
-) -> str:
-    return block_actions_body(
+) -> dict[str, Any]:
+    return block_actions_payload(
         action_id=action_id,
         value=value,
         user_id=user,
@@ -49,39 +55,41 @@ def click(
     )
 
 
-def run_cmd(r: Running, text: str, user: str = "U0ANNA", team: str = TEAM_ID) -> dict[str, Any]:
+def run_cmd(
+    r: BotUnderTest, text: str, user: str = "U0ANNA", team: str = TEAM_ID
+) -> dict[str, Any]:
     """Send a command and return the (last) response_url answer it produced."""
     before = len(r.fake.responses())
-    status, _ = r.post(cmd(r.fake, text, user, team))
+    status, _ = r.command(cmd(r.fake, text, user, team))
     assert status == 200
     r.idle()
     return wait_responses(r.fake, before + 1)[-1]
 
 
-def two_seniors(r: Running, team: str = TEAM_ID) -> None:
+def two_seniors(r: BotUnderTest, team: str = TEAM_ID) -> None:
     run_cmd(r, f"describe {SENIOR_A}", user="U0BERT", team=team)
     run_cmd(r, f"beschreiben {SENIOR_B}", user="U0ANNA", team=team)
 
 
-def test_help_lists_subcommands_in_german(running: Running, fake_slack: FakeSlack) -> None:
+def test_help_lists_subcommands_in_german(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     text = all_text(run_cmd(running, "hilfe"))
     for word in ("beschreiben", "vorschläge", "suche", "profil", "vergessen", "export", "weiter"):
         assert word in text
 
 
-def test_unknown_word_gets_help_hint(running: Running) -> None:
+def test_unknown_word_gets_help_hint(running: BotUnderTest) -> None:
     text = all_text(run_cmd(running, "tanzen bitte"))
     assert "tanzen" in text and "beschreiben" in text
 
 
-def test_english_locale_gets_english(running: Running, fake_slack: FakeSlack) -> None:
+def test_english_locale_gets_english(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     fake_slack.add_user("U0ENGL", name="eve", locale="en-US")
     text = all_text(run_cmd(running, "suggest", user="U0ENGL"))
     assert "describe" in text and "Beschreibe" not in text
 
 
 def test_describe_inline_answers_with_suggestions_and_records_them(
-    running: Running, fake_slack: FakeSlack
+    running: BotUnderTest, fake_slack: FakeSlack
 ) -> None:
     run_cmd(running, f"describe {SENIOR_A}", user="U0BERT")
     body = run_cmd(running, f"beschreiben {SENIOR_B}", user="U0ANNA")
@@ -99,7 +107,7 @@ def test_describe_inline_answers_with_suggestions_and_records_them(
         )
 
 
-def test_suggest_and_find(running: Running) -> None:
+def test_suggest_and_find(running: BotUnderTest) -> None:
     two_seniors(running)
     assert "U0BERT" in all_text(run_cmd(running, "vorschlaege"))
     found = all_text(run_cmd(running, "suche Tablets für Senior*innen", user="U0CARL"))
@@ -107,9 +115,9 @@ def test_suggest_and_find(running: Running) -> None:
     assert "Wonach" in all_text(run_cmd(running, "suche"))
 
 
-def test_modal_describe_flow(running: Running, fake_slack: FakeSlack) -> None:
+def test_modal_describe_flow(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     run_cmd(running, f"describe {SENIOR_A}", user="U0BERT")
-    running.post(cmd(fake_slack, "beschreiben"))
+    running.command(cmd(fake_slack, "beschreiben"))
     call = fake_slack.wait_for("views.open", ok_only=True)[0]
     view = call.params["view"]
     assert view["callback_id"] == DESCRIBE_CALLBACK
@@ -117,8 +125,8 @@ def test_modal_describe_flow(running: Running, fake_slack: FakeSlack) -> None:
     assert ids == ["title", "description", "kind", "groups", "tools", "looking_for"]
 
     empty = {"title": {"value": {"type": "plain_text_input", "value": "  "}}}
-    status, resp = running.post(
-        view_submission_body(
+    status, resp = running.submission(
+        view_submission_payload(
             callback_id=DESCRIBE_CALLBACK,
             values=empty,
             user_id="U0ANNA",
@@ -135,8 +143,8 @@ def test_modal_describe_flow(running: Running, fake_slack: FakeSlack) -> None:
         "tools": {"value": {"type": "plain_text_input", "value": "CiviCRM"}},
         "looking_for": {"value": {"type": "plain_text_input", "value": None}},
     }
-    status, resp = running.post(
-        view_submission_body(
+    status, resp = running.submission(
+        view_submission_payload(
             callback_id=DESCRIBE_CALLBACK,
             values=values,
             user_id="U0ANNA",
@@ -152,11 +160,11 @@ def test_modal_describe_flow(running: Running, fake_slack: FakeSlack) -> None:
         assert entry.tools == ["civicrm"]
 
 
-def test_connect_opens_group_dm_with_reasons(running: Running, fake_slack: FakeSlack) -> None:
+def test_connect_opens_group_dm_with_reasons(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     two_seniors(running)
     with running.services.store.session() as s:
         [bert_entry] = repo.entries_of(s, TEAM_ID, "U0BERT")
-    running.post(
+    running.action(
         click(fake_slack, "suggestion_connect", action_value("U0BERT", bert_entry.id, "instant"))
     )
     running.idle()
@@ -170,15 +178,17 @@ def test_connect_opens_group_dm_with_reasons(running: Running, fake_slack: FakeS
         assert [f.kind for f in s.scalars(select(Feedback))] == ["connect"]
 
 
-def test_not_relevant_and_known_stop_the_pair(running: Running, fake_slack: FakeSlack) -> None:
+def test_not_relevant_and_known_stop_the_pair(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     two_seniors(running)
     run_cmd(
         running, "describe Wir unterstützen Senior*innen mit CiviCRM-Schulungen.", user="U0CARL"
     )
     assert "U0BERT" in all_text(run_cmd(running, "suggest"))
     before = len(fake_slack.responses())
-    running.post(click(fake_slack, "suggestion_not_relevant", action_value("U0BERT", 1, "instant")))
-    running.post(click(fake_slack, "suggestion_known", action_value("U0CARL", 3, "digest")))
+    running.action(
+        click(fake_slack, "suggestion_not_relevant", action_value("U0BERT", 1, "instant"))
+    )
+    running.action(click(fake_slack, "suggestion_known", action_value("U0CARL", 3, "digest")))
     running.idle()
     answers = all_text({"r": wait_responses(fake_slack, before + 2)[before:]})
     assert "nicht mehr vor" in answers
@@ -188,10 +198,10 @@ def test_not_relevant_and_known_stop_the_pair(running: Running, fake_slack: Fake
     assert "U0ANNA" not in all_text(run_cmd(running, "suggest", user="U0BERT"))
 
 
-def test_app_home_is_published(running: Running, fake_slack: FakeSlack) -> None:
+def test_app_home_is_published(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     two_seniors(running)
-    status, _ = running.post(
-        event_body({"type": "app_home_opened", "user": "U0ANNA", "tab": "home"})
+    status, _ = running.event(
+        event_callback({"type": "app_home_opened", "user": "U0ANNA", "tab": "home"})
     )
     assert status == 200
     running.idle()
@@ -201,8 +211,8 @@ def test_app_home_is_published(running: Running, fake_slack: FakeSlack) -> None:
     text = all_text(view)
     assert "home_language" in text and "home_cadence" in text and "suggestion_connect" in text
 
-    status, _ = running.post(
-        block_actions_body(
+    status, _ = running.action(
+        block_actions_payload(
             action_id="home_language",
             user_id="U0ANNA",
             view={"id": "VHOME", "type": "home"},
@@ -215,24 +225,27 @@ def test_app_home_is_published(running: Running, fake_slack: FakeSlack) -> None:
     assert "Your entries" in all_text(republished.params["view"])
 
 
-def test_bad_and_stale_signatures_get_401(running: Running, fake_slack: FakeSlack) -> None:
-    body = cmd(fake_slack, "hilfe")
+# Socket Mode envelopes come over an authenticated WebSocket and carry no signature.
+@pytest.mark.parametrize("running", ["http"], indirect=True)
+def test_bad_and_stale_signatures_get_401(running: BotUnderTest, fake_slack: FakeSlack) -> None:
+    assert isinstance(running, Running)
+    body = urlencode(cmd(fake_slack, "hilfe"))
     assert running.post(body, secret="wrong")[0] == 401
     assert running.post(body, timestamp=int(time.time()) - 600)[0] == 401
     assert fake_slack.responses() == []
 
 
-def test_rides_out_429_on_web_api_calls(running: Running, fake_slack: FakeSlack) -> None:
+def test_rides_out_429_on_web_api_calls(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     two_seniors(running)
     fake_slack.fail_next("conversations.open", status=429, retry_after=1)
-    running.post(click(fake_slack, "suggestion_connect", action_value("U0BERT", 1, "instant")))
+    running.action(click(fake_slack, "suggestion_connect", action_value("U0BERT", 1, "instant")))
     running.idle()
     calls = fake_slack.calls("conversations.open")
     assert [c.status for c in calls] == [429, 200]
     assert fake_slack.wait_for("chat.postMessage", ok_only=True)
 
 
-def test_members_text_is_escaped(running: Running, fake_slack: FakeSlack) -> None:
+def test_members_text_is_escaped(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     fake_slack.add_user("U0BERT", name="<!channel> Bert & Co")
     run_cmd(
         running,
@@ -247,7 +260,7 @@ def test_members_text_is_escaped(running: Running, fake_slack: FakeSlack) -> Non
     assert "<!here>" not in text and "<@U0ANNA>" not in text
 
 
-def test_workspaces_never_see_each_other(running: Running, fake_slack: FakeSlack) -> None:
+def test_workspaces_never_see_each_other(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     two_seniors(running, team=TEAM_ID)
     run_cmd(running, f"describe {SENIOR_A}", user="U0DORA", team=OTHER_TEAM)
     body = all_text(run_cmd(running, "suggest", user="U0DORA", team=OTHER_TEAM))
@@ -255,7 +268,7 @@ def test_workspaces_never_see_each_other(running: Running, fake_slack: FakeSlack
     assert "U0DORA" not in all_text(run_cmd(running, "suche Senior*innen CiviCRM", team=TEAM_ID))
     # a forged button naming a member of the other workspace is refused
     before = len(fake_slack.calls("conversations.open"))
-    running.post(
+    running.action(
         click(
             fake_slack,
             "suggestion_connect",
@@ -269,14 +282,16 @@ def test_workspaces_never_see_each_other(running: Running, fake_slack: FakeSlack
     assert "gibt es nicht" in all_text(fake_slack.responses()[-1]["body"])
 
 
-def test_forget_asks_first_then_deletes_everything(running: Running, fake_slack: FakeSlack) -> None:
+def test_forget_asks_first_then_deletes_everything(
+    running: BotUnderTest, fake_slack: FakeSlack
+) -> None:
     two_seniors(running)
     confirm = all_text(run_cmd(running, "vergessen"))
     assert "forget_confirm" in confirm
     with running.services.store.session() as s:
         assert repo.entries_of(s, TEAM_ID, "U0ANNA")
     before = len(fake_slack.responses())
-    running.post(click(fake_slack, "forget_confirm", "1"))
+    running.action(click(fake_slack, "forget_confirm", "1"))
     running.idle()
     done = wait_responses(fake_slack, before + 1)[-1]
     assert "Erledigt" in done["text"] and done["replace_original"] is True
@@ -286,7 +301,7 @@ def test_forget_asks_first_then_deletes_everything(running: Running, fake_slack:
     assert "U0ANNA" not in all_text(run_cmd(running, "suggest", user="U0BERT"))
 
 
-def test_export_uploads_json_to_the_dm(running: Running, fake_slack: FakeSlack) -> None:
+def test_export_uploads_json_to_the_dm(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     two_seniors(running)
     assert "Datei" in run_cmd(running, "export")["text"]
     [upload] = fake_slack.uploaded_files()
@@ -295,29 +310,29 @@ def test_export_uploads_json_to_the_dm(running: Running, fake_slack: FakeSlack) 
     assert data["user_id"] == "U0ANNA" and data["entries"][0]["description"].startswith("Senior")
 
 
-def test_profile_lists_and_deletes_entries(running: Running, fake_slack: FakeSlack) -> None:
+def test_profile_lists_and_deletes_entries(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     two_seniors(running)
     listing = all_text(run_cmd(running, "profil"))
     assert "entry_edit" in listing and "entry_delete" in listing
     with running.services.store.session() as s:
         [entry] = repo.entries_of(s, TEAM_ID, "U0ANNA")
     before = len(fake_slack.responses())
-    running.post(click(fake_slack, "entry_delete", str(entry.id)))
+    running.action(click(fake_slack, "entry_delete", str(entry.id)))
     running.idle()
     assert "gelöscht" in wait_responses(fake_slack, before + 1)[-1]["text"]
     # Bert's entry cannot be deleted by Anna
-    running.post(click(fake_slack, "entry_delete", "1"))
+    running.action(click(fake_slack, "entry_delete", "1"))
     running.idle()
     with running.services.store.session() as s:
         assert len(repo.entries_of(s, TEAM_ID, "U0BERT")) == 1
 
-    running.post(click(fake_slack, "entry_edit", "1", user="U0BERT"))
+    running.action(click(fake_slack, "entry_edit", "1", user="U0BERT"))
     running.idle()
     view = fake_slack.wait_for("views.open", ok_only=True)[-1].params["view"]
     assert json.loads(view["private_metadata"])["entry_id"] == 1
 
 
-def test_bad_input_is_answered_clearly(running: Running) -> None:
+def test_bad_input_is_answered_clearly(running: BotUnderTest) -> None:
     long = "Senior*innen brauchen Hilfe. " * 400
     body = run_cmd(running, f"describe {long}")
     assert "4000 Zeichen" in body["text"]
@@ -331,7 +346,7 @@ def test_bad_input_is_answered_clearly(running: Running) -> None:
 
 
 def test_acks_and_help_do_not_wait_for_a_busy_worker(
-    running: Running, fake_slack: FakeSlack
+    running: BotUnderTest, fake_slack: FakeSlack
 ) -> None:
     """Slow work fills the worker pool; acks and quick answers still go through."""
     import threading
@@ -341,8 +356,8 @@ def test_acks_and_help_do_not_wait_for_a_busy_worker(
     for _ in range(worker.threads):
         assert worker.submit(gate.wait)
     try:
-        assert running.post(cmd(fake_slack, f"describe {SENIOR_A}"))[0] == 200
-        assert running.post(cmd(fake_slack, "hilfe"))[0] == 200
+        assert running.command(cmd(fake_slack, f"describe {SENIOR_A}"))[0] == 200
+        assert running.command(cmd(fake_slack, "hilfe"))[0] == 200
         [help_answer] = wait_responses(fake_slack, 1)
         assert "beschreiben" in all_text(help_answer)
     finally:
