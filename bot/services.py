@@ -34,7 +34,7 @@ from matching.service import EntryInput, Suggestion
 from matching.taxonomy import parse_tools
 from matching.text import MAX_CHARS, clean, shorten, split_sentences
 from profiles import repo
-from profiles.errors import InvalidInput, NotFound
+from profiles.errors import InvalidInput, NotFound, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +167,14 @@ class Services:
             cached = self._cache.lang.get(key)
         if cached:
             return cached
-        with self.store.session() as s:
-            member = repo.get_member(s, team_id, user_id)
-            lang = member.language if member is not None else None
+        try:
+            with self.store.session() as s:
+                member = repo.get_member(s, team_id, user_id)
+                lang = member.language if member is not None else None
+        except StoreUnavailable:
+            # Choosing a language must never be why a member hears nothing: the
+            # command itself will report the outage in the default language.
+            return norm_lang(self.settings.default_language)
         if lang is None and lookup and self.directory is not None:
             info = self._user_info(team_id, user_id)
             if info is not None and info.locale:

@@ -364,3 +364,33 @@ def test_acks_and_help_do_not_wait_for_a_busy_worker(
         gate.set()
     running.idle()
     assert "Gespeichert" in all_text(fake_slack.responses()[-1]["body"])
+
+
+def test_unreachable_database_is_answered_politely_and_loses_nothing(
+    running: BotUnderTest, fake_slack: FakeSlack
+) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from matching.i18n import t
+
+    two_seniors(running)
+    store = running.services.store
+    working = store._factory
+    # What a member meets when the database server goes away under a running bot.
+    dead = create_engine(
+        "postgresql+psycopg://127.0.0.1:1/gone", connect_args={"connect_timeout": 1}
+    )
+    store._factory = sessionmaker(dead, expire_on_commit=False)
+    try:
+        for text in ("describe Ein neues Projekt für Senior*innen.", "vorschläge", "suche Tablets"):
+            body = run_cmd(running, text, user="U0ANNA")
+            assert t("bot.error.unavailable", "de") in all_text(body)
+            assert "Traceback" not in all_text(body)
+    finally:
+        store._factory = working
+        dead.dispose()
+    with store.session() as s:
+        assert len(repo.entries_of(s, TEAM_ID, "U0ANNA")) == 1
+        assert len(repo.entries_of(s, TEAM_ID, "U0BERT")) == 1
+    assert "U0BERT" in all_text(run_cmd(running, "vorschläge"))

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.router import Reply
 from bot.services import Services
 from matching.i18n import t
+from profiles.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,8 @@ def later(
         elif dm_user:
             services.notifier.dm(dm_user, text)
 
-    def failed(_exc: BaseException) -> None:
-        tell("bot.error.generic")
+    def failed(exc: BaseException) -> None:
+        tell("bot.error.unavailable" if isinstance(exc, StoreError) else "bot.error.generic")
 
     pool = services.quick_worker if quick else services.worker
     if not pool.submit(job, on_error=failed):
