@@ -91,6 +91,20 @@ def period_key(cadence: str, day: date) -> str:
     raise ValueError(f"no digest period for cadence {cadence!r}")
 
 
+def _switched_recently(
+    cadence: str, period: str, last: tuple[str, datetime] | None, now: datetime
+) -> bool:
+    """True when the member changed cadence and the last digest is too recent for the new one.
+
+    A new cadence means a new kind of period key ("w…" to "m…"), which the unique
+    key alone would treat as unsent: without this, switching from weekly to monthly
+    mid-month would bring a second digest in the same week.
+    """
+    if last is None or last[0][:1] == period[:1]:
+        return False
+    return now - last[1] < timedelta(days=CADENCE_DAYS[cadence] - 1)
+
+
 def new_owner() -> str:
     """Identifies this process in claims (host, pid and a random part)."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -162,6 +176,7 @@ class DigestService:
             ]
             periods = {u: period_key(c, today) for u, c, *_ in recipients}
             done = repo.claimed_keys(s, team_id, periods.values())
+            last_sent = repo.digests_sent_since(s, team_id, now - timedelta(days=31))
             recent = repo.suggested_pairs_since(s, team_id, now - NO_REPEAT)
             exclude_same_org = team.exclude_same_org or self.settings.exclude_same_org
             cap = team.max_per_period or self.settings.digest_max_per_member
@@ -170,7 +185,12 @@ class DigestService:
                 (e.created_at, e.member.user_id, e.title, e.member.display_name)
                 for e in new_entries
             ]
-        due = [r for r in recipients if (r[0], periods[r[0]]) not in done]
+        due = [
+            r
+            for r in recipients
+            if (r[0], periods[r[0]]) not in done
+            and not _switched_recently(r[1], periods[r[0]], last_sent.get(r[0]), now)
+        ]
         if not due:
             return []
         orgs = {u: org for u, _c, _l, _n, org in recipients}

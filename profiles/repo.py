@@ -576,6 +576,22 @@ def claimed_keys(s: Session, team_id: str, periods: Iterable[str]) -> set[tuple[
     return {(u, p) for u, p in rows}
 
 
+def digests_sent_since(
+    s: Session, team_id: str, since: datetime
+) -> dict[str, tuple[str, datetime]]:
+    """Each member's latest sent digest since ``since``: (period, sent_at)."""
+    rows = s.execute(
+        select(DigestClaim.user_id, DigestClaim.period, DigestClaim.sent_at)
+        .where(
+            DigestClaim.team_id == team_id,
+            DigestClaim.status == "sent",
+            DigestClaim.sent_at >= since,
+        )
+        .order_by(DigestClaim.sent_at)
+    )
+    return {u: (p, at) for u, p, at in rows if at is not None}
+
+
 def claim_digest(
     s: Session, team_id: str, user_id: str, period: str, owner: str, payload: dict[str, Any]
 ) -> DigestClaim | None:

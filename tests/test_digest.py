@@ -373,3 +373,21 @@ def test_deactivated_user_on_real_client_is_recorded(store: Store, matcher: Matc
 def test_delivery_error_type() -> None:
     err = DeliveryError("U1", "user_disabled")
     assert err.reason == "user_disabled"
+
+
+def test_switching_cadence_brings_no_second_digest_in_the_same_week(
+    store: Store, matcher: Matcher
+) -> None:
+    community(matcher, 4)
+    notifier = RecordingNotifier()
+    svc = DigestService(store, matcher, notifier, settings())
+    svc.run(TEAM, now=MONDAY)
+    assert dms(notifier)["U00"] == 1
+    with store.session() as s:
+        repo.set_cadence(s, TEAM, "U00", "monthly")
+    # A new kind of period key ("m…") is unclaimed, but a digest went out days ago.
+    report = svc.run(TEAM, now=MONDAY + timedelta(days=1))
+    assert "U00" not in {d.user_id for d in report.planned}
+    assert dms(notifier)["U00"] == 1
+    later = svc.run(TEAM, now=MONDAY + timedelta(weeks=5))
+    assert "U00" in {d.user_id for d in later.planned}
