@@ -121,6 +121,60 @@ def option(label: str, value: str) -> dict[str, Any]:
     return {"text": plain(label, MAX_OPTION_CHARS), "value": value[:150]}
 
 
+def static_select(
+    options: Sequence[dict[str, Any]],
+    *,
+    action_id: str = "value",
+    placeholder: str = "",
+    initial_value: str | None = None,
+) -> dict[str, Any]:
+    """A static_select over any number of options up to 100 × 100.
+
+    Slack takes at most 100 ``options``; longer lists go into ``option_groups`` of 100
+    each, labelled by their first and last entry, so the list stays in order and the
+    type-ahead still finds every entry.
+    """
+    el: dict[str, Any] = {"type": "static_select", "action_id": action_id}
+    if len(options) <= MAX_OPTIONS:
+        el["options"] = list(options)
+    else:
+        chunks = [options[i : i + MAX_OPTIONS] for i in range(0, len(options), MAX_OPTIONS)]
+        el["option_groups"] = [
+            {
+                "label": plain(
+                    f"{cap(c[0]['text']['text'], 36)} – {cap(c[-1]['text']['text'], 36)}",
+                    MAX_OPTION_CHARS,
+                ),
+                "options": list(c),
+            }
+            for c in chunks[:MAX_OPTIONS]
+        ]
+    if placeholder:
+        el["placeholder"] = plain(placeholder, 150)
+    initial = next((o for o in options if o["value"] == initial_value), None)
+    if initial is not None:
+        el["initial_option"] = initial
+    return el
+
+
+def radio_buttons(
+    options: Sequence[dict[str, Any]], *, action_id: str = "value", initial_value: str | None = None
+) -> dict[str, Any]:
+    el: dict[str, Any] = {"type": "radio_buttons", "action_id": action_id, "options": options[:10]}
+    initial = next((o for o in options if o["value"] == initial_value), None)
+    if initial is not None:
+        el["initial_option"] = initial
+    return el
+
+
+def selected_value(values: dict[str, Any], block_id: str, action_id: str = "value") -> str | None:
+    """The value chosen in a single-choice input of a submitted view's state."""
+    field = (values.get(block_id) or {}).get(action_id) or {}
+    chosen = field.get("selected_option") if isinstance(field, dict) else None
+    value = chosen.get("value") if isinstance(chosen, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def limit_blocks(blocks: Sequence[Block], limit: int, note: str = "") -> Blocks:
     """Keep at most ``limit`` blocks; when cutting, the last one says so."""
     if len(blocks) <= limit:
@@ -299,7 +353,7 @@ def text_blocks(text: str) -> Blocks:
 DESCRIBE_CALLBACK = "describe_entry"
 
 
-def _input(
+def input_block(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
 ) -> Block:
     block: Block = {
@@ -360,23 +414,23 @@ def describe_modal(
         return el
 
     blocks = [
-        _input("title", t("bot.modal.title_label", lang), text_el(title, max_length=150)),
-        _input(
+        input_block("title", t("bot.modal.title_label", lang), text_el(title, max_length=150)),
+        input_block(
             "description",
             t("bot.modal.description_label", lang),
             text_el(description, multiline=True, max_length=max_chars),
             hint=t("bot.modal.description_hint", lang),
         ),
-        _input("kind", t("bot.modal.kind_label", lang), kind_element),
-        _input("groups", t("bot.modal.groups_label", lang), groups_element, optional=True),
-        _input(
+        input_block("kind", t("bot.modal.kind_label", lang), kind_element),
+        input_block("groups", t("bot.modal.groups_label", lang), groups_element, optional=True),
+        input_block(
             "tools",
             t("bot.modal.tools_label", lang),
             text_el(", ".join(tool_name(x) for x in tools)),
             optional=True,
             hint=t("bot.modal.tools_hint", lang),
         ),
-        _input(
+        input_block(
             "looking_for",
             t("bot.modal.looking_for_label", lang),
             text_el(looking_for, multiline=True, max_length=1000),

@@ -9,23 +9,46 @@ worker pool. Who counts as a facilitator is decided in one place,
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.blocks import Blocks, actions, button, context, divider, escape, fallback, section
+from bot.blocks import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_MODAL_TITLE,
+    Blocks,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    fallback,
+    input_block,
+    limit_blocks,
+    option,
+    plain,
+    radio_buttons,
+    section,
+    selected_value,
+    static_select,
+)
 from bot.digest import DigestService
 from bot.router import CommandContext, Reply, register_subcommand
 from bot.services import Services
 from bot.stats import community_stats, render_stats
 from bot.workshop import PlanData, WorkshopService
 from matching.assign import PlanningError
-from matching.i18n import t
+from matching.i18n import norm_lang, t
+from profiles.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
 WORKSHOP_ACTIONS = ("workshop_reshuffle", "workshop_send", "workshop_send_summary", "workshop_csv")
+EDIT_ACTION = "workshop_edit"
+EDIT_CALLBACK = "workshop_edit_plan"
+EDITS = ("swap", "lock", "unlock")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,})$")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^([UW][A-Z0-9]{4,})$")
 
@@ -222,17 +245,18 @@ def preview(d: PlanData, lang: str) -> tuple[str, Blocks]:
     if d.without_entries:
         who = ", ".join(f"<@{u}>" for u in d.without_entries)
         blocks.append(context(t("workshop.without_entries", lang, people=who)))
-    blocks.append(divider())
-    blocks.append(
+    controls: Blocks = [divider()]
+    controls.append(
         context(
             t("workshop.edit.hint", lang) + f"\n`/match workshop swap {d.plan_id} 1 @a @b` · "
             f"`/match workshop lock {d.plan_id} 1 @a @b`"
         )
     )
     value = str(d.plan_id)
-    blocks.append(
+    controls.append(
         actions(
             [
+                button(t("workshop.btn.edit", lang), EDIT_ACTION, value),
                 button(t("workshop.btn.reshuffle", lang), "workshop_reshuffle", value),
                 button(t("workshop.btn.csv", lang), "workshop_csv", value),
                 button(t("workshop.btn.send", lang), "workshop_send", value, style="primary"),
@@ -241,7 +265,10 @@ def preview(d: PlanData, lang: str) -> tuple[str, Blocks]:
             block_id=f"workshop:{d.plan_id}",
         )
     )
-    return fallback("\n".join(lines)), blocks[:50]
+    # A long plan is cut before the controls, never through them: without the buttons
+    # the facilitator could neither edit nor send it.
+    body = limit_blocks(blocks, MAX_MESSAGE_BLOCKS - len(controls), t("bot.more_not_shown", lang))
+    return fallback("\n".join(lines)), body + controls
 
 
 def workshop_action(
@@ -271,6 +298,189 @@ def workshop_action(
         )
         return Reply(text=text, replace_original=True)
     return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
+
+
+# ---------------------------------------------------------------- the edit modal
+
+
+@dataclass(frozen=True)
+class WorkshopEdit:
+    """A submitted edit modal: what to do with whom in which round (None: not chosen)."""
+
+    plan_id: int
+    lang: str
+    response_url: str = ""
+    round_index: int | None = None
+    a: str | None = None
+    b: str | None = None
+    action: str | None = None
+
+
+def _person_options(d: PlanData) -> list[dict[str, Any]]:
+    """Participants by display name, sorted; the organisation (or, for namesakes in
+    one organisation, the Slack id) tells people with the same name apart."""
+    labels = {u: d.name(u) + (f" ({d.orgs[u]})" if d.orgs.get(u) else "") for u in d.people}
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    for u, label in labels.items():
+        if seen[label] > 1:
+            labels[u] = f"{label} · {u}"
+    ordered = sorted(d.people, key=lambda u: (labels[u].casefold(), u))
+    return [option(labels[u], u) for u in ordered]
+
+
+def edit_modal(d: PlanData, lang: str, response_url: str = "") -> dict[str, Any]:
+    """The modal to swap, lock or unlock two participants in one round of a draft plan.
+
+    ``private_metadata`` carries the plan, the language the modal speaks (so the
+    submission is validated without a language lookup) and the response URL of the
+    preview it was opened from, so the preview can be redrawn in place afterwards.
+    """
+    rounds = [
+        option(f"{t('workshop.edit.round', lang)} {n}", str(n)) for n in range(1, len(d.rounds) + 1)
+    ]
+    people = _person_options(d)
+    edits = [option(t(f"workshop.btn.{e}", lang), e) for e in EDITS]
+    pick = t("workshop.edit.pick", lang)
+    meta = {"plan": d.plan_id, "lang": lang, "url": response_url}
+    if len(json.dumps(meta)) > 3000:  # Slack's cap on private_metadata
+        meta["url"] = ""
+    return {
+        "type": "modal",
+        "callback_id": EDIT_CALLBACK,
+        "private_metadata": json.dumps(meta),
+        "title": plain(t("workshop.edit.title", lang), MAX_MODAL_TITLE),
+        "submit": plain(t("workshop.edit.submit", lang), MAX_MODAL_TITLE),
+        "close": plain(t("bot.modal.cancel", lang), MAX_MODAL_TITLE),
+        "blocks": [
+            context(t("workshop.edit.intro", lang)),
+            input_block(
+                "round",
+                t("workshop.edit.round", lang),
+                static_select(rounds, initial_value="1"),
+            ),
+            input_block(
+                "person_a",
+                t("workshop.edit.person_a", lang),
+                static_select(people, placeholder=pick),
+            ),
+            input_block(
+                "person_b",
+                t("workshop.edit.person_b", lang),
+                static_select(people, placeholder=pick),
+            ),
+            input_block(
+                "action",
+                t("workshop.edit.action", lang),
+                radio_buttons(edits, initial_value="swap"),
+            ),
+        ],
+    }
+
+
+def read_edit(view: dict[str, Any]) -> WorkshopEdit:
+    """The typed form of a submitted edit modal; unreadable parts become None."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    values = (view.get("state") or {}).get("values") or {}
+    plan = meta.get("plan")
+    round_no = selected_value(values, "round")
+    url = meta.get("url")
+    return WorkshopEdit(
+        plan_id=plan if isinstance(plan, int) else 0,
+        lang=norm_lang(meta.get("lang") if isinstance(meta.get("lang"), str) else None),
+        response_url=url if isinstance(url, str) else "",
+        round_index=int(round_no) - 1 if round_no and round_no.isdigit() else None,
+        a=selected_value(values, "person_a"),
+        b=selected_value(values, "person_b"),
+        action=selected_value(values, "action"),
+    )
+
+
+def edit_errors(d: PlanData, edit: WorkshopEdit) -> dict[str, str]:
+    """What is wrong with an edit, by the modal's block ids (empty: it can be applied)."""
+    lang = edit.lang
+    if d.status != "draft":
+        return {"action": t("workshop.already_sent", lang)}
+    missing = t("workshop.edit.missing", lang)
+    errors: dict[str, str] = {}
+    for block, value in (("round", edit.round_index), ("person_a", edit.a), ("person_b", edit.b)):
+        if value is None:
+            errors[block] = missing
+    if edit.action not in EDITS:
+        errors["action"] = missing
+    if errors:
+        return errors
+    assert edit.round_index is not None and edit.a is not None and edit.b is not None
+    r = edit.round_index
+    if not 0 <= r < len(d.rounds):
+        return {"round": t("workshop.edit.no_round", lang)}
+    if edit.a == edit.b:
+        return {"person_b": t("workshop.edit.same_person", lang)}
+    present = {p for group in d.rounds[r] for p in group}
+    for block, who in (("person_a", edit.a), ("person_b", edit.b)):
+        if who not in present:
+            errors[block] = t("workshop.edit.not_in_round", lang, n=r + 1)
+    if errors:
+        return errors
+    if edit.action == "unlock" and not any(
+        x[0] == r and set(x[1:]) == {edit.a, edit.b} for x in d.locks
+    ):
+        return {"person_b": t("workshop.edit.not_locked", lang, n=r + 1)}
+    return {}
+
+
+def open_edit(
+    services: Services, team_id: str, user_id: str, value: str, response_url: str, lang: str
+) -> Reply:
+    """The preview's edit button: the modal for facilitators, a short refusal otherwise.
+
+    Only one cached check and one row read come before the modal, so it opens well
+    within the trigger id's 3 seconds.
+    """
+    if not services.is_facilitator(team_id, user_id):
+        return Reply(text=t("bot.error.facilitator_only", lang), replace_original=False)
+    if not value.isdigit():
+        return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
+    d = tools(services).workshop.load(team_id, int(value))
+    if d.status != "draft":
+        return Reply(text=t("workshop.already_sent", lang), replace_original=False)
+    return Reply(text="", view=edit_modal(d, lang, response_url))
+
+
+def check_edit(
+    services: Services, team_id: str, user_id: str, edit: WorkshopEdit
+) -> dict[str, str]:
+    """Errors to show in the modal; runs before the ack, so one check and one row read."""
+    if not services.is_facilitator(team_id, user_id):
+        return {"action": t("bot.error.facilitator_only", edit.lang)}
+    d = tools(services).workshop.load(team_id, edit.plan_id)
+    return edit_errors(d, edit)
+
+
+def apply_edit(services: Services, team_id: str, edit: WorkshopEdit) -> Reply:
+    """Apply an edit that :func:`check_edit` accepted; the answer is the redrawn preview.
+
+    The plan may have been sent or edited by someone else since the check, so the
+    service's own refusals still become polite replies here.
+    """
+    lang = edit.lang
+    assert edit.round_index is not None and edit.a is not None and edit.b is not None
+    svc = tools(services).workshop
+    apply = {"swap": svc.swap, "lock": svc.lock, "unlock": svc.unlock}[str(edit.action)]
+    try:
+        d = apply(team_id, edit.plan_id, edit.round_index, edit.a, edit.b)
+    except InvalidInput:
+        return Reply(text=t("workshop.already_sent", lang), replace_original=False)
+    except PlanningError as exc:
+        return Reply(text=escape(str(exc)), replace_original=False)
+    text, blocks = preview(d, lang)
+    return Reply(text=text, blocks=blocks, replace_original=True)
 
 
 register_subcommand(

@@ -266,6 +266,16 @@ class WorkshopService:
             d.locks.append((round_index, a, b))
         return self._save(d)
 
+    def unlock(self, team_id: str, plan_id: int, round_index: int, a: str, b: str) -> PlanData:
+        """Release a lock on ``a`` and ``b`` in a round; their places stay as they are."""
+        d = self.load(team_id, plan_id)
+        pair = {a, b}
+        kept = [x for x in d.locks if not (x[0] == round_index and set(x[1:]) == pair)]
+        if len(kept) == len(d.locks):
+            raise PlanningError("those two are not locked together in that round")
+        d.locks = kept
+        return self._save(d)
+
     def reshuffle(self, team_id: str, plan_id: int) -> PlanData:
         """A different plan with the same people and settings; locked pairs stay."""
         d = self.load(team_id, plan_id)

@@ -415,11 +415,46 @@ _DIGEST_WORKSHOP_STATS: dict[str, dict[str, str]] = {
     "workshop.btn.csv": {"de": "CSV herunterladen", "en": "Download CSV"},
     "workshop.btn.swap": {"de": "Tauschen", "en": "Swap"},
     "workshop.btn.lock": {"de": "Paar festhalten", "en": "Lock pair"},
+    "workshop.btn.unlock": {"de": "Festhalten lösen", "en": "Unlock"},
+    "workshop.btn.edit": {"de": "Bearbeiten", "en": "Edit"},
     "workshop.edit.hint": {
-        "de": "Tauschen/Festhalten: zwei Personen auswählen und Knopf drücken.",
-        "en": "Swap/lock: pick two people and press the button.",
+        "de": "Personen tauschen oder festhalten: „Bearbeiten“. Oder per Befehl:",
+        "en": "Swap or lock people: “Edit”. Or type:",
     },
     "workshop.edit.round": {"de": "Runde", "en": "Round"},
+    "workshop.edit.title": {"de": "Plan bearbeiten", "en": "Edit plan"},
+    "workshop.edit.submit": {"de": "Übernehmen", "en": "Apply"},
+    "workshop.edit.intro": {
+        "de": "*Tauschen*: die beiden wechseln in dieser Runde ihre Plätze.\n"
+        "*Paar festhalten*: die zweite Person kommt zur ersten und die beiden bleiben "
+        "auch beim Neu-Mischen zusammen.\n"
+        "*Festhalten lösen*: die beiden dürfen wieder getrennt werden.",
+        "en": "*Swap*: the two change places in this round.\n"
+        "*Lock pair*: the second person joins the first, and the two stay together "
+        "when you reshuffle.\n"
+        "*Unlock*: the two may be split up again.",
+    },
+    "workshop.edit.person_a": {"de": "Erste Person", "en": "First person"},
+    "workshop.edit.person_b": {"de": "Zweite Person", "en": "Second person"},
+    "workshop.edit.pick": {"de": "Person auswählen", "en": "Choose a person"},
+    "workshop.edit.action": {"de": "Was soll passieren?", "en": "What should happen?"},
+    "workshop.edit.missing": {"de": "Bitte auswählen.", "en": "Please choose one."},
+    "workshop.edit.same_person": {
+        "de": "Bitte zwei verschiedene Personen auswählen.",
+        "en": "Please choose two different people.",
+    },
+    "workshop.edit.no_round": {
+        "de": "Diese Runde gibt es im Plan nicht.",
+        "en": "The plan has no such round.",
+    },
+    "workshop.edit.not_in_round": {
+        "de": "Diese Person ist in Runde {n} nicht dabei.",
+        "en": "This person does not take part in round {n}.",
+    },
+    "workshop.edit.not_locked": {
+        "de": "Diese beiden sind in Runde {n} nicht festgehalten.",
+        "en": "These two are not locked together in round {n}.",
+    },
     "workshop.edit.people": {"de": "Zwei Personen", "en": "Two people"},
     "workshop.edit.need_two": {
         "de": "Bitte genau zwei Personen auswählen.",

@@ -5,20 +5,37 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import urllib.request
 from typing import Any
 
 import pytest
 
-from bot.facilitator import parse_workshop, preview
+from bot.facilitator import (
+    EDIT_ACTION,
+    EDIT_CALLBACK,
+    edit_modal,
+    parse_workshop,
+    preview,
+    tools,
+)
 from bot.notifier import RecordingNotifier
-from bot.workshop import WorkshopService
-from matching.assign import PlanningError, repeats
+from bot.workshop import PlanData, WorkshopService
+from matching.assign import PlanningError, repeats, swap
 from matching.service import EntryInput, Matcher
 from profiles.db import Store
 from profiles.errors import InvalidInput
 from tests.bot_helpers import Running, all_text, start_bot, wait_responses, wait_until
-from tests.fakeslack import TEAM_ID, FakeSlack, block_actions_body, slash_command_body
+from tests.fakeslack import (
+    TEAM_ID,
+    FakeSlack,
+    block_actions_body,
+    block_problems,
+    slash_command_body,
+    view_problems,
+    view_submission_body,
+)
 from tests.fakeslack.fixtures import fake_slack
 from tests.test_digest import ORGS, TOPICS
 
@@ -177,3 +194,300 @@ def test_stats_and_digest_now_through_slack(bot: Running, matcher: Matcher) -> N
     assert "Digests gesendet: 5" in stats
     r.fake.add_user("U0ADMIN", is_admin=True)
     assert "Community-Statistik" in all_text(command(r, "stats", "U0ADMIN"))
+
+
+# ---------------------------------------------------------------- the edit modal
+
+
+def edit_state(round_no: str | None, a: str | None, b: str | None, action: str | None) -> Any:
+    """``view.state.values`` of a submitted edit modal, as Slack sends it."""
+
+    def chosen(kind: str, value: str | None) -> dict[str, Any]:
+        field: dict[str, Any] = {"type": kind, "selected_option": None}
+        if value is not None:
+            field["selected_option"] = {
+                "text": {"type": "plain_text", "text": value},
+                "value": value,
+            }
+        return {"value": field}
+
+    return {
+        "round": chosen("static_select", round_no),
+        "person_a": chosen("static_select", a),
+        "person_b": chosen("static_select", b),
+        "action": chosen("radio_buttons", action),
+    }
+
+
+def open_edit(r: Running, pid: str, user: str) -> tuple[dict[str, Any] | None, str]:
+    """Click the preview's edit button; the opened modal (None if refused) and the click's
+    response URL id."""
+    url = r.fake.new_response_url()
+    opened = len(r.fake.calls("views.open"))
+    body = block_actions_body(
+        action_id=EDIT_ACTION, value=pid, user_id=user, team_id=TEAM_ID, response_url=url
+    )
+    assert r.post(body) == (200, "")
+    r.idle()
+    calls = r.fake.calls("views.open")
+    if len(calls) == opened:
+        return None, url.rsplit("/", 1)[-1]
+    assert len(calls) == opened + 1 and calls[-1].ok
+    views = r.fake.views()
+    return views[-1], url.rsplit("/", 1)[-1]
+
+
+def submit(r: Running, view: dict[str, Any], user: str, state: Any) -> tuple[int, Any]:
+    body = view_submission_body(
+        callback_id=EDIT_CALLBACK,
+        values=state,
+        user_id=user,
+        team_id=TEAM_ID,
+        private_metadata=view["private_metadata"],
+    )
+    status, ack = r.post(body)
+    return status, json.loads(ack) if ack else None
+
+
+def group_of(rnd: list[tuple[str, ...]], who: str) -> tuple[str, ...]:
+    return next(g for g in rnd if who in g)
+
+
+def preview_id(r: Running, user: str = "U0FAC") -> str:
+    shown = command(r, "workshop <#C0WORK|ws> rounds 2", user)
+    buttons = [e for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    edit = [e for e in buttons if e["action_id"] == EDIT_ACTION]
+    assert len(edit) == 1 and edit[0]["text"]["text"] == "Bearbeiten"
+    return str(edit[0]["value"])
+
+
+def test_edit_modal_swaps_locks_and_unlocks_through_slack(bot: Running, matcher: Matcher) -> None:
+    r = bot
+    users = people(matcher, TEAM_ID, 8)
+    r.fake.set_channel_members("C0WORK", [*users, "U0NEW"])
+    svc = tools(r.bot.services).workshop
+    pid = preview_id(r)
+
+    view, url_id = open_edit(r, pid, "U0FAC")
+    assert view is not None and view["callback_id"] == EDIT_CALLBACK
+    assert view["title"]["text"] == "Plan bearbeiten"
+    blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(blocks) == ["round", "person_a", "person_b", "action"]
+    rounds = blocks["round"]["element"]
+    assert [o["value"] for o in rounds["options"]] == ["1", "2"]
+    assert rounds["initial_option"]["value"] == "1"
+    for key in ("person_a", "person_b"):
+        el = blocks[key]["element"]
+        assert el["type"] == "static_select"
+        # Only participants with entries, by display name: not U0NEW, not the whole workspace.
+        assert sorted(o["value"] for o in el["options"]) == sorted(users)
+        labels = {o["value"]: o["text"]["text"] for o in el["options"]}
+        assert labels[users[0]] == f"Person 0 ({ORGS[0]})"
+    radios = blocks["action"]["element"]
+    assert [o["value"] for o in radios["options"]] == ["swap", "lock", "unlock"]
+    assert json.loads(view["private_metadata"])["plan"] == int(pid)
+
+    # Swap two people from different groups of round 1.
+    before = svc.load(TEAM_ID, int(pid))
+    a = users[0]
+    b = next(u for u in users if u not in group_of(before.rounds[0], a))
+    assert submit(r, view, "U0FAC", edit_state("1", a, b, "swap")) == (200, None)
+    r.idle()
+    after = svc.load(TEAM_ID, int(pid))
+    assert after.rounds[0] == swap(before.rounds, 0, a, b)[0]
+    assert after.rounds[1] == before.rounds[1] and after.locks == []
+    refreshed = wait_until_response(r, url_id)
+    assert refreshed["replace_original"] is True and refreshed["response_type"] == "ephemeral"
+    assert refreshed["blocks"] == preview(after, "de")[1]
+
+    # Lock a with someone outside their group; a reshuffle keeps the two together.
+    view, url_id = open_edit(r, pid, "U0FAC")
+    assert view is not None
+    c = next(u for u in users if u not in group_of(after.rounds[0], a))
+    assert submit(r, view, "U0FAC", edit_state("1", a, c, "lock")) == (200, None)
+    r.idle()
+    locked = svc.load(TEAM_ID, int(pid))
+    assert locked.locks == [(0, a, c)] and {a, c} <= set(group_of(locked.rounds[0], a))
+    refreshed = wait_until_response(r, url_id)
+    assert refreshed["blocks"] == preview(locked, "de")[1] and "🔒" in all_text(refreshed)
+    for _ in range(3):
+        click(r, "workshop_reshuffle", pid, "U0FAC")
+        shuffled = svc.load(TEAM_ID, int(pid))
+        assert {a, c} <= set(group_of(shuffled.rounds[0], a))
+        assert shuffled.locks == [(0, a, c)]
+    assert shuffled.seed == 3
+
+    # Unlock releases the pair and leaves the groups as they are.
+    view, url_id = open_edit(r, pid, "U0FAC")
+    assert view is not None
+    assert submit(r, view, "U0FAC", edit_state("1", c, a, "unlock")) == (200, None)
+    r.idle()
+    unlocked = svc.load(TEAM_ID, int(pid))
+    assert unlocked.locks == [] and unlocked.rounds == shuffled.rounds
+    assert "🔒" not in all_text(wait_until_response(r, url_id))
+
+
+def wait_until_response(r: Running, response_id: str) -> dict[str, Any]:
+    wait_until(lambda: len(r.fake.responses(response_id)) == 1)
+    (only,) = r.fake.responses(response_id)
+    return dict(only["body"])
+
+
+def test_edit_modal_refuses_invalid_edits_in_the_facilitators_language(
+    bot: Running, matcher: Matcher
+) -> None:
+    r = bot
+    users = people(matcher, TEAM_ID, 6)
+    r.fake.set_channel_members("C0WORK", [*users, "U0NEW"])
+    svc = tools(r.bot.services).workshop
+    pid = preview_id(r)
+    view, _ = open_edit(r, pid, "U0FAC")
+    assert view is not None
+    before = svc.load(TEAM_ID, int(pid))
+    a, b = users[0], users[1]
+
+    def errors(state: Any) -> Any:
+        status, ack = submit(r, view, "U0FAC", state)
+        assert status == 200 and ack is not None and ack["response_action"] == "errors"
+        return ack["errors"]
+
+    same = "Bitte zwei verschiedene Personen auswählen."
+    assert errors(edit_state("1", a, a, "swap")) == {"person_b": same}
+    assert errors(edit_state("1", a, "U0NEW", "swap")) == {
+        "person_b": "Diese Person ist in Runde 1 nicht dabei."
+    }
+    assert errors(edit_state("3", a, b, "lock")) == {"round": "Diese Runde gibt es im Plan nicht."}
+    assert errors(edit_state("2", a, b, "unlock")) == {
+        "person_b": "Diese beiden sind in Runde 2 nicht festgehalten."
+    }
+    assert errors(edit_state(None, a, None, "explode")) == {
+        "round": "Bitte auswählen.",
+        "person_b": "Bitte auswählen.",
+        "action": "Bitte auswählen.",
+    }
+    r.idle()
+    assert svc.load(TEAM_ID, int(pid)).rounds == before.rounds
+
+    # A facilitator who reads English gets the modal and its errors in English.
+    r.bot.services.set_language(TEAM_ID, "U0FAC", "en")
+    view, _ = open_edit(r, pid, "U0FAC")
+    assert view is not None and view["title"]["text"] == "Edit plan"
+    assert errors(edit_state("1", b, b, "swap")) == {
+        "person_b": "Please choose two different people."
+    }
+
+    # Once the plan is sent, an open modal cannot change it and no new one opens.
+    click(r, "workshop_send", pid, "U0FAC")
+    assert errors(edit_state("1", a, b, "swap")) == {
+        "action": "This workshop plan has already been sent."
+    }
+    refused, url_id = open_edit(r, pid, "U0FAC")
+    assert refused is None
+    assert "already been sent" in all_text(wait_until_response(r, url_id))
+    assert svc.load(TEAM_ID, int(pid)).rounds == before.rounds
+
+
+def test_edit_modal_is_for_facilitators_only(bot: Running, matcher: Matcher) -> None:
+    r = bot
+    users = people(matcher, TEAM_ID, 4)
+    r.fake.set_channel_members("C0WORK", users)
+    r.fake.add_user("U0ANNA")
+    svc = tools(r.bot.services).workshop
+    pid = preview_id(r)
+    before = svc.load(TEAM_ID, int(pid))
+
+    refused, url_id = open_edit(r, pid, "U0ANNA")
+    assert refused is None
+    answer = wait_until_response(r, url_id)
+    assert answer["text"] == "Das dürfen nur Moderator*innen."
+    assert answer.get("replace_original") is False
+
+    # A submission that did not come from a modal we opened for them is refused too.
+    view, _ = open_edit(r, pid, "U0FAC")
+    assert view is not None
+    a, b = users[0], next(u for u in users if u not in group_of(before.rounds[0], users[0]))
+    status, ack = submit(r, view, "U0ANNA", edit_state("1", a, b, "swap"))
+    assert status == 200
+    assert ack == {"response_action": "errors", "errors": {"action": answer["text"]}}
+    r.idle()
+    assert svc.load(TEAM_ID, int(pid)).rounds == before.rounds
+
+
+def big_plan(n: int, rounds: int) -> PlanData:
+    users = [f"U0B{i:03d}" for i in range(n)]
+    rnd = [(users[i], users[i + 1]) for i in range(0, n, 2)]
+    return PlanData(
+        plan_id=7,
+        team_id=TEAM_ID,
+        facilitator="U0FAC",
+        channel="C0BIG",
+        group_size=2,
+        rounds=[list(rnd) for _ in range(rounds)],
+        locks=[],
+        people=users,
+        without_entries=[],
+        names={u: f"Teilnehmerin {u}" for u in users},
+        orgs={u: ORGS[i % len(ORGS)] for i, u in enumerate(users)},
+        scores={},
+        reasons={},
+        seed=0,
+        status="draft",
+    )
+
+
+def test_edit_modal_and_preview_stay_within_block_kit_limits() -> None:
+    d = big_plan(250, 12)
+    view = edit_modal(d, "de", "https://hooks.slack.com/actions/T/1/abc")
+    assert view_problems(view) == []
+    person = next(b for b in view["blocks"] if b.get("block_id") == "person_a")["element"]
+    assert "options" not in person
+    groups = person["option_groups"]
+    assert [len(g["options"]) for g in groups] == [100, 100, 50]
+    assert sorted(o["value"] for g in groups for o in g["options"]) == sorted(d.people)
+    assert all(len(g["label"]["text"]) <= 75 for g in groups)
+    # A plan too long for one message is cut before its buttons, never through them.
+    _text, blocks = preview(d, "de")
+    assert block_problems(blocks, 50) == [] and len(blocks) == 50
+    assert blocks[-1]["type"] == "actions"
+    assert [e["action_id"] for e in blocks[-1]["elements"]][:2] == [
+        EDIT_ACTION,
+        "workshop_reshuffle",
+    ]
+    assert "weitere Einträge" in all_text(blocks[-4])
+
+
+def test_namesakes_are_told_apart_in_the_pick_list() -> None:
+    d = big_plan(4, 1)
+    d.names = {u: "Anna" for u in d.people}
+    d.orgs = {u: "Tafel" for u in d.people}
+    labels = [o["text"]["text"] for o in edit_modal(d, "en")["blocks"][2]["element"]["options"]]
+    assert labels == [f"Anna (Tafel) · {u}" for u in sorted(d.people)]
+
+
+def test_refreshed_preview_falls_back_to_a_dm_when_the_response_url_is_used_up(
+    bot: Running, matcher: Matcher
+) -> None:
+    r = bot
+    users = people(matcher, TEAM_ID, 4)
+    r.fake.set_channel_members("C0WORK", users)
+    pid = preview_id(r)
+    view, url_id = open_edit(r, pid, "U0FAC")
+    assert view is not None
+    url = json.loads(view["private_metadata"])["url"]
+    for _ in range(5):  # Slack takes five posts per response URL
+        assert urllib.request.urlopen(url, data=b"{}", timeout=5).status == 200
+    before = len(r.fake.calls("chat.postMessage"))
+    a = users[0]
+    b = next(
+        u
+        for u in users
+        if u not in group_of(tools(r.bot.services).workshop.load(TEAM_ID, int(pid)).rounds[0], a)
+    )
+    assert submit(r, view, "U0FAC", edit_state("1", a, b, "swap")) == (200, None)
+    r.idle()
+    wait_until(lambda: len(r.fake.calls("chat.postMessage")) == before + 1)
+    dm = r.fake.calls("chat.postMessage")[-1]
+    d = tools(r.bot.services).workshop.load(TEAM_ID, int(pid))
+    blocks = dm.params["blocks"]
+    assert (json.loads(blocks) if isinstance(blocks, str) else blocks) == preview(d, "de")[1]
+    assert len(r.fake.responses(url_id)) == 6  # the five above and the refused one

@@ -61,6 +61,30 @@ def deliver(
     )
 
 
+def respond_or_dm(services: Services, response_url: str, user_id: str, reply: Reply) -> None:
+    """Answer through a response URL kept from an earlier interaction, else by DM.
+
+    A modal's submission has no response URL of its own; the one from the button that
+    opened the modal replaces the message that button was on (an ephemeral one too).
+    Such a URL expires after 30 minutes and five uses, so a refused or failed post
+    falls back to a DM rather than losing the answer.
+    """
+    if response_url:
+        try:
+            sent = Respond(response_url=response_url)(
+                text=reply.text,
+                blocks=reply.blocks,
+                response_type="ephemeral",
+                replace_original=reply.replace_original,
+            )
+            if sent.status_code == 200:
+                return
+            log.info("response URL refused (%s); answering by DM", sent.status_code)
+        except Exception:
+            log.warning("response URL unreachable; answering by DM", exc_info=True)
+    services.notifier.dm(user_id, reply.text, reply.blocks)
+
+
 def later(
     services: Services,
     job: Callable[[], None],

@@ -1,7 +1,7 @@
-"""Buttons of the facilitator's workshop preview and of the stale-entry nudge.
+"""Buttons of the facilitator's workshop preview, its edit modal, and the stale-entry nudge.
 
 The slash subcommands (digest, workshop, stats) are registered with the router
-by importing bot.facilitator; this module adds the button listeners.
+by importing bot.facilitator; this module adds the button and modal listeners.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import facilitator
-from bot.listeners.common import can_respond, deliver, later, team_and_user
+from bot.listeners.common import can_respond, deliver, later, respond_or_dm, team_and_user
 from bot.router import Reply, friendly_error
 from bot.services import Services
 from matching.i18n import t
@@ -25,14 +25,18 @@ Body = dict[str, Any]
 
 
 def register(app: App, services: Services) -> None:
-    def answer(body: Body, respond: Respond, client: WebClient, reply: Reply) -> None:
-        if can_respond(body):
-            deliver(reply, respond, client)
+    def answer(body: Body, respond: Respond, client: WebClient, reply: Reply, lang: str) -> None:
+        if reply.view is not None or can_respond(body):
+            trigger = str(body.get("trigger_id", ""))
+            responder = respond if can_respond(body) else None
+            deliver(reply, responder, client, trigger_id=trigger, lang=lang)
         else:
             _, user = team_and_user(body)
             services.notifier.dm(user, reply.text, reply.blocks)
 
-    def run(body: Body, respond: Respond, client: WebClient, work: Any) -> None:
+    def run(
+        body: Body, respond: Respond, client: WebClient, work: Any, *, quick: bool = False
+    ) -> None:
         team, user = team_and_user(body)
 
         def job() -> None:
@@ -44,7 +48,7 @@ def register(app: App, services: Services) -> None:
                 if known is None:
                     raise
                 reply = known
-            answer(body, respond, client, reply)
+            answer(body, respond, client, reply, lang)
 
         later(
             services,
@@ -52,6 +56,7 @@ def register(app: App, services: Services) -> None:
             lang=lambda: services.lang_for(team, user, lookup=False),
             respond=respond if can_respond(body) else None,
             dm_user=user,
+            quick=quick,
         )
 
     def on_workshop(
@@ -69,6 +74,46 @@ def register(app: App, services: Services) -> None:
 
     for action_id in facilitator.WORKSHOP_ACTIONS:
         app.action(action_id)(on_workshop)
+
+    @app.action(facilitator.EDIT_ACTION)
+    def on_edit(
+        ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        """Open the edit modal, on the quick pool: the trigger id expires in 3 s."""
+        ack()
+        value, url = str(action.get("value", "")), str(body.get("response_url") or "")
+        run(
+            body,
+            respond,
+            client,
+            lambda tm, u, lg: facilitator.open_edit(services, tm, u, value, url, lg),
+            quick=True,
+        )
+
+    @app.view(facilitator.EDIT_CALLBACK)
+    def on_edit_submitted(ack: Ack, body: Body, view: dict[str, Any]) -> None:
+        """Validate before the ack (errors show next to the fields), apply after it."""
+        team, user = team_and_user(body)
+        edit = facilitator.read_edit(view)
+        try:
+            errors = facilitator.check_edit(services, team, user, edit)
+        except Exception as exc:
+            # A plan that is gone or a database outage: say so in the modal rather
+            # than closing it as if the edit had worked.
+            known = friendly_error(exc, edit.lang)
+            if known is None:
+                raise
+            errors = {"action": known.text}
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+
+        def job() -> None:
+            reply = facilitator.apply_edit(services, team, edit)
+            respond_or_dm(services, edit.response_url, user, reply)
+
+        later(services, job, lang=lambda: edit.lang, dm_user=user)
 
     def on_stale(
         ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient

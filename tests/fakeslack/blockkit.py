@@ -90,6 +90,24 @@ class _Checker:
                 self.fail(f"{path}/options", "must provide at most 100 items")
             for i, opt in enumerate(options):
                 self.option(opt, f"{path}/options/{i}")
+            groups = el.get("option_groups")
+            if groups is not None:
+                if "options" in el:
+                    self.fail(path, "must provide either options or option_groups")
+                if not isinstance(groups, list) or len(groups) > 100:
+                    self.fail(f"{path}/option_groups", "must provide at most 100 items")
+                    groups = []
+                for g, group in enumerate(groups):
+                    gpath = f"{path}/option_groups/{g}"
+                    if not isinstance(group, dict):
+                        self.fail(gpath, "must be an option group object")
+                        continue
+                    self.text_obj(group.get("label"), f"{gpath}/label", 75, plain_only=True)
+                    group_options = group.get("options") or []
+                    if len(group_options) > 100:
+                        self.fail(f"{gpath}/options", "must provide at most 100 items")
+                    for i, opt in enumerate(group_options):
+                        self.option(opt, f"{gpath}/options/{i}")
         elif kind == "overflow":
             options = el.get("options") or []
             if not 1 <= len(options) <= 5:
