@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import parse_action_value
-from bot.listeners.common import Body, can_respond, deliver, later, team_and_user
-from bot.router import Reply, friendly_error
+from bot.listeners.common import (
+    Body,
+    StaleButton,
+    Work,
+    can_respond,
+    deliver,
+    run_work,
+    team_and_user,
+)
+from bot.router import Reply
 from bot.services import Services
 from matching.i18n import t
 
 log = logging.getLogger(__name__)
 
 FEEDBACK = {"suggestion_not_relevant": "not_relevant", "suggestion_known": "known"}
-
-# (team, user, lang) -> the answer, or None when the work answered itself (a modal).
-Work = Callable[[str, str, str], Reply | None]
-
-
-class StaleButton(ValueError):
-    """A button whose value we cannot read (old message layout, or forged)."""
 
 
 def _in_home(body: Body) -> bool:
@@ -63,32 +63,13 @@ def register(app: App, services: Services) -> None:
     def run(
         body: Body, respond: Respond | None, client: WebClient, work: Work, *, quick: bool = False
     ) -> None:
-        """Do ``work`` after the ack and answer; known errors get a polite reply."""
-        team, user = team_and_user(body)
-
-        def job() -> None:
-            lang = services.lang_for(team, user, lookup=False)
-            try:
-                reply = work(team, user, lang)
-            except StaleButton:
-                log.warning("unreadable button value from %s/%s", team, user)
-                reply = Reply(text=t("bot.error.stale_button", lang))
-            except Exception as exc:
-                # A forged button or a member who is gone is answered politely; bugs
-                # propagate to the worker, which logs them and apologises.
-                known = friendly_error(exc, lang)
-                if known is None:
-                    raise
-                reply = known
-            if reply is not None:
-                _answer(services, body, respond, client, reply)
-
-        later(
+        """Do ``work`` after the ack and answer where the button was."""
+        run_work(
             services,
-            job,
-            lang=lambda: services.lang_for(team, user, lookup=False),
-            respond=respond if can_respond(body) else None,
-            dm_user=user,
+            body,
+            respond,
+            work,
+            lambda reply, _lang: _answer(services, body, respond, client, reply),
             quick=quick,
         )
 

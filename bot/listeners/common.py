@@ -10,7 +10,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.router import Reply
+from bot.router import Reply, friendly_error
 from bot.services import Services
 from matching.i18n import t
 from profiles.errors import StoreError
@@ -113,3 +113,52 @@ def later(
     pool = services.quick_worker if quick else services.worker
     if not pool.submit(job, on_error=failed):
         tell("bot.error.busy")
+
+
+# (team, user, lang) -> the answer, or None when the work answered itself (a modal).
+Work = Callable[[str, str, str], Reply | None]
+
+
+class StaleButton(ValueError):
+    """A button whose value we cannot read (old message layout, or forged)."""
+
+
+def run_work(
+    services: Services,
+    body: dict[str, Any],
+    respond: Respond | None,
+    work: Work,
+    answer: Callable[[Reply, str], None],
+    *,
+    quick: bool = False,
+) -> None:
+    """Do a button's ``work`` after the ack and hand its reply to ``answer``.
+
+    Known errors (a forged or stale button, a member who is gone, an outage) get a
+    polite reply; bugs propagate to the worker, which logs them and apologises.
+    """
+    team, user = team_and_user(body)
+
+    def job() -> None:
+        lang = services.lang_for(team, user, lookup=False)
+        try:
+            reply = work(team, user, lang)
+        except StaleButton:
+            log.warning("unreadable button value from %s/%s", team, user)
+            reply = Reply(text=t("bot.error.stale_button", lang))
+        except Exception as exc:
+            known = friendly_error(exc, lang)
+            if known is None:
+                raise
+            reply = known
+        if reply is not None:
+            answer(reply, lang)
+
+    later(
+        services,
+        job,
+        lang=lambda: services.lang_for(team, user, lookup=False),
+        respond=respond if can_respond(body) else None,
+        dm_user=user,
+        quick=quick,
+    )

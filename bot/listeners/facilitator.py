@@ -13,15 +13,21 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import facilitator
-from bot.listeners.common import can_respond, deliver, later, respond_or_dm, team_and_user
+from bot.listeners.common import (
+    Body,
+    can_respond,
+    deliver,
+    later,
+    respond_or_dm,
+    run_work,
+    team_and_user,
+)
 from bot.router import Reply, friendly_error
 from bot.services import Services
 from matching.i18n import t
 from profiles import repo
 
 log = logging.getLogger(__name__)
-
-Body = dict[str, Any]
 
 
 def register(app: App, services: Services) -> None:
@@ -37,25 +43,12 @@ def register(app: App, services: Services) -> None:
     def run(
         body: Body, respond: Respond, client: WebClient, work: Any, *, quick: bool = False
     ) -> None:
-        team, user = team_and_user(body)
-
-        def job() -> None:
-            lang = services.lang_for(team, user, lookup=False)
-            try:
-                reply = work(team, user, lang)
-            except Exception as exc:
-                known = friendly_error(exc, lang)
-                if known is None:
-                    raise
-                reply = known
-            answer(body, respond, client, reply, lang)
-
-        later(
+        run_work(
             services,
-            job,
-            lang=lambda: services.lang_for(team, user, lookup=False),
-            respond=respond if can_respond(body) else None,
-            dm_user=user,
+            body,
+            respond,
+            work,
+            lambda reply, lang: answer(body, respond, client, reply, lang),
             quick=quick,
         )
 
