@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -784,6 +784,15 @@ def detect_groups(text: str) -> list[str]:
 _LIST_SPLIT = re.compile(r"[,;\n]+")
 
 
+def _pieces(user_input: Iterable[str], splitter: re.Pattern[str]) -> Iterator[str]:
+    """The non-empty, cleaned items of what a member typed into a list field."""
+    for raw in user_input:
+        for piece in splitter.split(_clean(raw)):
+            item = piece.strip()
+            if item:
+                yield item
+
+
 def parse_groups(user_input: Iterable[str]) -> tuple[list[str], list[str]]:
     """Map what a member typed (keys, labels, synonyms) to group keys.
 
@@ -792,22 +801,18 @@ def parse_groups(user_input: Iterable[str]) -> tuple[list[str], list[str]]:
     """
     known: set[str] = set()
     unknown: list[str] = []
-    for raw in user_input:
-        for piece in _LIST_SPLIT.split(_clean(raw)):
-            item = piece.strip()
-            if not item:
-                continue
-            alias = _GROUP_BY_ALIAS.get(_norm_label(item))
-            if alias:
-                known.add(alias)
-                continue
-            # Typed labels are often lower-case ("freiwillige"), which the noun
-            # patterns deliberately ignore in running text.
-            found = _direct_groups(item) or _direct_groups(item[:1].upper() + item[1:])
-            if found:
-                known.update(found)
-            elif item not in unknown:
-                unknown.append(item)
+    for item in _pieces(user_input, _LIST_SPLIT):
+        alias = _GROUP_BY_ALIAS.get(_norm_label(item))
+        if alias:
+            known.add(alias)
+            continue
+        # Typed labels are often lower-case ("freiwillige"), which the noun
+        # patterns deliberately ignore in running text.
+        found = _direct_groups(item) or _direct_groups(item[:1].upper() + item[1:])
+        if found:
+            known.update(found)
+        elif item not in unknown:
+            unknown.append(item)
     return _in_order(known), unknown
 
 
@@ -957,22 +962,18 @@ def parse_tools(user_input: Iterable[str]) -> list[str]:
     what was typed, so that two members who both wrote "Venice" still match.
     """
     out: dict[str, None] = {}
-    for raw in user_input:
-        for piece in _TOOL_SPLIT.split(_clean(raw)):
-            item = piece.strip()
-            if not item:
-                continue
-            key = _TOOL_BY_ALIAS.get(_norm_label(item))
-            if key:
-                out[key] = None
-                continue
-            found = detect_tools(item)
-            if found:
-                out.update(dict.fromkeys(found))
-                continue
-            slug = _slug(item)
-            if slug:
-                out[_TOOL_BY_ALIAS.get(slug, slug)] = None
+    for item in _pieces(user_input, _TOOL_SPLIT):
+        key = _TOOL_BY_ALIAS.get(_norm_label(item))
+        if key:
+            out[key] = None
+            continue
+        found = detect_tools(item)
+        if found:
+            out.update(dict.fromkeys(found))
+            continue
+        slug = _slug(item)
+        if slug:
+            out[_TOOL_BY_ALIAS.get(slug, slug)] = None
     return list(out)
 
 
