@@ -166,16 +166,18 @@ def start_socket_bot(fake: FakeSlack, matcher: Matcher, **settings: Any) -> Sock
 TRANSPORTS = ["http", "socket"]
 
 
+def start_on(transport: str, fake: FakeSlack, matcher: Matcher, **settings: Any) -> BotUnderTest:
+    if transport == "http":
+        return start_bot(fake, matcher, **settings)
+    return start_socket_bot(fake, matcher, **settings)
+
+
 @pytest.fixture(params=TRANSPORTS)
 def running(
     request: pytest.FixtureRequest, fake_slack: FakeSlack, matcher: Matcher
 ) -> Iterator[BotUnderTest]:
     """The bot over each transport in turn; ``indirect`` parametrization narrows it."""
-    r: BotUnderTest
-    if request.param == "http":
-        r = start_bot(fake_slack, matcher)
-    else:
-        r = start_socket_bot(fake_slack, matcher)
+    r = start_on(request.param, fake_slack, matcher)
     yield r
     r.stop()
 

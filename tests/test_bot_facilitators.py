@@ -18,8 +18,8 @@ from bot.settings import Settings
 from bot.worker import Worker
 from matching.service import Matcher
 from profiles import repo
-from tests.bot_helpers import Running, all_text, start_bot, wait_responses
-from tests.fakeslack import TEAM_ID, FakeSlack, block_actions_body, slash_command_body
+from tests.bot_helpers import TRANSPORTS, BotUnderTest, all_text, start_on, wait_responses
+from tests.fakeslack import TEAM_ID, FakeSlack, block_actions_payload, slash_command_payload
 from tests.fakeslack.fixtures import fake_slack  # noqa: F401
 
 T = "T0UNIT"
@@ -139,27 +139,30 @@ def test_workspace_list_changes_are_seen_within_a_minute(
 # ---------------------------------------------------------------- through Slack
 
 
-@pytest.fixture
-def bot(fake_slack: FakeSlack, matcher: Matcher) -> Iterator[Running]:  # noqa: F811
-    r = start_bot(fake_slack, matcher, facilitators=["U0FAC"])
+@pytest.fixture(params=TRANSPORTS)
+def bot(
+    request: pytest.FixtureRequest,
+    fake_slack: FakeSlack,  # noqa: F811
+    matcher: Matcher,
+) -> Iterator[BotUnderTest]:
+    r = start_on(request.param, fake_slack, matcher, facilitators=["U0FAC"])
     yield r
-    r.server.stop()
-    r.bot.services.shutdown()
+    r.stop()
 
 
-def command(r: Running, text: str, user: str) -> dict[str, Any]:
+def command(r: BotUnderTest, text: str, user: str) -> dict[str, Any]:
     before = len(r.fake.responses())
-    body = slash_command_body(
+    body = slash_command_payload(
         text=text, user_id=user, team_id=TEAM_ID, response_url=r.fake.new_response_url()
     )
-    status, ack = r.post(body)
+    status, ack = r.command(body)
     # The ack is empty: whatever the check needs from Slack happens after it.
     assert status == 200 and ack == ""
     r.idle()
     return wait_responses(r.fake, before + 1)[-1]
 
 
-def test_admin_not_in_the_list_through_slack(bot: Running) -> None:
+def test_admin_not_in_the_list_through_slack(bot: BotUnderTest) -> None:
     r = bot
     r.fake.add_user("U0ADMIN", is_admin=True)
     r.fake.add_user("U0ANNA")
@@ -175,7 +178,7 @@ def test_admin_not_in_the_list_through_slack(bot: Running) -> None:
     assert looked_up.count("U0ADMIN") == 1
 
     # The preview's buttons use the same check: a plain member's click is refused.
-    body = block_actions_body(
+    body = block_actions_payload(
         action_id="workshop_send",
         value="1",
         user_id="U0ANNA",
@@ -183,6 +186,6 @@ def test_admin_not_in_the_list_through_slack(bot: Running) -> None:
         response_url=r.fake.new_response_url(),
     )
     before = len(r.fake.responses())
-    assert r.post(body)[0] == 200
+    assert r.action(body)[0] == 200
     r.idle()
     assert "nur Moderator" in all_text(wait_responses(r.fake, before + 1)[-1])

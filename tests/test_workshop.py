@@ -1,5 +1,5 @@
-"""Workshops: planning from a channel, edits, sending, CSV; and the preview/edit flow over
-signed requests against the fake Slack."""
+"""Workshops: planning from a channel, edits, sending, CSV; and the preview/edit flow over both
+transports (signed HTTP and Socket Mode) against the fake Slack."""
 
 from __future__ import annotations
 
@@ -26,15 +26,22 @@ from matching.assign import PlanningError, repeats, swap
 from matching.service import EntryInput, Matcher
 from profiles.db import Store
 from profiles.errors import InvalidInput
-from tests.bot_helpers import Running, all_text, start_bot, wait_responses, wait_until
+from tests.bot_helpers import (
+    TRANSPORTS,
+    BotUnderTest,
+    all_text,
+    start_on,
+    wait_responses,
+    wait_until,
+)
 from tests.fakeslack import (
     TEAM_ID,
     FakeSlack,
-    block_actions_body,
+    block_actions_payload,
     block_problems,
-    slash_command_body,
+    slash_command_payload,
     view_problems,
-    view_submission_body,
+    view_submission_payload,
 )
 from tests.fakeslack.fixtures import fake_slack
 from tests.test_digest import ORGS, TOPICS
@@ -110,39 +117,38 @@ def test_parse_workshop_text() -> None:
 # ---------------------------------------------------------------- end to end
 
 
-@pytest.fixture
-def bot(fake_slack: FakeSlack, matcher: Matcher) -> Any:
-    r = start_bot(fake_slack, matcher, facilitators=["U0FAC"])
+@pytest.fixture(params=TRANSPORTS)
+def bot(request: pytest.FixtureRequest, fake_slack: FakeSlack, matcher: Matcher) -> Any:
+    r = start_on(request.param, fake_slack, matcher, facilitators=["U0FAC"])
     yield r
-    r.server.stop()
-    r.bot.services.shutdown()
+    r.stop()
 
 
-def command(r: Running, text: str, user: str) -> dict[str, Any]:
+def command(r: BotUnderTest, text: str, user: str) -> dict[str, Any]:
     before = len(r.fake.responses())
-    body = slash_command_body(
+    body = slash_command_payload(
         text=text, user_id=user, team_id=TEAM_ID, response_url=r.fake.new_response_url()
     )
-    assert r.post(body)[0] == 200
+    assert r.command(body)[0] == 200
     r.idle()
     return wait_responses(r.fake, before + 1)[-1]
 
 
-def click(r: Running, action_id: str, value: str, user: str) -> dict[str, Any]:
+def click(r: BotUnderTest, action_id: str, value: str, user: str) -> dict[str, Any]:
     before = len(r.fake.responses())
-    body = block_actions_body(
+    body = block_actions_payload(
         action_id=action_id,
         value=value,
         user_id=user,
         team_id=TEAM_ID,
         response_url=r.fake.new_response_url(),
     )
-    assert r.post(body)[0] == 200
+    assert r.action(body)[0] == 200
     r.idle()
     return wait_responses(r.fake, before + 1)[-1]
 
 
-def test_preview_edit_and_send_through_slack(bot: Running, matcher: Matcher) -> None:
+def test_preview_edit_and_send_through_slack(bot: BotUnderTest, matcher: Matcher) -> None:
     r = bot
     users = people(matcher, TEAM_ID, 8)
     r.fake.set_channel_members("C0WORK", [*users, "U0NEW"])
@@ -184,7 +190,7 @@ def test_preview_edit_and_send_through_slack(bot: Running, matcher: Matcher) -> 
     assert "schon gesendet" in all_text(again)
 
 
-def test_stats_and_digest_now_through_slack(bot: Running, matcher: Matcher) -> None:
+def test_stats_and_digest_now_through_slack(bot: BotUnderTest, matcher: Matcher) -> None:
     r = bot
     people(matcher, TEAM_ID, 5)
     assert "nur Moderator" in all_text(command(r, "stats", "U0ANNA"))
@@ -219,15 +225,15 @@ def edit_state(round_no: str | None, a: str | None, b: str | None, action: str |
     }
 
 
-def open_edit(r: Running, pid: str, user: str) -> tuple[dict[str, Any] | None, str]:
+def open_edit(r: BotUnderTest, pid: str, user: str) -> tuple[dict[str, Any] | None, str]:
     """Click the preview's edit button; the opened modal (None if refused) and the click's
     response URL id."""
     url = r.fake.new_response_url()
     opened = len(r.fake.calls("views.open"))
-    body = block_actions_body(
+    body = block_actions_payload(
         action_id=EDIT_ACTION, value=pid, user_id=user, team_id=TEAM_ID, response_url=url
     )
-    assert r.post(body) == (200, "")
+    assert r.action(body) == (200, "")
     r.idle()
     calls = r.fake.calls("views.open")
     if len(calls) == opened:
@@ -237,15 +243,15 @@ def open_edit(r: Running, pid: str, user: str) -> tuple[dict[str, Any] | None, s
     return views[-1], url.rsplit("/", 1)[-1]
 
 
-def submit(r: Running, view: dict[str, Any], user: str, state: Any) -> tuple[int, Any]:
-    body = view_submission_body(
+def submit(r: BotUnderTest, view: dict[str, Any], user: str, state: Any) -> tuple[int, Any]:
+    body = view_submission_payload(
         callback_id=EDIT_CALLBACK,
         values=state,
         user_id=user,
         team_id=TEAM_ID,
         private_metadata=view["private_metadata"],
     )
-    status, ack = r.post(body)
+    status, ack = r.submission(body)
     return status, json.loads(ack) if ack else None
 
 
@@ -253,7 +259,7 @@ def group_of(rnd: list[tuple[str, ...]], who: str) -> tuple[str, ...]:
     return next(g for g in rnd if who in g)
 
 
-def preview_id(r: Running, user: str = "U0FAC") -> str:
+def preview_id(r: BotUnderTest, user: str = "U0FAC") -> str:
     shown = command(r, "workshop <#C0WORK|ws> rounds 2", user)
     buttons = [e for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]]
     edit = [e for e in buttons if e["action_id"] == EDIT_ACTION]
@@ -261,7 +267,9 @@ def preview_id(r: Running, user: str = "U0FAC") -> str:
     return str(edit[0]["value"])
 
 
-def test_edit_modal_swaps_locks_and_unlocks_through_slack(bot: Running, matcher: Matcher) -> None:
+def test_edit_modal_swaps_locks_and_unlocks_through_slack(
+    bot: BotUnderTest, matcher: Matcher
+) -> None:
     r = bot
     users = people(matcher, TEAM_ID, 8)
     r.fake.set_channel_members("C0WORK", [*users, "U0NEW"])
@@ -327,14 +335,14 @@ def test_edit_modal_swaps_locks_and_unlocks_through_slack(bot: Running, matcher:
     assert "🔒" not in all_text(wait_until_response(r, url_id))
 
 
-def wait_until_response(r: Running, response_id: str) -> dict[str, Any]:
+def wait_until_response(r: BotUnderTest, response_id: str) -> dict[str, Any]:
     wait_until(lambda: len(r.fake.responses(response_id)) == 1)
     (only,) = r.fake.responses(response_id)
     return dict(only["body"])
 
 
 def test_edit_modal_refuses_invalid_edits_in_the_facilitators_language(
-    bot: Running, matcher: Matcher
+    bot: BotUnderTest, matcher: Matcher
 ) -> None:
     r = bot
     users = people(matcher, TEAM_ID, 6)
@@ -387,7 +395,7 @@ def test_edit_modal_refuses_invalid_edits_in_the_facilitators_language(
     assert svc.load(TEAM_ID, int(pid)).rounds == before.rounds
 
 
-def test_edit_modal_is_for_facilitators_only(bot: Running, matcher: Matcher) -> None:
+def test_edit_modal_is_for_facilitators_only(bot: BotUnderTest, matcher: Matcher) -> None:
     r = bot
     users = people(matcher, TEAM_ID, 4)
     r.fake.set_channel_members("C0WORK", users)
@@ -465,7 +473,7 @@ def test_namesakes_are_told_apart_in_the_pick_list() -> None:
 
 
 def test_refreshed_preview_falls_back_to_a_dm_when_the_response_url_is_used_up(
-    bot: Running, matcher: Matcher
+    bot: BotUnderTest, matcher: Matcher
 ) -> None:
     r = bot
     users = people(matcher, TEAM_ID, 4)
