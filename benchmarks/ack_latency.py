@@ -1,14 +1,20 @@
-"""Ack latency of signed `/match` slash commands over the HTTP endpoint.
+"""Ack latency of `/match` slash commands, over the HTTP endpoint or Socket Mode.
 
-    PYTHONPATH=. python benchmarks/ack_latency.py [--embedder use|hash] [--n 200]
-        [--workers 2] [--embed-threads N]   (default: the bot's BOT_THREADS setting)
+    PYTHONPATH=. python benchmarks/ack_latency.py [--transport http|socket]
+        [--embedder use|hash] [--n 200] [--workers 2]
+        [--embed-threads N]   (default: the bot's BOT_THREADS setting)
 
-The real bolt App (bot.app.build_bot, HTTP mode) is served by bot.server.HttpServer
-on 127.0.0.1 in a separate process (as in production, where the clients are Slack's
-servers); its WebClient and the response URLs point at the local fake Slack
-(tests/fakeslack), and the database is a temporary SQLite file holding the bundled
-sample community. "Ack latency" is the wall time from sending a signed request to
-receiving the HTTP response, which bolt returns as soon as the listener calls ack().
+The real bolt App (bot.app.build_bot) runs in a separate process (as in production,
+where the clients are Slack's servers); its WebClient and the response URLs point at
+the local fake Slack (tests/fakeslack), and the database is a temporary SQLite file
+holding the bundled sample community.
+
+- http: bot.server.HttpServer on 127.0.0.1; "ack latency" is the wall time from
+  sending a signed request to receiving the HTTP response, which bolt returns as soon
+  as the listener calls ack().
+- socket: slack_sdk's builtin Socket Mode client connects to the fake's WebSocket
+  server (via apps.connections.open); "ack latency" is the time from the server
+  sending the envelope to receiving the app's ack message, both read on the server.
 
 Scenarios, all in one process:
   idle/help sequential     200 `help` one after the other (the baseline)
@@ -42,12 +48,18 @@ from typing import Any
 from bot.app import Bot, build_bot
 from bot.importer import Row, read_rows
 from bot.runtime import Runtime, open_store
-from bot.server import HttpServer
+from bot.server import HttpServer, socket_mode_handler
 from bot.settings import Settings
 from bot.worker import Worker
 from matching.embedder import Embedder, load_embedder
 from matching.service import Matcher
-from tests.fakeslack import FakeSlack, signed_headers, slash_command_body
+from tests.fakeslack import (
+    FakeSlack,
+    FakeSocketModeServer,
+    signed_headers,
+    slash_command_body,
+    slash_command_payload,
+)
 
 SECRET = "bench-signing-secret"
 TEAM = "T0CIVIC01"
@@ -98,6 +110,20 @@ class Client:
         return time.perf_counter() - started
 
 
+class SocketClient(Client):
+    def __init__(self, fake: FakeSlack) -> None:
+        assert fake.socket_mode is not None
+        self.fake = fake
+        self.socket_mode = fake.socket_mode
+
+    def send(self, text: str, user: str) -> float:
+        payload = slash_command_payload(
+            text=text, user_id=user, team_id=TEAM, response_url=self.fake.new_response_url()
+        )
+        envelope = self.socket_mode.send_envelope("slash_commands", payload)
+        return self.socket_mode.wait_for_ack_timing(envelope, timeout=30).seconds
+
+
 def sequential(client: Client, n: int, text: str = "help") -> list[float]:
     return [client.send(text, f"U{i % 50:04d}") for i in range(n)]
 
@@ -126,10 +152,13 @@ def start_burst(client: Client, count: int, out: list[float]) -> threading.Threa
     return thread
 
 
-def build(embedder: Embedder, db: str, api_url: str, worker_threads: int) -> Bot:
+def build(
+    embedder: Embedder, db: str, api_url: str, worker_threads: int, mode: str = "http"
+) -> Bot:
     settings = Settings(
         database_url=db,
         slack_bot_token="xoxb-bench",
+        slack_app_token="xapp-1-bench",
         slack_signing_secret=SECRET,
         slack_api_url=api_url,
         worker_threads=worker_threads,
@@ -141,7 +170,7 @@ def build(embedder: Embedder, db: str, api_url: str, worker_threads: int) -> Bot
         rows = [r for r in read_rows(path) if isinstance(r, Row)]
     matcher.import_entries(TEAM, ((r.user_id, r.name, r.organisation, r.entry) for r in rows))
     return build_bot(
-        Runtime(settings, store, matcher), mode="http", worker=Worker(worker_threads, 1000)
+        Runtime(settings, store, matcher), mode=mode, worker=Worker(worker_threads, 1000)
     )
 
 
@@ -153,6 +182,8 @@ def serve_bot(
     switch: float | None,
     workers: int,
     embed_threads: int,
+    transport: str,
+    quick_threads: int | None,
 ) -> None:
     """The bot's process: its own interpreter, so the clients and the fake Slack (the
     "Slack side" of the measurement) never compete with it for the GIL."""
@@ -164,9 +195,20 @@ def serve_bot(
         embedder = HashEmbedder()
     if switch:
         sys.setswitchinterval(switch)
-    bot = build(embedder, db, api_url, worker_threads=workers)
-    server = HttpServer(bot.app, "127.0.0.1", 0).start()
-    conn.send(server.url)
+    if quick_threads:
+        import bot.services
+
+        bot.services.QUICK_THREADS = quick_threads
+    bot = build(embedder, db, api_url, worker_threads=workers, mode=transport)
+    if transport == "http":
+        server = HttpServer(bot.app, "127.0.0.1", 0).start()
+        conn.send(server.url)
+        close = server.stop
+    else:
+        handler = socket_mode_handler(bot.app, "xapp-1-bench")
+        handler.connect()
+        conn.send("connected")
+        close = handler.close
     while True:
         cmd = conn.recv()
         if cmd == "pending":
@@ -174,7 +216,7 @@ def serve_bot(
         elif cmd == "wait_idle":
             conn.send(bot.services.wait_idle(600))
         else:
-            server.stop()
+            close()
             bot.services.shutdown()
             conn.send("stopped")
             return
@@ -182,6 +224,7 @@ def serve_bot(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--transport", choices=["http", "socket"], default="http")
     ap.add_argument("--embedder", choices=["use", "hash"], default="use")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--threads", type=int, default=10, help="concurrent clients")
@@ -196,12 +239,21 @@ def main() -> None:
         default=Settings.model_fields["bot_threads"].default,
         help="BLAS threads of the bot's embedder (default: what run/serve use)",
     )
-    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/ack_latency.json"))
+    ap.add_argument(
+        "--quick-threads",
+        type=int,
+        default=None,
+        help="threads of the pool for quick replies (default: bot.services.QUICK_THREADS)",
+    )
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
+    suffix = "" if args.transport == "http" else f"_{args.transport}"
+    out = args.out or Path(f"benchmarks/results/ack_latency{suffix}.json")
 
     results: dict[str, Any] = {}
     ctx = multiprocessing.get_context("spawn")
-    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
+    socket_mode = FakeSocketModeServer() if args.transport == "socket" else None
+    with tempfile.TemporaryDirectory() as tmp, FakeSlack(socket_mode=socket_mode) as fake:
         parent, child = ctx.Pipe()
         proc = ctx.Process(
             target=serve_bot,
@@ -213,12 +265,20 @@ def main() -> None:
                 args.switch,
                 args.workers,
                 args.embed_threads,
+                args.transport,
+                args.quick_threads,
             ),
         )
         proc.start()
         if not parent.poll(600):
             raise SystemExit("the bot process did not start")
-        client = Client(parent.recv(), fake)
+        started_as = parent.recv()
+        client: Client
+        if socket_mode is not None:
+            socket_mode.wait_connected(timeout=30)
+            client = SocketClient(fake)
+        else:
+            client = Client(started_as, fake)
         try:
             sequential(client, 20)  # warm-up: imports, first auth.test, connections
             results["idle/help sequential"] = summary(sequential(client, args.n))
@@ -246,6 +306,7 @@ def main() -> None:
             proc.join(30)
 
     meta = {
+        "transport": args.transport,
         "embedder": args.embedder,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -258,12 +319,12 @@ def main() -> None:
         "burst_drained_after_s": round(drained, 2),
         "responses_posted": answered,
     }
-    print(f"ack latency of signed /match requests ({meta})")
+    print(f"ack latency of /match slash commands ({meta})")
     print(f"{'scenario':<24} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, r in results.items():
         print(f"{name:<24} {r['n']:>5} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

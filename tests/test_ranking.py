@@ -39,6 +39,54 @@ def test_index_add_remove_replace_without_rebuild() -> None:
     assert ix.search(vecs[3], 100)[0][1] > 0.999
 
 
+def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    """Points around 40 topics: real descriptions cluster, which is what IVF relies on."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, dim))
+    pts = centres[rng.integers(0, 40, n)] + 0.6 * rng.standard_normal((n, dim))
+    return normalise(pts.astype(np.float32))
+
+
+def test_index_turns_approximate_past_its_exact_size_and_keeps_its_semantics() -> None:
+    vecs = _clustered(3000, 32, 7)
+    ids = list(range(10_000, 13_000))
+    ix = VectorIndex(32, exact_up_to=1000, nprobe=8)
+    ix.add(ids[:1000], vecs[:1000])
+    assert not ix.approximate
+    ix.add(ids[1000:], vecs[1000:])
+    assert ix.approximate and len(ix) == 3000
+
+    queries = vecs[:50] + 0.3 * _random(50, 32, 8)
+    recall = []
+    for q in normalise(queries.astype(np.float32)):
+        want = {i for i, _ in top_k(q, vecs, ids, 10)}
+        got = ix.search(q, 10)
+        assert len(got) == 10 and [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+        recall.append(len(want & {i for i, _ in got}) / 10)
+    assert np.mean(recall) >= 0.9
+
+    # Add, replace and remove behave as in the flat index.
+    ix.remove([10_003, 10_004])
+    assert len(ix) == 2998 and 10_003 not in ix
+    assert all(i not in (10_003, 10_004) for i, _ in ix.search(vecs[3], 50))
+    ix.add([10_005], vecs[3:4])
+    assert len(ix) == 2998 and ix.search(vecs[3], 1)[0][0] == 10_005
+    assert [r[0][0] for r in ix.search_many(vecs[10:12], 1)] == [10_010, 10_011]
+
+
+def test_approximate_index_is_retrained_when_it_has_doubled() -> None:
+    vecs = _clustered(900, 16, 9)
+    ix = VectorIndex(16, exact_up_to=200)
+    ix.add(list(range(300)), vecs[:300])
+    first = ix._trained_on
+    assert first == 300
+    ix.add(list(range(300, 500)), vecs[300:500])
+    assert ix._trained_on == first  # not yet doubled: new vectors go into the trained cells
+    ix.add(list(range(500, 900)), vecs[500:])
+    assert ix._trained_on == 900 and len(ix) == 900
+    assert ix.search(vecs[700], 1)[0][0] == 700
+
+
 def test_pool_semantic_only_equals_brute_force_cosine() -> None:
     vecs = _random(60, 32, 4)
     pool = Pool(32, Weights(semantic=1, sentence=0, lexical=0, groups=0, tools=0, needs=0))
