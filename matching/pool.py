@@ -6,8 +6,10 @@ function of the documents it holds.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -25,6 +27,19 @@ from matching.scoring import (
     weighted_cosine,
 )
 from matching.taxonomy import expand_groups
+
+log = logging.getLogger(__name__)
+
+# BM25 (bm25s) has no incremental add: every change means a full rebuild, which is
+# linear in the pool (about 0.2 s at 1,000 entries, 2 s at 10,000; see
+# benchmarks/community_scale.py). Up to this size the rebuild happens before the next
+# ranking, so results are always exact; above it, rankings use the last complete index
+# while a background thread rebuilds it (see Pool._lex).
+SYNC_LEXICAL_UP_TO = 2000
+# The background rebuild waits this long first: the member who just described gets their
+# suggestions without a rebuild competing for the GIL, and a burst of changes (an
+# import, several describes) costs one rebuild, not one each.
+LEXICAL_DELAY_S = 2.0
 
 
 @dataclass
@@ -56,6 +71,31 @@ class Doc:
 
 
 @dataclass(frozen=True)
+class _LexicalState:
+    """A BM25 index over a snapshot of the pool, and what it needs to be read."""
+
+    index: Lexical
+    rows: list[int]
+    row_of: dict[int, int]
+    theme_idf: dict[str, float]
+
+    @classmethod
+    def build(cls, docs: list[Doc]) -> _LexicalState:
+        rows = [d.entry_id for d in docs]
+        df: dict[str, int] = {}
+        for d in docs:
+            for t in d.themes:
+                df[t] = df.get(t, 0) + 1
+        n = len(docs)
+        return cls(
+            index=Lexical([d.tokens for d in docs]),
+            rows=rows,
+            row_of={eid: r for r, eid in enumerate(rows)},
+            theme_idf={t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items()},
+        )
+
+
+@dataclass(frozen=True)
 class Match:
     """A candidate entry for a query entry, with everything needed to explain it."""
 
@@ -70,17 +110,25 @@ class Match:
 class Pool:
     """Entries of one workspace: a faiss index for recall, BM25 and features for ranking."""
 
-    def __init__(self, dim: int, weights: Weights | None = None, candidates: int = 100) -> None:
+    def __init__(
+        self,
+        dim: int,
+        weights: Weights | None = None,
+        candidates: int = 100,
+        sync_lexical_up_to: int = SYNC_LEXICAL_UP_TO,
+        lexical_delay_s: float = LEXICAL_DELAY_S,
+    ) -> None:
         self.dim = dim
         self.weights = weights or Weights()
         self.candidates = candidates
+        self.sync_lexical_up_to = sync_lexical_up_to
+        self.lexical_delay_s = lexical_delay_s
         self.docs: dict[int, Doc] = {}
         self._by_user: dict[str, set[int]] = {}
         self.index = VectorIndex(dim)
-        self._lexical: Lexical | None = None
-        self._rows: list[int] = []
-        self._row_of: dict[int, int] = {}
-        self._theme_idf: dict[str, float] = {}
+        self._lexical: _LexicalState | None = None
+        self._lexical_stale = True
+        self._rebuilder: threading.Thread | None = None
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -98,7 +146,7 @@ class Pool:
                 self.docs[d.entry_id] = d
                 self._by_user.setdefault(d.user_id, set()).add(d.entry_id)
             self.index.add([d.entry_id for d in docs], np.vstack([d.vector for d in docs]))
-            self._lexical = None
+            self._lexical_stale = True
 
     def remove(self, entry_ids: Iterable[int]) -> None:
         ids = [i for i in entry_ids if i in self.docs]
@@ -106,7 +154,7 @@ class Pool:
             for i in ids:
                 self._by_user.get(self.docs.pop(i).user_id, set()).discard(i)
             self.index.remove(ids)
-            self._lexical = None
+            self._lexical_stale = True
 
     def docs_of(self, user_id: str) -> list[Doc]:
         """A member's entries, in id order."""
@@ -117,19 +165,52 @@ class Pool:
         with self._lock:
             return sorted(u for u, ids in self._by_user.items() if ids)
 
-    def _lex(self) -> Lexical:
+    def _lex(self) -> _LexicalState:
+        """The lexical index to rank with.
+
+        Small pools rebuild it at once. Large ones keep ranking with the last complete
+        index while one background thread rebuilds it, so that a describe does not wait
+        seconds for BM25: until the swap, an entry added since has no lexical score
+        (faiss still finds it), an edited one is matched on its old words, and a
+        removed one is skipped.
+        """
         with self._lock:
-            if self._lexical is None:
-                self._rows = list(self.docs)
-                self._row_of = {eid: r for r, eid in enumerate(self._rows)}
-                self._lexical = Lexical([self.docs[e].tokens for e in self._rows])
-                df: dict[str, int] = {}
-                for d in self.docs.values():
-                    for t in d.themes:
-                        df[t] = df.get(t, 0) + 1
-                n = len(self.docs)
-                self._theme_idf = {t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items()}
-            return self._lexical
+            state = self._lexical
+            if state is not None and not self._lexical_stale:
+                return state
+            if state is None or len(self.docs) <= self.sync_lexical_up_to:
+                state = _LexicalState.build(list(self.docs.values()))
+                self._lexical, self._lexical_stale = state, False
+                return state
+            if self._rebuilder is None or not self._rebuilder.is_alive():
+                self._rebuilder = threading.Thread(
+                    target=self._rebuild, name="civic-bm25", daemon=True
+                )
+                self._rebuilder.start()
+            return state
+
+    def _rebuild(self) -> None:
+        time.sleep(self.lexical_delay_s)
+        with self._lock:
+            snapshot = list(self.docs.values())
+            # Changes from here on mark it stale again and bring another rebuild.
+            self._lexical_stale = False
+        try:
+            state = _LexicalState.build(snapshot)
+        except Exception:
+            log.exception("rebuilding the lexical index failed; keeping the previous one")
+            with self._lock:
+                self._lexical_stale = True
+            return
+        with self._lock:
+            self._lexical = state
+
+    def wait_lexical(self, timeout: float = 60.0) -> bool:
+        """Block until no background rebuild is running (tests, benchmarks)."""
+        thread = self._rebuilder
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
 
     def rank(
         self,
@@ -147,7 +228,7 @@ class Pool:
         """
         with self._lock:
             lex = self._lex()
-            lex_scores = lex.scores(query.tokens)
+            lex_scores = lex.index.scores(query.tokens)
             cand: dict[int, float]
             if among is not None:
                 cand = {
@@ -160,22 +241,27 @@ class Pool:
             if lex_scores.size and among is None:
                 for r in np.argsort(-lex_scores)[: self.candidates]:
                     if lex_scores[r] > 0:
-                        cand.setdefault(self._rows[int(r)], -2.0)
+                        cand.setdefault(lex.rows[int(r)], -2.0)
             ids = [
                 e
                 for e in cand
-                if e != query.entry_id
+                # A stale lexical index may still hold entries removed since.
+                if e in self.docs
+                and e != query.entry_id
                 and self.docs[e].user_id not in exclude_users
                 and self.docs[e].user_id != query.user_id
                 and not (exclude_orgs and self.docs[e].organisation in exclude_orgs)
             ]
             if not ids:
                 return []
-            raw_lex = np.array([lex_scores[self._row_of[e]] for e in ids], dtype=np.float32)
+            raw_lex = np.array(
+                [lex_scores[lex.row_of[e]] if e in lex.row_of else 0.0 for e in ids],
+                dtype=np.float32,
+            )
             # Relative to a perfect match: the query's score against its own text.
             # Dividing by the best candidate instead would lift a trivial overlap
             # to full weight in a small community.
-            own = self._row_of.get(query.entry_id)
+            own = lex.row_of.get(query.entry_id)
             ref = float(lex_scores[own]) if own is not None else 0.0
             ref = max(ref, float(raw_lex.max()) if raw_lex.size else 0.0)
             norm_lex = raw_lex / ref if ref > 0 else raw_lex
@@ -189,7 +275,7 @@ class Pool:
                     sentence=soft,
                     lexical=float(lx),
                     groups=set_overlap(query.groups, d.groups),
-                    themes=weighted_cosine(query.themes, d.themes, self._theme_idf),
+                    themes=weighted_cosine(query.themes, d.themes, lex.theme_idf),
                     tools=set_overlap(query.tools, d.tools),
                     needs=complementary(query.looking_for, query.offers, d.looking_for, d.offers),
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -92,6 +93,11 @@ def embed_text(entry: Entry) -> str:
     return clean(entry.text())
 
 
+# Even with an unchanged revision, compare every entry's version this often: a write
+# that bypassed the ORM (a hand-run SQL fix) is picked up within this time.
+FULL_CHECK_S = 30.0
+
+
 class Matcher:
     """Keeps one Pool per workspace in step with the database and answers queries."""
 
@@ -101,6 +107,8 @@ class Matcher:
         self.weights = weights or Weights()
         self._pools: dict[str, Pool] = {}
         self._known: dict[str, dict[int, str]] = {}
+        # Per team: the revision the pool reflects and when versions were last compared.
+        self._revision: dict[str, tuple[int, float]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -206,12 +214,25 @@ class Matcher:
         (still without re-embedding unchanged text).
         """
         with self._lock(team_id), self.store.session() as s:
-            versions = self._versions(s, team_id)
             pool = None if force else self._pools.get(team_id)
+            # Read before the versions: a change committed in between shows up as a new
+            # revision next time, so nothing is missed, at worst compared twice.
+            revision = repo.team_revision(s, team_id)
+            seen = self._revision.get(team_id)
+            now = time.monotonic()
+            if (
+                pool is not None
+                and seen is not None
+                and seen[0] == revision
+                and now - seen[1] < FULL_CHECK_S
+            ):
+                return pool
+            versions = self._versions(s, team_id)
             known = self._known.get(team_id, {}) if pool is not None else {}
             changed = [i for i, v in versions.items() if known.get(i) != v]
             removed = [i for i in known if i not in versions]
             if pool is not None and not changed and not removed:
+                self._revision[team_id] = (revision, now)
                 return pool
             entries = repo.entries_by_ids(s, team_id, changed)
             vectors = repo.vectors_by_ids(s, changed)
@@ -224,6 +245,8 @@ class Matcher:
             pool.upsert(self._doc(e, vectors[e.id]) for e in entries)
             self._pools[team_id] = pool
             self._known[team_id] = versions
+            # Only now: if anything above failed, the next call compares again.
+            self._revision[team_id] = (revision, now)
             return pool
 
     # ------------------------------------------------------------ writes

@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from profiles.errors import StoreUnavailable
+from profiles.models import Entry, Member, TeamRevision
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -56,12 +59,50 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _bump_team_revisions(session: Session, _context: Any, _instances: Any) -> None:
+    """Raise the revision of every workspace whose entries or members this flush writes.
+
+    It runs inside the writer's transaction, so a reader sees the new revision exactly
+    when it can see the change (matching.service.Matcher.sync relies on that).
+    """
+    teams: set[str] = set()
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, Entry | Member):
+            teams.add(obj.team_id)
+    for obj in session.dirty:
+        if isinstance(obj, Entry | Member) and session.is_modified(obj):
+            teams.add(obj.team_id)
+    if not teams:
+        return
+    dialect = session.get_bind().dialect.name
+    for team_id in sorted(teams):  # one order for every writer: no lock-order deadlocks
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else pg_insert
+            session.execute(
+                insert(TeamRevision)
+                .values(team_id=team_id, revision=1)
+                .on_conflict_do_update(
+                    index_elements=[TeamRevision.team_id],
+                    set_={"revision": TeamRevision.revision + 1},
+                )
+            )
+            continue
+        raised = session.execute(
+            update(TeamRevision)
+            .where(TeamRevision.team_id == team_id)
+            .values(revision=TeamRevision.revision + 1)
+        )
+        if not getattr(raised, "rowcount", 0):
+            session.add(TeamRevision(team_id=team_id, revision=1))
+
+
 class Store:
     """A database handle: engine plus session factory."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._factory = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._factory, "before_flush", _bump_team_revisions)
 
     @classmethod
     def from_url(cls, url: str) -> Store:

@@ -207,6 +207,17 @@ class TeamSettings(Base):
     max_per_period: Mapped[int] = mapped_column(Integer, default=3)
 
 
+class TeamRevision(Base):
+    """A counter per workspace, raised in every transaction that writes its entries or
+    members, so that a process can tell "nothing changed" from one row instead of
+    reading every entry's version."""
+
+    __tablename__ = "team_revisions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class WorkshopPlan(Base):
     """A facilitator's workshop matching, kept between preview and send."""
 

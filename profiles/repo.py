@@ -22,6 +22,7 @@ from profiles.models import (
     Feedback,
     Member,
     SuggestionLog,
+    TeamRevision,
     TeamSettings,
     WorkshopPlan,
     utcnow,
@@ -678,6 +679,11 @@ def digest_claims(s: Session, team_id: str, period: str | None = None) -> list[D
     if period is not None:
         q = q.where(DigestClaim.period == period)
     return list(s.scalars(q.order_by(DigestClaim.id)))
+
+
+def team_revision(s: Session, team_id: str) -> int:
+    """The workspace's change counter (0 before its first entry or member)."""
+    return int(s.scalar(select(TeamRevision.revision).where(TeamRevision.team_id == team_id)) or 0)
 
 
 def mark_nudged(s: Session, entry_id: int) -> bool:

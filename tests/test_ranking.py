@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from matching.embedder import normalise
 from matching.index import VectorIndex
+from matching.lexical import tokens
 from matching.pool import Doc, Pool
 from matching.scoring import Weights, sentence_alignment, set_overlap, top_k
 
@@ -109,6 +111,74 @@ def test_rank_members_names_each_person_once_and_skips_self() -> None:
     assert len(users) == len(set(users)) == 4
     assert "U0" not in users
     assert res[0].score >= res[-1].score
+
+
+WORDS = [
+    "Senioren Tablet Kurse Nachbarschaft",
+    "Geflüchtete Ukraine Wohnungssuche Beratung",
+    "Wohnungslose Kältehilfe Notunterkunft Plätze",
+    "Hass im Netz Beratung Betroffene Anzeige",
+    "Kinderarmut Stadtteil Daten Analyse",
+]
+
+
+def _lexical_docs(n: int, seed: int) -> list[Doc]:
+    vecs = _random(n, 16, seed)
+    return [
+        Doc(
+            entry_id=i,
+            user_id=f"U{i}",
+            vector=vecs[i],
+            tokens=tokens(f"{WORDS[i % len(WORDS)]} {WORDS[(i * 3) % len(WORDS)]} Projekt {i}"),
+        )
+        for i in range(n)
+    ]
+
+
+def _features(pool: Pool, query: Doc) -> dict[int, tuple[float, float]]:
+    return {m.entry_id: (m.features.lexical, m.score) for m in pool.rank(query, k=100)}
+
+
+def test_large_pool_ranks_with_the_last_lexical_index_while_it_is_rebuilt() -> None:
+    docs = _lexical_docs(40, 11)
+    # Every rebuild after the first in the background.
+    pool = Pool(16, sync_lexical_up_to=0, lexical_delay_s=0.05)
+    pool.upsert(docs[:30])
+    first = _features(pool, docs[0])
+    assert any(lex > 0 for lex, _ in first.values())
+
+    pool.upsert(docs[30:])
+    pool.remove([1, 2])
+    during = _features(pool, docs[0])
+    # Whatever the rebuild's progress, removed entries never come back.
+    assert 1 not in during and 2 not in during
+    assert pool.wait_lexical()
+    after = _features(pool, docs[0])
+
+    exact = Pool(16)
+    exact.upsert(d for d in docs if d.entry_id not in (1, 2))
+    want = _features(exact, docs[0])
+    assert after.keys() == want.keys()
+    for e, (lex, score) in want.items():
+        assert after[e] == pytest.approx((lex, score), rel=1e-5)
+    # The new entries now have their lexical share (before the rebuild they had none).
+    assert any(after[e][0] > 0 for e in range(30, 40))
+
+
+def test_small_pool_rebuilds_the_lexical_index_before_ranking() -> None:
+    docs = _lexical_docs(20, 12)
+    pool = Pool(16)
+    pool.upsert(docs[:10])
+    pool.rank(docs[0], k=5)
+    pool.upsert(docs[10:])
+    got = _features(pool, docs[0])
+    exact = Pool(16)
+    exact.upsert(docs)
+    want = _features(exact, docs[0])
+    assert got.keys() == want.keys()
+    for e, pair in want.items():
+        assert got[e] == pytest.approx(pair, rel=1e-5)
+    assert pool._rebuilder is None  # no thread for a small pool
 
 
 def test_group_overlap_lifts_a_candidate() -> None:

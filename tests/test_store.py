@@ -14,7 +14,20 @@ from tests.helpers import HashEmbedder
 
 
 def test_schema_is_migrated(store: Store) -> None:
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == "0002"
+
+
+def test_migrations_build_exactly_the_models_schema(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from profiles.models import Base
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    # APScheduler keeps its own table in the same database; it is not ours to migrate.
+    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name == "apscheduler_jobs")]
+    assert diff == []
 
 
 def test_member_and_entry_round_trip(store: Store) -> None:
@@ -192,3 +205,82 @@ def test_archived_entries_leave_the_pool_and_come_back(store: Store) -> None:
     with store.session() as s:
         repo.set_archived(s, "T1", "U1", e1, False)
     assert e1 in m.sync("T1").docs
+
+
+def _revision(store: Store, team: str) -> int:
+    with store.session() as s:
+        return repo.team_revision(s, team)
+
+
+def test_every_write_to_entries_or_members_raises_the_team_revision(store: Store) -> None:
+    m = Matcher(store, HashEmbedder())
+    seen = [_revision(store, "T1")]
+
+    def raised() -> bool:
+        seen.append(_revision(store, "T1"))
+        return seen[-1] > seen[-2]
+
+    e1 = m.save_entry("T1", "U1", EntryInput(title="A", description="Senioren digital."))
+    assert raised()
+    m.update_entry("T1", "U1", e1, EntryInput(title="A2", description="Senioren online."))
+    assert raised()
+    with store.session() as s:
+        repo.set_archived(s, "T1", "U1", e1, True)
+    assert raised()
+    with store.session() as s:
+        repo.upsert_member(s, "T1", "U1", display_name="Anna", organisation="AWO")
+    assert raised()
+    with store.session() as s:
+        repo.record_feedback(s, "T1", "U1", "U2", "known")  # not an entry or member
+    assert not raised()
+    e2 = m.save_entry("T1", "U2", EntryInput(title="B", description="Tablets für Ältere."))
+    assert raised()
+    m.delete_entry("T1", "U2", e2)
+    assert raised()
+    m.forget_member("T1", "U1")
+    assert raised()
+    assert _revision(store, "T2") == 0  # another workspace is untouched
+
+
+def test_sync_reads_one_row_while_nothing_changed(store: Store) -> None:
+    from sqlalchemy import event
+
+    a, b = Matcher(store, HashEmbedder()), Matcher(store, HashEmbedder())
+    a.save_entry("T1", "U1", EntryInput(title="A", description="Senioren digital."))
+    b.sync("T1")
+    statements: list[str] = []
+
+    def record(_conn: object, _cur: object, sql: str, *_args: object) -> None:
+        statements.append(sql)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        b.sync("T1")
+        b.sync("T1")
+        assert statements and all("team_revisions" in sql for sql in statements)
+        statements.clear()
+        e2 = a.save_entry("T1", "U2", EntryInput(title="B", description="Tablets für Ältere."))
+        statements.clear()
+        assert e2 in b.sync("T1").docs  # the new revision makes b compare versions
+        assert any("JOIN members" in sql for sql in statements)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+
+
+def test_a_write_that_bypasses_the_orm_is_seen_after_the_full_check_interval(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text
+
+    from matching import service
+
+    m = Matcher(store, HashEmbedder())
+    e1 = m.save_entry("T1", "U1", EntryInput(title="A", description="Senioren digital."))
+    assert e1 in m.sync("T1").docs
+    with store.session() as s:  # a hand-run SQL fix: no revision raised
+        s.execute(
+            text("UPDATE entries SET archived = :yes WHERE id = :id"), {"yes": True, "id": e1}
+        )
+    assert e1 in m.sync("T1").docs  # within the interval the pool is trusted
+    monkeypatch.setattr(service, "FULL_CHECK_S", 0.0)
+    assert e1 not in m.sync("T1").docs
