@@ -20,7 +20,13 @@ from bot.server import HttpServer, socket_mode_handler
 from bot.settings import Settings
 from bot.worker import Worker
 from matching.service import Matcher
-from tests.fakeslack import FakeSlack, FakeSocketModeServer, signed_headers
+from tests.fakeslack import (
+    TEAM_ID,
+    FakeSlack,
+    FakeSocketModeServer,
+    signed_headers,
+    slash_command_payload,
+)
 
 SECRET = "test-signing-secret"
 
@@ -188,6 +194,21 @@ def response_bodies(fake: FakeSlack) -> list[dict[str, Any]]:
 
 def wait_responses(fake: FakeSlack, count: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
     return [r["body"] for r in fake.wait_for_response(count, timeout)]
+
+
+def command_answer(
+    r: BotUnderTest, text: str, user: str, team: str = TEAM_ID
+) -> tuple[str, dict[str, Any]]:
+    """Send `/match text`; the ack's body and the (last) response_url answer it produced."""
+    before = len(r.fake.responses())
+    status, ack = r.command(
+        slash_command_payload(
+            text=text, user_id=user, team_id=team, response_url=r.fake.new_response_url()
+        )
+    )
+    assert status == 200
+    r.idle()
+    return ack, wait_responses(r.fake, before + 1)[-1]
 
 
 def all_text(payload: dict[str, Any]) -> str:

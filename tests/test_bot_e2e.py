@@ -17,7 +17,14 @@ from sqlalchemy import select
 from bot.blocks import DESCRIBE_CALLBACK, action_value
 from profiles import repo
 from profiles.models import Feedback, SuggestionLog
-from tests.bot_helpers import BotUnderTest, Running, all_text, running, wait_responses
+from tests.bot_helpers import (
+    BotUnderTest,
+    Running,
+    all_text,
+    command_answer,
+    running,
+    wait_responses,
+)
 from tests.fakeslack import (
     TEAM_ID,
     FakeSlack,
@@ -59,11 +66,7 @@ def run_cmd(
     r: BotUnderTest, text: str, user: str = "U0ANNA", team: str = TEAM_ID
 ) -> dict[str, Any]:
     """Send a command and return the (last) response_url answer it produced."""
-    before = len(r.fake.responses())
-    status, _ = r.command(cmd(r.fake, text, user, team))
-    assert status == 200
-    r.idle()
-    return wait_responses(r.fake, before + 1)[-1]
+    return command_answer(r, text, user, team)[1]
 
 
 def two_seniors(r: BotUnderTest, team: str = TEAM_ID) -> None:

@@ -18,8 +18,15 @@ from bot.settings import Settings
 from bot.worker import Worker
 from matching.service import Matcher
 from profiles import repo
-from tests.bot_helpers import TRANSPORTS, BotUnderTest, all_text, start_on, wait_responses
-from tests.fakeslack import TEAM_ID, FakeSlack, block_actions_payload, slash_command_payload
+from tests.bot_helpers import (
+    TRANSPORTS,
+    BotUnderTest,
+    all_text,
+    command_answer,
+    start_on,
+    wait_responses,
+)
+from tests.fakeslack import TEAM_ID, FakeSlack, block_actions_payload
 from tests.fakeslack.fixtures import fake_slack  # noqa: F401
 
 T = "T0UNIT"
@@ -151,15 +158,10 @@ def bot(
 
 
 def command(r: BotUnderTest, text: str, user: str) -> dict[str, Any]:
-    before = len(r.fake.responses())
-    body = slash_command_payload(
-        text=text, user_id=user, team_id=TEAM_ID, response_url=r.fake.new_response_url()
-    )
-    status, ack = r.command(body)
+    ack, answer = command_answer(r, text, user)
     # The ack is empty: whatever the check needs from Slack happens after it.
-    assert status == 200 and ack == ""
-    r.idle()
-    return wait_responses(r.fake, before + 1)[-1]
+    assert ack == ""
+    return answer
 
 
 def test_admin_not_in_the_list_through_slack(bot: BotUnderTest) -> None:

@@ -12,21 +12,10 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot import scheduler as sched
 from bot.digest import DigestService
-from bot.notifier import Blocks, RecordingNotifier
 from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
-from tests.test_digest import TEAM, community, settings
-
-
-class SharedRecorder(RecordingNotifier):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lock = threading.Lock()
-
-    def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
-        with self.lock:
-            return super().dm(user_id, text, blocks)
+from tests.test_digest import TEAM, SharedRecorder, community, settings
 
 
 def test_default_schedule_is_monday_nine_berlin_and_survives_restart(

@@ -30,6 +30,7 @@ from tests.bot_helpers import (
     TRANSPORTS,
     BotUnderTest,
     all_text,
+    command_answer,
     start_on,
     wait_responses,
     wait_until,
@@ -39,7 +40,6 @@ from tests.fakeslack import (
     FakeSlack,
     block_actions_payload,
     block_problems,
-    slash_command_payload,
     view_problems,
     view_submission_payload,
 )
@@ -125,13 +125,7 @@ def bot(request: pytest.FixtureRequest, fake_slack: FakeSlack, matcher: Matcher)
 
 
 def command(r: BotUnderTest, text: str, user: str) -> dict[str, Any]:
-    before = len(r.fake.responses())
-    body = slash_command_payload(
-        text=text, user_id=user, team_id=TEAM_ID, response_url=r.fake.new_response_url()
-    )
-    assert r.command(body)[0] == 200
-    r.idle()
-    return wait_responses(r.fake, before + 1)[-1]
+    return command_answer(r, text, user)[1]
 
 
 def click(r: BotUnderTest, action_id: str, value: str, user: str) -> dict[str, Any]:
