@@ -26,7 +26,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -163,9 +163,9 @@ class DigestService:
 
     # ------------------------------------------------------------ planning
 
-    def plan(self, team_id: str, now: datetime | None = None) -> list[PlannedDigest]:
+    def plan(self, team_id: str) -> list[PlannedDigest]:
         """Everyone due in this run and what they would get, chosen jointly."""
-        now = now or datetime.now(UTC)
+        now = self.store.clock()
         with self.store.session() as s:
             team = repo.read_team_settings(s, team_id)
             tz = ZoneInfo(team.timezone or self.settings.digest_timezone)
@@ -229,13 +229,12 @@ class DigestService:
 
     # ------------------------------------------------------------ running
 
-    def run(self, team_id: str, *, dry_run: bool = False, now: datetime | None = None) -> RunReport:
+    def run(self, team_id: str, *, dry_run: bool = False) -> RunReport:
         """Sweep unfinished claims, then plan, claim and send this period's digests."""
-        now = now or datetime.now(UTC)
         report = RunReport(team_id, dry_run=dry_run)
         if not dry_run:
-            self.sweep(team_id, now=now, report=report)
-        planned = self.plan(team_id, now)
+            self.sweep(team_id, report=report)
+        planned = self.plan(team_id)
         report.planned = planned
         report.periods = sorted({d.period for d in planned})
         if dry_run:
@@ -256,7 +255,7 @@ class DigestService:
                 report.skipped.append(d.user_id)
                 continue
             self._deliver(team_id, claim_id, d.user_id, d.period, payload, report)
-        self.nudge_stale(team_id, now=now, report=report)
+        self.nudge_stale(team_id, report=report)
         return report
 
     def _deliver(
@@ -289,11 +288,9 @@ class DigestService:
         report.sent.append(user_id)
         return True
 
-    def sweep(
-        self, team_id: str, *, now: datetime | None = None, report: RunReport | None = None
-    ) -> RunReport:
+    def sweep(self, team_id: str, *, report: RunReport | None = None) -> RunReport:
         """Finish digests that failed for a passing reason or whose process died."""
-        now = now or datetime.now(UTC)
+        now = self.store.clock()
         report = report or RunReport(team_id)
         with self.store.session() as s:
             todo = repo.claims_to_sweep(
@@ -313,11 +310,9 @@ class DigestService:
             self._deliver(team_id, claim_id, user_id, period, payload, report)
         return report
 
-    def nudge_stale(
-        self, team_id: str, *, now: datetime | None = None, report: RunReport | None = None
-    ) -> list[int]:
+    def nudge_stale(self, team_id: str, *, report: RunReport | None = None) -> list[int]:
         """Ask owners of entries older than a year to refresh or archive them, once."""
-        now = now or datetime.now(UTC)
+        now = self.store.clock()
         with self.store.session() as s:
             stale = [
                 (e.id, e.title or shorten(e.description, 80), e.member.user_id, e.member.language)

@@ -122,7 +122,7 @@ class Matcher:
     def _versions(s: Session, team_id: str) -> dict[int, str]:
         """A cheap version stamp per active entry: its own and its member's last change."""
         rows = s.execute(
-            select(Entry.id, Entry.updated_at, Member.updated_at)
+            select(Entry.id, Entry.version, Member.version)
             .join(Member, Entry.member_id == Member.id)
             .where(Entry.team_id == team_id, Entry.archived.is_(False))
         )

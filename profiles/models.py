@@ -23,10 +23,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware timestamps on every backend (SQLite drops the zone on read)."""
 
@@ -67,8 +63,10 @@ class Member(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     opted_in: Mapped[bool] = mapped_column(Boolean, default=True)
     cadence: Mapped[str] = mapped_column(String(16), default="weekly")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Raised by every write (profiles.db): change detection must not rely on the clock.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
@@ -98,8 +96,10 @@ class Entry(Base):
     looking_for: Mapped[list[str]] = mapped_column(JSON, default=list)
     offers: Mapped[list[str]] = mapped_column(JSON, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Raised by every write (profiles.db): change detection must not rely on the clock.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     member: Mapped[Member] = relationship(back_populates="entries")
@@ -136,7 +136,7 @@ class EntryVector(Base):
     # sentence pair without embedding anything again at query time.
     sentence_count: Mapped[int] = mapped_column(Integer, default=0)
     sentence_vectors: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     entry: Mapped[Entry] = relationship(back_populates="vector")
 
@@ -152,7 +152,7 @@ class Feedback(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     other_user_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SuggestionLog(Base):
@@ -168,7 +168,7 @@ class SuggestionLog(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     source: Mapped[str] = mapped_column(String(16))  # instant, digest, find, workshop
     period: Mapped[str | None] = mapped_column(String(32), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DigestClaim(Base):
@@ -188,7 +188,7 @@ class DigestClaim(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     error: Mapped[str] = mapped_column(String(300), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
@@ -232,4 +232,4 @@ class WorkshopPlan(Base):
     rounds: Mapped[int] = mapped_column(Integer, default=1)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft/sent
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

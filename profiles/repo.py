@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from profiles.db import now
 from profiles.errors import InvalidInput, NotFound
 from profiles.models import (
     CADENCES,
@@ -25,7 +26,6 @@ from profiles.models import (
     TeamRevision,
     TeamSettings,
     WorkshopPlan,
-    utcnow,
 )
 
 
@@ -129,12 +129,12 @@ def add_entry(s: Session, member: Member, data: EntryData) -> Entry:
         s.add(entry)
     else:
         entry.member_id = member.id
-    _apply(entry, data)
+    _apply(entry, data, now(s))
     s.flush()
     return entry
 
 
-def _apply(entry: Entry, data: EntryData) -> None:
+def _apply(entry: Entry, data: EntryData, stamp: datetime) -> None:
     entry.title = data.title.strip()
     entry.description = data.description.strip()
     entry.kind = data.kind
@@ -145,13 +145,13 @@ def _apply(entry: Entry, data: EntryData) -> None:
     entry.looking_for = list(data.looking_for)
     entry.offers = list(data.offers)
     entry.external_id = data.external_id or entry.external_id
-    entry.updated_at = utcnow()
+    entry.updated_at = stamp
 
 
 def update_entry(s: Session, team_id: str, user_id: str, entry_id: int, data: EntryData) -> Entry:
     """Replace an entry's content; only its owner may do so."""
     entry = own_entry(s, team_id, user_id, entry_id)
-    _apply(entry, data)
+    _apply(entry, data, now(s))
     entry.nudged_at = None
     s.flush()
     return entry
@@ -288,7 +288,7 @@ def save_vector(
     row.dim = dim
     row.sentence_vectors = sentence_vectors
     row.sentence_count = sentence_count
-    row.created_at = utcnow()
+    row.created_at = now(s)
     s.flush()
     return row
 
@@ -654,7 +654,7 @@ def reclaim_digest(s: Session, claim: DigestClaim, owner: str) -> bool:
             DigestClaim.status == claim.status,
             DigestClaim.attempts == claim.attempts,
         )
-        .values(status="claimed", owner=owner, attempts=claim.attempts + 1, claimed_at=utcnow())
+        .values(status="claimed", owner=owner, attempts=claim.attempts + 1, claimed_at=now(s))
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
@@ -664,7 +664,7 @@ def finish_digest(s: Session, claim_id: int, owner: str, *, sent: bool, error: s
     """Mark a claim sent or failed, if ``owner`` still holds it."""
     values: dict[str, Any] = {"status": "sent" if sent else "failed", "error": error[:300]}
     if sent:
-        values["sent_at"] = utcnow()
+        values["sent_at"] = now(s)
     result = s.execute(
         update(DigestClaim)
         .where(DigestClaim.id == claim_id, DigestClaim.owner == owner)
@@ -691,7 +691,7 @@ def mark_nudged(s: Session, entry_id: int) -> bool:
     result = s.execute(
         update(Entry)
         .where(Entry.id == entry_id, Entry.nudged_at.is_(None))
-        .values(nudged_at=utcnow())
+        .values(nudged_at=now(s))
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
@@ -700,7 +700,7 @@ def mark_nudged(s: Session, entry_id: int) -> bool:
 def confirm_entry_current(s: Session, team_id: str, user_id: str, entry_id: int) -> Entry:
     """The owner says a stale entry is still current: it counts as updated now."""
     entry = own_entry(s, team_id, user_id, entry_id)
-    entry.updated_at = utcnow()
+    entry.updated_at = now(s)
     entry.nudged_at = None
     return entry
 

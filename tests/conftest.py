@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from matching.embedder import USEEmbedder
 from matching.service import Matcher
+from profiles.clock import ManualClock
 from profiles.db import Store
 from profiles.migrate import upgrade
 from tests.helpers import HashEmbedder
@@ -44,9 +46,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
         admin.dispose()
 
 
+# A Monday morning: the week boundaries that broke the digest tests once are tested on
+# purpose in test_digest; everything else runs at this fixed instant, whatever the hour.
+DEFAULT_NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    st = Store.from_url(db_url)
+def clock() -> ManualClock:
+    """The one clock of the store (and so of every service built on it) in this test."""
+    return ManualClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def store(db_url: str, clock: ManualClock) -> Iterator[Store]:
+    st = Store.from_url(db_url, clock)
     upgrade(st.engine)
     yield st
     st.dispose()

@@ -16,6 +16,7 @@ from bot.notifier import Blocks, DeliveryError, RecordingNotifier, SlackNotifier
 from bot.settings import Settings
 from matching.service import EntryInput, Matcher
 from profiles import repo
+from profiles.clock import ManualClock
 from profiles.db import Store
 from profiles.models import DigestClaim, Entry
 from tests.fakeslack import FakeSlack
@@ -24,13 +25,23 @@ from tests.helpers import HashEmbedder
 TEAM = "T1"
 
 
-def _this_monday() -> datetime:
-    # Relative to the real clock, because rows get real timestamps when written.
-    now = datetime.now(UTC)
-    return (now - timedelta(days=now.weekday())).replace(hour=8, minute=0, second=0, microsecond=0)
+MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+# Week boundaries on purpose: early Monday in UTC, and Sunday night in UTC which is
+# already Monday in Berlin (the workspace's time zone decides the week).
+BOUNDARIES = [
+    pytest.param(datetime(2026, 11, 30, 3, 0, tzinfo=UTC), id="mon-0300utc"),
+    pytest.param(datetime(2026, 11, 29, 23, 30, tzinfo=UTC), id="sun-2330utc"),
+    pytest.param(MONDAY, id="mon-0800utc"),
+]
 
 
-MONDAY = _this_monday()
+def at(svc: DigestService, when: datetime) -> DigestService:
+    """Move the store's (the one) clock to ``when``; the service reads the time from it."""
+    clock = svc.store.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(when)
+    return svc
+
 
 TOPICS = [
     "Beratung für Geflüchtete aus der Ukraine mit CiviCRM und Ehrenamt",
@@ -78,14 +89,16 @@ def test_period_keys() -> None:
         period_key("paused", date(2025, 3, 3))
 
 
+@pytest.mark.parametrize("start", BOUNDARIES)
 def test_every_member_gets_one_digest_with_suggestions_and_buttons(
-    store: Store, matcher: Matcher
+    store: Store, matcher: Matcher, start: datetime
 ) -> None:
     users = community(matcher)
     notifier = RecordingNotifier()
     svc = DigestService(store, matcher, notifier, settings())
-    report = svc.run(TEAM, now=MONDAY)
+    report = at(svc, start).run(TEAM)
     assert sorted(report.sent) == users
+    assert report.periods == ["w2026-W49"], "the week is the one in Berlin"
     assert dms(notifier) == Counter(users)
     for m in notifier.sent:
         assert m.blocks is not None
@@ -93,7 +106,7 @@ def test_every_member_gets_one_digest_with_suggestions_and_buttons(
         assert 1 <= ids.count("suggestion_connect") <= 3
         assert "digest_pause" in ids
     # A second run in the same week sends nothing.
-    again = svc.run(TEAM, now=MONDAY + timedelta(hours=2))
+    again = at(svc, start + timedelta(hours=2)).run(TEAM)
     assert again.sent == [] and dms(notifier) == Counter(users)
     with store.session() as s:
         claims = repo.digest_claims(s, TEAM)
@@ -109,20 +122,20 @@ def test_no_repeats_within_eight_weeks_and_declined_pairs_stay_out(
     community(matcher, 6)
     notifier = RecordingNotifier()
     svc = DigestService(store, matcher, notifier, settings())
-    first = svc.plan(TEAM, MONDAY)
+    first = at(svc, MONDAY).plan(TEAM)
     with store.session() as s:
         repo.record_feedback(s, TEAM, "U00", first[0].suggestions[0].user_id, "not_relevant")
-    svc.run(TEAM, now=MONDAY)
-    seen = {(d.user_id, x.user_id) for d in svc.plan(TEAM, MONDAY) for x in d.suggestions}
+    at(svc, MONDAY).run(TEAM)
+    seen = {(d.user_id, x.user_id) for d in at(svc, MONDAY).plan(TEAM) for x in d.suggestions}
     assert seen == set(), "everyone already has this week's digest"
     with store.session() as s:
         week1 = {frozenset((x.user_id, x.other_user_id)) for x in s.query(repo.SuggestionLog).all()}
     assert frozenset(("U00", first[0].suggestions[0].user_id)) not in week1
-    later = svc.plan(TEAM, MONDAY + timedelta(weeks=1))
+    later = at(svc, MONDAY + timedelta(weeks=1)).plan(TEAM)
     for d in later:
         for x in d.suggestions:
             assert frozenset((d.user_id, x.user_id)) not in week1
-    nine = svc.plan(TEAM, MONDAY + timedelta(weeks=9))
+    nine = at(svc, MONDAY + timedelta(weeks=9)).plan(TEAM)
     assert any(frozenset((d.user_id, x.user_id)) in week1 for d in nine for x in d.suggestions)
 
 
@@ -136,7 +149,7 @@ def test_cadence_and_opt_out(store: Store, matcher: Matcher) -> None:
     svc = DigestService(store, matcher, notifier, settings())
     due = []
     for week in range(3):
-        report = svc.run(TEAM, now=MONDAY + timedelta(weeks=week))
+        report = at(svc, MONDAY + timedelta(weeks=week)).run(TEAM)
         due.append({d.user_id for d in report.planned})
     assert all("U00" in d for d in due), "weekly: due every week"
     assert not any("U01" in d for d in due), "paused: never"
@@ -149,7 +162,8 @@ def test_cadence_and_opt_out(store: Store, matcher: Matcher) -> None:
 def test_dry_run_sends_and_claims_nothing(store: Store, matcher: Matcher) -> None:
     community(matcher, 6)
     notifier = RecordingNotifier()
-    report = DigestService(store, matcher, notifier, settings()).run(TEAM, dry_run=True, now=MONDAY)
+    svc = DigestService(store, matcher, notifier, settings())
+    report = at(svc, MONDAY).run(TEAM, dry_run=True)
     assert len(report.planned) == 6 and report.sent == []
     assert notifier.sent == []
     with store.session() as s:
@@ -162,12 +176,12 @@ def test_failed_dm_is_recorded_and_the_run_goes_on(store: Store, matcher: Matche
     notifier.failing["U02"] = "user_disabled"
     notifier.failing["U03"] = "fatal_error"
     svc = DigestService(store, matcher, notifier, settings())
-    report = svc.run(TEAM, now=MONDAY)
+    report = at(svc, MONDAY).run(TEAM)
     assert dict(report.failed) == {"U02": "user_disabled", "U03": "fatal_error"}
     assert sorted(report.sent) == [u for u in users if u not in ("U02", "U03")]
     del notifier.failing["U03"], notifier.failing["U02"]
     # The sweep retries the passing failure, never the deactivated account.
-    retry = svc.run(TEAM, now=MONDAY + timedelta(hours=1))
+    retry = at(svc, MONDAY + timedelta(hours=1)).run(TEAM)
     assert retry.swept == ["U03"] and retry.sent == ["U03"]
     assert dms(notifier)["U02"] == 0 and dms(notifier)["U03"] == 1
     with store.session() as s:
@@ -191,22 +205,23 @@ class CrashingNotifier(RecordingNotifier):
         return super().dm(user_id, text, blocks)
 
 
+@pytest.mark.parametrize("start", BOUNDARIES)
 def test_crash_mid_run_leaves_nobody_without_and_nobody_twice(
-    store: Store, matcher: Matcher
+    store: Store, matcher: Matcher, start: datetime
 ) -> None:
     users = community(matcher, 8)
     first = CrashingNotifier(crash_after=3)
     with pytest.raises(Crash):
-        DigestService(store, matcher, first, settings()).run(TEAM, now=MONDAY)
+        at(DigestService(store, matcher, first, settings()), start).run(TEAM)
     assert len(first.sent) == 3
     # A restart soon after: the member whose claim was taken before the crash is
     # not yet considered stuck, everyone else is served now.
     second = RecordingNotifier()
     svc = DigestService(store, matcher, second, settings(), stuck_after=timedelta(minutes=15))
-    svc.run(TEAM, now=MONDAY + timedelta(minutes=1))
+    at(svc, start + timedelta(minutes=1)).run(TEAM)
     assert len(first.sent) + len(second.sent) == len(users) - 1
     # The periodic sweep picks the stuck claim up once it is old enough.
-    swept = svc.sweep(TEAM, now=datetime.now(UTC) + timedelta(minutes=20))
+    swept = at(svc, start + timedelta(minutes=20)).sweep(TEAM)
     assert len(swept.swept) == 1
     total = dms(first) + dms(second)
     assert total == Counter(users), "every member exactly one digest"
@@ -231,12 +246,13 @@ def test_two_concurrent_runs_send_each_digest_once(db_url: str, store: Store) ->
     errors: list[BaseException] = []
 
     def replica() -> None:
-        st = Store.from_url(db_url)  # its own engine and connections, like a second process
+        # Its own engine and connections, like a second process.
+        st = Store.from_url(db_url, ManualClock(MONDAY))
         try:
             svc = DigestService(st, Matcher(st, HashEmbedder()), notifier, settings())
-            svc.plan(TEAM, MONDAY)  # warm up, so both reach the claims together
+            at(svc, MONDAY).plan(TEAM)  # warm up, so both reach the claims together
             barrier.wait(timeout=60)
-            svc.run(TEAM, now=MONDAY)
+            at(svc, MONDAY).run(TEAM)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -253,7 +269,7 @@ def test_two_concurrent_runs_send_each_digest_once(db_url: str, store: Store) ->
 
 def _process_run(db_url: str, out: str, start: object) -> None:
     """Body of a separate OS process: its own interpreter, engine and matcher."""
-    st = Store.from_url(db_url)
+    st = Store.from_url(db_url, ManualClock(MONDAY))
 
     class FileNotifier(RecordingNotifier):
         def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
@@ -262,9 +278,9 @@ def _process_run(db_url: str, out: str, start: object) -> None:
             return "1.0"
 
     svc = DigestService(st, Matcher(st, HashEmbedder()), FileNotifier(), settings())
-    svc.plan(TEAM, MONDAY)
+    at(svc, MONDAY).plan(TEAM)
     start.wait(60)  # type: ignore[attr-defined]
-    svc.run(TEAM, now=MONDAY)
+    at(svc, MONDAY).run(TEAM)
     st.dispose()
 
 
@@ -297,7 +313,7 @@ def test_new_in_the_community(store: Store, matcher: Matcher) -> None:
     )
     notifier = RecordingNotifier()
     svc = DigestService(store, matcher, notifier, settings())
-    svc.run(TEAM, now=datetime.now(UTC))
+    at(svc, MONDAY).run(TEAM)
     to_u00 = next(m for m in notifier.sent if m.target == "U00")
     assert "Datenatlas Ehrenamt" in to_u00.text
     to_new = next(m for m in notifier.sent if m.target == "U99")
@@ -314,7 +330,7 @@ def test_mentions_in_entries_are_escaped(store: Store, matcher: Matcher) -> None
         organisation="x",
     )
     notifier = RecordingNotifier()
-    DigestService(store, matcher, notifier, settings()).run(TEAM, now=datetime.now(UTC))
+    at(DigestService(store, matcher, notifier, settings()), MONDAY).run(TEAM)
     for m in notifier.sent:
         assert "<!channel>" not in str(m.blocks) and "<@U00>" not in str(m.blocks)
 
@@ -324,7 +340,7 @@ def test_stale_entries_are_nudged_once(store: Store, matcher: Matcher) -> None:
     with store.session() as s:
         e = s.query(Entry).order_by(Entry.id).first()
         assert e is not None
-        e.updated_at = datetime.now(UTC) - timedelta(days=400)
+        e.updated_at = store.clock() - timedelta(days=400)
         stale_id, owner = e.id, e.member.user_id
     notifier = RecordingNotifier()
     svc = DigestService(store, matcher, notifier, settings())
@@ -345,7 +361,7 @@ def test_digest_rides_out_a_429_storm(store: Store, matcher: Matcher) -> None:
         fake.fail_next("chat.postMessage", status=429, retry_after=1, times=3)
         fake.fail_next("conversations.open", status=429, retry_after=1, times=2)
         svc = DigestService(store, matcher, SlackNotifier(client), settings())
-        report = svc.run(TEAM, now=MONDAY)
+        report = at(svc, MONDAY).run(TEAM)
         assert sorted(report.sent) == users and report.failed == []
         posted = [c for c in fake.calls("chat.postMessage") if c.ok]
         assert len(posted) == len(users)
@@ -362,7 +378,7 @@ def test_deactivated_user_on_real_client_is_recorded(store: Store, matcher: Matc
             SlackNotifier(retrying_client("xoxb-t", base_url=fake.base_url)),
             settings(),
         )
-        report = svc.run(TEAM, now=MONDAY)
+        report = at(svc, MONDAY).run(TEAM)
     assert report.failed == [("U01", "user_disabled")]
     assert sorted(report.sent) == [u for u in users if u != "U01"]
     with store.session() as s:
@@ -375,19 +391,20 @@ def test_delivery_error_type() -> None:
     assert err.reason == "user_disabled"
 
 
+@pytest.mark.parametrize("start", BOUNDARIES)
 def test_switching_cadence_brings_no_second_digest_in_the_same_week(
-    store: Store, matcher: Matcher
+    store: Store, matcher: Matcher, start: datetime
 ) -> None:
     community(matcher, 4)
     notifier = RecordingNotifier()
     svc = DigestService(store, matcher, notifier, settings())
-    svc.run(TEAM, now=MONDAY)
+    at(svc, start).run(TEAM)
     assert dms(notifier)["U00"] == 1
     with store.session() as s:
         repo.set_cadence(s, TEAM, "U00", "monthly")
     # A new kind of period key ("m…") is unclaimed, but a digest went out days ago.
-    report = svc.run(TEAM, now=MONDAY + timedelta(days=1))
+    report = at(svc, start + timedelta(days=1)).run(TEAM)
     assert "U00" not in {d.user_id for d in report.planned}
     assert dms(notifier)["U00"] == 1
-    later = svc.run(TEAM, now=MONDAY + timedelta(weeks=5))
+    later = at(svc, start + timedelta(weeks=5)).run(TEAM)
     assert "U00" in {d.user_id for d in later.planned}

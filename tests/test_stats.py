@@ -8,7 +8,7 @@ from bot.stats import community_stats, render_stats
 from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
-from tests.test_digest import MONDAY, TEAM, community, settings
+from tests.test_digest import TEAM, community, settings
 
 
 def test_stats_after_a_digest(store: Store, matcher: Matcher) -> None:
@@ -16,7 +16,7 @@ def test_stats_after_a_digest(store: Store, matcher: Matcher) -> None:
     with store.session() as s:
         repo.set_opt_in(s, TEAM, "U05", False)
         repo.upsert_member(s, TEAM, "U_NOENTRY")
-    DigestService(store, matcher, RecordingNotifier(), settings()).run(TEAM, now=MONDAY)
+    DigestService(store, matcher, RecordingNotifier(), settings()).run(TEAM)
     with store.session() as s:
         shown = s.query(repo.SuggestionLog).count()
         repo.record_feedback(s, TEAM, "U00", "U01", "connect")
