@@ -353,6 +353,32 @@ def digest_run(
     )
 
 
+@digest_app.command("next")
+def digest_next(
+    team: Annotated[
+        str | None, typer.Option("--team", help="one workspace (default: every workspace)")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """When each workspace's next digest goes out, in its own time zone."""
+    from bot import scheduler
+
+    conf = settings(db)
+    store = open_store(conf.database_url)
+    try:
+        with store.session() as s:
+            teams = [team] if team else repo.team_ids(s)
+        if not teams:
+            typer.echo("no workspace yet; a new one gets its digest at:")
+            teams = ["(new workspace)"]
+        now = store.clock()
+        for team_id, config in scheduler.team_configs(store, conf, teams).items():
+            when = scheduler.next_digest(config, now)
+            typer.echo(f"{team_id}: {when:%A %Y-%m-%d %H:%M} {config.timezone}")
+    finally:
+        store.dispose()
+
+
 def _read_members(path: Path) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()

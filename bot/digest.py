@@ -45,7 +45,7 @@ from bot.blocks import (
     suggestion_plain,
 )
 from bot.notifier import DeliveryError, Notifier
-from bot.settings import Settings
+from bot.settings import Settings, team_config
 from matching.assign import plan_digest
 from matching.i18n import t
 from matching.service import Matcher, Suggestion
@@ -167,8 +167,8 @@ class DigestService:
         """Everyone due in this run and what they would get, chosen jointly."""
         now = self.store.clock()
         with self.store.session() as s:
-            team = repo.read_team_settings(s, team_id)
-            tz = ZoneInfo(team.timezone or self.settings.digest_timezone)
+            team = team_config(self.settings, repo.read_team_settings(s, team_id))
+            tz = ZoneInfo(team.timezone)
             today = now.astimezone(tz).date()
             recipients = [
                 (m.user_id, m.cadence, m.language, m.display_name, m.organisation)
@@ -178,8 +178,8 @@ class DigestService:
             done = repo.claimed_keys(s, team_id, periods.values())
             last_sent = repo.digests_sent_since(s, team_id, now - timedelta(days=31))
             recent = repo.suggested_pairs_since(s, team_id, now - NO_REPEAT)
-            exclude_same_org = team.exclude_same_org or self.settings.exclude_same_org
-            cap = team.max_per_period or self.settings.digest_max_per_member
+            exclude_same_org = team.exclude_same_org
+            cap = team.max_per_member
             new_entries = repo.entries_since(s, team_id, now - timedelta(days=31))
             new_list = [
                 (e.created_at, e.member.user_id, e.title, e.member.display_name)

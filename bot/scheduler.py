@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digest import DigestService
+from bot.settings import Settings, TeamConfig, team_config
 from profiles import repo
 from profiles.db import Store
 
@@ -89,14 +91,37 @@ def build_scheduler(store: Store) -> BackgroundScheduler:
     )
 
 
-def schedule_team(scheduler: BackgroundScheduler, store: Store, team_id: str) -> None:
-    """Add or replace the workspace's weekly job from its TeamSettings."""
+def digest_trigger(config: TeamConfig) -> CronTrigger:
+    """The weekly slot of a workspace, in its own time zone."""
+    return CronTrigger(
+        day_of_week=config.digest_day,
+        hour=config.digest_hour,
+        minute=config.digest_minute,
+        timezone=config.timezone,
+    )
+
+
+def team_configs(store: Store, settings: Settings, team_ids: list[str]) -> dict[str, TeamConfig]:
     with store.session() as s:
-        ts = repo.read_team_settings(s, team_id)
-        day, hour, minute, tz = ts.digest_day, ts.digest_hour, ts.digest_minute, ts.timezone
+        return {t: team_config(settings, repo.read_team_settings(s, t)) for t in team_ids}
+
+
+def next_digest(config: TeamConfig, now: datetime) -> datetime:
+    """When the schedule fires next after ``now``, in the workspace's time zone."""
+    fire: datetime | None = digest_trigger(config).get_next_fire_time(None, now)
+    if fire is None:  # a weekly cron always has a next time; guard for the type only
+        raise RuntimeError("digest schedule has no next time")
+    return fire.astimezone(ZoneInfo(config.timezone))
+
+
+def schedule_team(
+    scheduler: BackgroundScheduler, store: Store, settings: Settings, team_id: str
+) -> None:
+    """Add or replace the workspace's weekly job from its effective settings."""
+    config = team_configs(store, settings, [team_id])[team_id]
     scheduler.add_job(
         "bot.scheduler:run_team_digest",
-        CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=tz),
+        digest_trigger(config),
         args=[team_id],
         id=job_id(team_id),
         name=f"weekly digest {team_id}",
@@ -104,12 +129,14 @@ def schedule_team(scheduler: BackgroundScheduler, store: Store, team_id: str) ->
     )
 
 
-def schedule_all(scheduler: BackgroundScheduler, store: Store, sweep_minutes: int = 10) -> None:
+def schedule_all(
+    scheduler: BackgroundScheduler, store: Store, settings: Settings, sweep_minutes: int = 10
+) -> None:
     """One job per known workspace, plus the sweep."""
     with store.session() as s:
         teams = repo.team_ids(s)
     for team in teams:
-        schedule_team(scheduler, store, team)
+        schedule_team(scheduler, store, settings, team)
     scheduler.add_job(
         "bot.scheduler:sweep_all",
         IntervalTrigger(minutes=sweep_minutes),
@@ -124,6 +151,6 @@ def start(service: DigestService, sweep_minutes: int = 10) -> BackgroundSchedule
     install(service)
     scheduler = build_scheduler(service.store)
     scheduler.start(paused=True)
-    schedule_all(scheduler, service.store, sweep_minutes)
+    schedule_all(scheduler, service.store, service.settings, sweep_minutes)
     scheduler.resume()
     return scheduler

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from profiles.models import TeamSettings
+
+_T = TypeVar("_T")
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Settings(BaseSettings):
@@ -45,13 +53,33 @@ class Settings(BaseSettings):
     suggestions_shown: int = Field(5, ge=1, le=20)
     worker_threads: int = Field(2, ge=1, le=32, description="threads for slow work after the ack")
 
-    digest_day: str = "mon"
+    digest_day: str = Field("mon", description="mon, tue, … sun")
     digest_hour: int = Field(9, ge=0, le=23)
+    digest_minute: int = Field(0, ge=0, le=59)
     digest_timezone: str = "Europe/Berlin"
     digest_max_suggestions: int = Field(3, ge=1, le=10)
     digest_max_per_member: int = Field(
         3, ge=1, le=50, description="how often one member may be suggested to others per period"
     )
+
+    @field_validator("digest_day", mode="before")
+    @classmethod
+    def _day(cls, value: object) -> object:
+        if isinstance(value, str):
+            day = value.strip().lower()[:3]
+            if day not in DAYS:
+                raise ValueError(f"must be one of {', '.join(DAYS)}")
+            return day
+        return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @field_validator("facilitators", mode="before")
     @classmethod
@@ -62,3 +90,34 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
         return value
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    """A workspace's effective settings: its own choices, else the process Settings."""
+
+    digest_day: str
+    digest_hour: int
+    digest_minute: int
+    timezone: str
+    exclude_same_org: bool
+    max_per_member: int
+    facilitators: frozenset[str]
+
+
+def _pick(own: _T | None, default: _T) -> _T:
+    return default if own is None else own
+
+
+def team_config(settings: Settings, row: TeamSettings) -> TeamConfig:
+    """Settings is the one source of defaults; a workspace overrides what it has set."""
+
+    return TeamConfig(
+        digest_day=_pick(row.digest_day, settings.digest_day),
+        digest_hour=_pick(row.digest_hour, settings.digest_hour),
+        digest_minute=_pick(row.digest_minute, settings.digest_minute),
+        timezone=row.timezone or settings.digest_timezone,
+        exclude_same_org=_pick(row.exclude_same_org, settings.exclude_same_org),
+        max_per_member=row.max_per_period or settings.digest_max_per_member,
+        facilitators=frozenset([*settings.facilitators, *(row.facilitators or [])]),
+    )

@@ -193,18 +193,22 @@ class DigestClaim(Base):
 
 
 class TeamSettings(Base):
-    """Per-workspace settings: digest schedule and facilitators."""
+    """Per-workspace settings: digest schedule and facilitators.
+
+    ``None`` means "not chosen for this workspace": the process Settings decide
+    (bot.settings.team_config), so there is one source of defaults.
+    """
 
     __tablename__ = "team_settings"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    digest_day: Mapped[str] = mapped_column(String(3), default="mon")
-    digest_hour: Mapped[int] = mapped_column(Integer, default=9)
-    digest_minute: Mapped[int] = mapped_column(Integer, default=0)
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    digest_day: Mapped[str | None] = mapped_column(String(3), default=None)
+    digest_hour: Mapped[int | None] = mapped_column(Integer, default=None)
+    digest_minute: Mapped[int | None] = mapped_column(Integer, default=None)
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
     facilitators: Mapped[list[str]] = mapped_column(JSON, default=list)
-    exclude_same_org: Mapped[bool] = mapped_column(Boolean, default=False)
-    max_per_period: Mapped[int] = mapped_column(Integer, default=3)
+    exclude_same_org: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    max_per_period: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class TeamRevision(Base):

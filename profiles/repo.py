@@ -742,18 +742,9 @@ def community_stats(s: Session, team_id: str) -> dict[str, int]:
 
 
 def read_team_settings(s: Session, team_id: str) -> TeamSettings:
-    """The workspace's settings, or the defaults (not stored: concurrent digest runs of a
-    new workspace must not race to insert the row)."""
+    """The workspace's own settings, or an unsaved row with none chosen (not stored:
+    concurrent digest runs of a new workspace must not race to insert the row)."""
     row = s.get(TeamSettings, team_id)
     if row is not None:
         return row
-    return TeamSettings(
-        team_id=team_id,
-        digest_day="mon",
-        digest_hour=9,
-        digest_minute=0,
-        timezone="Europe/Berlin",
-        facilitators=[],
-        exclude_same_org=False,
-        max_per_period=3,
-    )
+    return TeamSettings(team_id=team_id, facilitators=[])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,6 +20,17 @@ from profiles.migrate import upgrade
 from tests.helpers import HashEmbedder
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _sleep_without_absolute_deadline(seconds: float) -> None:
+    select.select([], [], [], max(0.0, seconds))
+
+
+# Under libfaketime with FAKETIME_DONT_FAKE_MONOTONIC=1 (how the week-boundary runs are
+# made), time.sleep fails with EINVAL: CPython sleeps until an absolute CLOCK_MONOTONIC
+# deadline and libfaketime shifts it. A relative select() timeout is unaffected.
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    time.sleep = _sleep_without_absolute_deadline
 
 BACKENDS = ["sqlite", *(["postgres"] if PG_URL else [])]
 

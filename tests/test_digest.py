@@ -113,7 +113,7 @@ def test_every_member_gets_one_digest_with_suggestions_and_buttons(
         assert {c.status for c in claims} == {"sent"} and len(claims) == len(users)
         # Nobody is shown to more than the cap per period.
         shown = Counter(x.other_user_id for x in s.query(repo.SuggestionLog).all())
-        assert max(shown.values()) <= repo.team_settings(s, TEAM).max_per_period
+        assert max(shown.values()) <= settings().digest_max_per_member
 
 
 def test_no_repeats_within_eight_weeks_and_declined_pairs_stay_out(
@@ -408,3 +408,24 @@ def test_switching_cadence_brings_no_second_digest_in_the_same_week(
     assert dms(notifier)["U00"] == 1
     later = at(svc, start + timedelta(weeks=5)).run(TEAM)
     assert "U00" in {d.user_id for d in later.planned}
+
+
+@pytest.mark.parametrize(("tz", "week"), [("Europe/Berlin", "w2026-W49"), ("UTC", "w2026-W48")])
+def test_the_week_is_the_one_in_the_digest_time_zone(
+    store: Store, matcher: Matcher, tz: str, week: str
+) -> None:
+    community(matcher, 4)
+    svc = DigestService(store, matcher, RecordingNotifier(), settings(digest_timezone=tz))
+    # Sunday 23:30 UTC: still week 48 in UTC, already Monday of week 49 in Berlin.
+    report = at(svc, datetime(2026, 11, 29, 23, 30, tzinfo=UTC)).run(TEAM, dry_run=True)
+    assert report.periods == [week]
+
+
+def test_max_per_member_setting_caps_how_often_one_member_is_shown(
+    store: Store, matcher: Matcher
+) -> None:
+    community(matcher, 10)
+    svc = DigestService(store, matcher, RecordingNotifier(), settings(digest_max_per_member=1))
+    planned = at(svc, MONDAY).plan(TEAM)
+    shown = Counter(x.user_id for d in planned for x in d.suggestions)
+    assert shown and max(shown.values()) == 1

@@ -25,7 +25,7 @@ def test_default_schedule_is_monday_nine_berlin_and_survives_restart(
     s1 = sched.build_scheduler(store)
     s1.start(paused=True)
     try:
-        sched.schedule_all(s1, store)
+        sched.schedule_all(s1, store, settings())
         job = s1.get_job(sched.job_id(TEAM))
         assert job is not None and job.func_ref == "bot.scheduler:run_team_digest"
         assert job.coalesce and job.misfire_grace_time == sched.MISFIRE_GRACE
@@ -44,7 +44,7 @@ def test_default_schedule_is_monday_nine_berlin_and_survives_restart(
             ts = repo.team_settings(s, TEAM)
             ts.digest_day, ts.digest_hour, ts.digest_minute = "wed", 14, 30
             ts.timezone = "Europe/London"
-        sched.schedule_team(s2, store, TEAM)
+        sched.schedule_team(s2, store, settings(), TEAM)
         jobs = [j for j in s2.get_jobs() if j.id == sched.job_id(TEAM)]
         assert len(jobs) == 1
         nxt = jobs[0].trigger.get_next_fire_time(None, datetime.now(UTC))

@@ -14,7 +14,7 @@ from tests.helpers import HashEmbedder
 
 
 def test_schema_is_migrated(store: Store) -> None:
-    assert current_revision(store.engine) == "0003"
+    assert current_revision(store.engine) == "0004"
 
 
 def test_migrations_build_exactly_the_models_schema(store: Store) -> None:
