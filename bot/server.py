@@ -123,11 +123,28 @@ class RejectLog:
 
 
 def dispatchable(body: Any) -> bool:
-    """Whether a parsed payload has the shape bolt's dispatch relies on (it crashes on
-    a list, or on an event_callback whose event is not an object)."""
+    """Whether a parsed payload has the shape bolt's dispatch relies on.
+
+    bolt indexes into these parts without checking them (``body["actions"][0]``,
+    ``body["view"]["type"]``, ``body["event"]["type"]``) and answers 500 otherwise.
+    """
     if not isinstance(body, dict):
         return False
-    return body.get("type") != "event_callback" or isinstance(body.get("event"), dict)
+    kind = body.get("type")
+    if kind == "event_callback" or "event" in body:
+        # Any "event" is read as an object, whatever the payload's type.
+        event = body.get("event")
+        if not isinstance(event, dict) or not all(
+            isinstance(event.get(part), dict | None) for part in ("message", "previous_message")
+        ):
+            return False
+    if kind in ("block_actions", "interactive_message") and "actions" in body:
+        actions = body["actions"]
+        return isinstance(actions, list) and bool(actions) and isinstance(actions[0], dict)
+    if kind in ("view_submission", "view_closed") and "view" in body:
+        view = body["view"]
+        return isinstance(view, dict) and ("callback_id" not in view or "type" in view)
+    return True
 
 
 class _Server(ThreadingHTTPServer):
@@ -148,6 +165,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # The default, HTTP/0.9, answers an unparsable request line with a bare HTML body
+    # and no status line; every answer here is a real HTTP response.
+    default_request_version = "HTTP/1.1"
     timeout = READ_TIMEOUT_S
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -173,6 +173,10 @@ def run_work(
     polite reply; bugs propagate to the worker, which logs them and apologises.
     """
     team, user = team_and_user(body)
+    if not team or not user:
+        # Slack always says who clicked; without it there is nobody to act for or answer.
+        log.warning("interaction without team or user; ignored")
+        return
 
     def job() -> None:
         lang = services.lang_for(team, user, lookup=False)

@@ -40,6 +40,8 @@ def register(app: App, services: Services) -> None:
         """Open the describe modal on the quick pool: its trigger id expires in 3 s."""
         ack()
         team, user = team_and_user(body)
+        if not team or not user:
+            return  # Slack always says who clicked; nobody to act for
         trigger = str(body.get("trigger_id", ""))
 
         def job() -> None:
@@ -60,6 +62,8 @@ def register(app: App, services: Services) -> None:
         """Store the chosen language and redraw the tab in it."""
         ack()
         team, user = team_and_user(body)
+        if not team or not user:
+            return  # Slack always says who clicked; nobody to act for
         option = action.get("selected_option")
         chosen = str((option if isinstance(option, dict) else {}).get("value") or "de")
 
@@ -74,6 +78,8 @@ def register(app: App, services: Services) -> None:
         """Store how often the member wants suggestions (or pause them)."""
         ack()
         team, user = team_and_user(body)
+        if not team or not user:
+            return  # Slack always says who clicked; nobody to act for
         option = action.get("selected_option")
         chosen = option.get("value") if isinstance(option, dict) else None
         if chosen not in CADENCES:
