@@ -41,8 +41,8 @@ class RequestVerifier:
     """Slack's request signature check that answers False, never raises, for any input."""
 
     def __init__(self, signing_secret: str, clock: Clock | None = None) -> None:
-        self._verifier = SignatureVerifier(signing_secret, clock or Clock())
         self._clock = clock or Clock()
+        self._verifier = SignatureVerifier(signing_secret, self._clock)
 
     def verify(self, body: bytes, timestamp: str | None, signature: str | None) -> bool:
         if not timestamp or not signature:
