@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.listeners import actions, commands, events, facilitator, home, views
-from bot.listeners.common import team_and_user
+from bot.listeners.common import response_url_allowed, team_and_user
 from bot.notifier import SlackNotifier, retrying_client
 from bot.runtime import Runtime
+from bot.server import RequestVerifier
 from bot.services import Services, UserInfo
 from bot.settings import Settings
 from bot.worker import Worker
@@ -141,21 +143,54 @@ def build_app(
 def register_all(app: App, services: Services) -> None:
     for module in (commands, actions, views, home, events, facilitator):
         module.register(app, services)
+    api_url = services.settings.slack_api_url
+    secret = _secret(services.settings.slack_signing_secret)
+    verifier = RequestVerifier(secret) if secret.strip() else None
+
+    @app.middleware
+    def drop_foreign_response_url(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        """A response URL that is not Slack's is removed before any listener sees it,
+        so listeners answer by DM instead of posting the member's data elsewhere."""
+        url = context.response_url or (body.get("response_url") if isinstance(body, dict) else None)
+        if url and not response_url_allowed(str(url), api_url):
+            log.warning("dropped a response URL that is not Slack's: %s", ascii(str(url)[:100]))
+            if isinstance(body, dict):
+                body.pop("response_url", None)
+                body.pop("response_urls", None)
+            context.pop("response_url", None)
+            context.pop("respond", None)
+        return next()
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-        """Log with the traceback, then tell the member politely in their language."""
+    def on_error(error: Exception, body: Any, request: BoltRequest) -> BoltResponse | None:
+        """Log with the traceback, then tell the member politely in their language.
+
+        Only for a request that is verified: bolt also calls this when its own signature
+        check raises, and then the body (its user, its response URL) is the sender's
+        invention. The HTTP server verifies first; this is the second line.
+        """
+        if request.mode != "socket_mode" and (
+            verifier is None or not verifier.verify_request(request)
+        ):
+            log.warning("error on an unverified request (%s); nothing sent", type(error).__name__)
+            return BoltResponse(status=401, body="")
         log.error("unhandled error in a listener", exc_info=error)
+        body = body if isinstance(body, dict) else {}
         team, user = _who(body)
         lang = services.lang_for(team, user, lookup=False) if team and user else "de"
         text = t("bot.error.generic", lang)
+        url = str(body.get("response_url") or "")
         try:
-            if body.get("response_url"):
+            if url and response_url_allowed(url, api_url):
                 from slack_sdk.webhook import WebhookClient
 
-                WebhookClient(str(body["response_url"])).send(
+                WebhookClient(url).send(
                     text=text, response_type="ephemeral", replace_original=False
                 )
+            elif url:
+                log.warning("dropped a response URL that is not Slack's: %s", ascii(url[:100]))
             elif user:
                 services.notifier.dm(user, text)
         except Exception:  # the member already sees nothing; do not raise from here
@@ -167,6 +202,7 @@ def _who(body: dict[str, Any]) -> tuple[str, str]:
     if "command" in body:
         return str(body.get("team_id", "")), str(body.get("user_id", ""))
     if body.get("type") == "event_callback":
-        event = body.get("event") or {}
-        return str(body.get("team_id", "")), str(event.get("user", ""))
+        event = body.get("event")
+        user = event.get("user", "") if isinstance(event, dict) else ""
+        return str(body.get("team_id", "")), str(user)
     return team_and_user(body)

@@ -230,10 +230,14 @@ def _secret(value: object) -> str:
 def _setup_logging(verbose: bool) -> None:
     import logging
 
+    # Libraries log at WARNING: bolt's INFO lines include request bodies, which are
+    # the sender's text, and urllib3/slack_sdk retries would drown our own records.
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for ours in ("bot", "matching", "profiles"):
+        logging.getLogger(ours).setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 def _bot_settings(db: str | None, mode: Literal["socket", "http"]) -> Settings:

@@ -233,7 +233,7 @@ def dispatch(ctx: CommandContext, request: CommandRequest) -> Reply:
     """
     sub = request.subcommand
     if sub is None:
-        return help_reply(ctx.lang, is_facilitator=ctx.may_facilitate(), unknown=request.word)
+        return help_reply(ctx.lang, is_facilitator=_shows_facilitator(ctx), unknown=request.word)
     if sub.facilitator_only and not ctx.may_facilitate():
         return Reply(text=t("bot.error.facilitator_only", ctx.lang))
     ctx.word = sub.name
@@ -247,8 +247,18 @@ def dispatch(ctx: CommandContext, request: CommandRequest) -> Reply:
         return reply
 
 
+def _shows_facilitator(ctx: CommandContext) -> bool:
+    """Whether help lists the facilitator commands; during a database outage only the
+    member commands, since help is what a member reaches for when things go wrong."""
+    try:
+        return ctx.may_facilitate()
+    except StoreError as exc:
+        log.info("help for %s/%s without the facilitator check: %s", ctx.team_id, ctx.user_id, exc)
+        return False
+
+
 def _help(ctx: CommandContext) -> Reply:
-    return help_reply(ctx.lang, is_facilitator=ctx.may_facilitate())
+    return help_reply(ctx.lang, is_facilitator=_shows_facilitator(ctx))
 
 
 register_subcommand(("help", "hilfe", "?"), _help, help_key="bot.help.help", quick=True)

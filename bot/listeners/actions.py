@@ -28,7 +28,8 @@ FEEDBACK = {"suggestion_not_relevant": "not_relevant", "suggestion_known": "know
 
 
 def _in_home(body: Body) -> bool:
-    return (body.get("view") or {}).get("type") == "home"
+    view = body.get("view")
+    return isinstance(view, dict) and view.get("type") == "home"
 
 
 def _answer(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import router
-from bot.listeners.common import deliver, later
+from bot.listeners.common import can_respond, deliver, later
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -17,8 +20,15 @@ def register(app: App, services: Services) -> None:
     def match(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         """Ack at once; the subcommand runs on a pool (cheap ones on the quick pool)."""
         ack()
+        team, user = str(command.get("team_id") or ""), str(command.get("user_id") or "")
+        if not team or not user:
+            # Slack always sends both; without them there is nobody to answer.
+            log.warning("slash command without team or user; ignored")
+            return
+        # Without a response URL (or with one that was not Slack's, dropped by the
+        # middleware) the answer goes by DM.
+        responder = respond if can_respond(command) else None
         request = router.parse(str(command.get("text", "")))
-        team, user = str(command["team_id"]), str(command["user_id"])
         channel = str(command.get("channel_id", ""))
         trigger = str(command.get("trigger_id", ""))
         sub = request.subcommand
@@ -31,12 +41,15 @@ def register(app: App, services: Services) -> None:
                 team, user, channel_id=channel, trigger_id=trigger, lookup=not quick
             )
             reply = router.dispatch(ctx, request)
-            deliver(reply, respond, client, trigger_id=trigger, lang=ctx.lang)
+            deliver(reply, responder, client, trigger_id=trigger, lang=ctx.lang)
+            if responder is None and reply.view is None:
+                services.notifier.dm(user, reply.text, reply.blocks)
 
         later(
             services,
             job,
             lang=lambda: services.lang_for(team, user, lookup=False),
-            respond=respond,
+            respond=responder,
+            dm_user=user,
             quick=quick,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -22,9 +23,40 @@ Body = dict[str, Any]
 
 def team_and_user(body: Body) -> tuple[str, str]:
     """Team and user of an interaction payload (block_actions, view_submission)."""
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(team), str(user.get("id", ""))
+    user = body.get("user")
+    user = user if isinstance(user, dict) else {}
+    team = body.get("team")
+    team_id = (team.get("id") if isinstance(team, dict) else None) or user.get("team_id") or ""
+    return str(team_id), str(user.get("id") or "")
+
+
+# Where Slack's response URLs live (commercial and GovSlack).
+SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+
+
+def response_url_allowed(url: str, api_url: str | None = None) -> bool:
+    """Whether ``url`` may be a response URL from Slack: https on Slack's hooks host, or
+    on the host and port of SLACK_API_URL when one is set (GovSlack, a test server).
+
+    A response URL is posted to with the member's data; one that points elsewhere can
+    only come from a forged request, so nothing is ever sent there.
+    """
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if parts.scheme == "https" and host in SLACK_RESPONSE_HOSTS and port in (None, 443):
+        return True
+    if not api_url:
+        return False
+    try:
+        api = urlsplit(api_url)
+        return (parts.scheme, host, port) == (api.scheme, api.hostname, api.port)
+    except ValueError:
+        return False
 
 
 def can_respond(body: Body) -> bool:
@@ -69,6 +101,9 @@ def respond_or_dm(services: Services, response_url: str, user_id: str, reply: Re
     Such a URL expires after 30 minutes and five uses, so a refused or failed post
     falls back to a DM rather than losing the answer.
     """
+    if response_url and not response_url_allowed(response_url, services.settings.slack_api_url):
+        log.warning("dropped a response URL that is not Slack's: %s", ascii(response_url[:100]))
+        response_url = ""
     if response_url:
         try:
             sent = Respond(response_url=response_url)(
@@ -138,6 +173,10 @@ def run_work(
     polite reply; bugs propagate to the worker, which logs them and apologises.
     """
     team, user = team_and_user(body)
+    if not team or not user:
+        # Slack always says who clicked; without it there is nobody to act for or answer.
+        log.warning("interaction without team or user; ignored")
+        return
 
     def job() -> None:
         lang = services.lang_for(team, user, lookup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,6 +11,9 @@ from slack_sdk import WebClient
 from bot.listeners.common import Body, deliver, later, team_and_user
 from bot.router import Reply
 from bot.services import Services
+from profiles.models import CADENCES
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -21,7 +25,10 @@ def register(app: App, services: Services) -> None:
         """Render the home tab after the ack (it runs a search)."""
         if event.get("tab", "home") != "home":
             return
-        team, user = str(body.get("team_id", "")), str(event.get("user", ""))
+        team, user = str(body.get("team_id") or ""), str(event.get("user") or "")
+        if not team or not user:
+            log.warning("app_home_opened without team or user; ignored")
+            return
         later(
             services,
             lambda: publish(team, user, client),
@@ -33,6 +40,8 @@ def register(app: App, services: Services) -> None:
         """Open the describe modal on the quick pool: its trigger id expires in 3 s."""
         ack()
         team, user = team_and_user(body)
+        if not team or not user:
+            return  # Slack always says who clicked; nobody to act for
         trigger = str(body.get("trigger_id", ""))
 
         def job() -> None:
@@ -53,7 +62,10 @@ def register(app: App, services: Services) -> None:
         """Store the chosen language and redraw the tab in it."""
         ack()
         team, user = team_and_user(body)
-        chosen = str((action.get("selected_option") or {}).get("value", "de"))
+        if not team or not user:
+            return  # Slack always says who clicked; nobody to act for
+        option = action.get("selected_option")
+        chosen = str((option if isinstance(option, dict) else {}).get("value") or "de")
 
         def job() -> None:
             services.set_language(team, user, chosen)
@@ -66,7 +78,17 @@ def register(app: App, services: Services) -> None:
         """Store how often the member wants suggestions (or pause them)."""
         ack()
         team, user = team_and_user(body)
-        chosen = str((action.get("selected_option") or {}).get("value", "weekly"))
+        if not team or not user:
+            return  # Slack always says who clicked; nobody to act for
+        option = action.get("selected_option")
+        chosen = option.get("value") if isinstance(option, dict) else None
+        if chosen not in CADENCES:
+            # The select only offers CADENCES; anything else is a forged or stale value,
+            # and the store would refuse it after the ack with a traceback.
+            log.warning(
+                "unknown cadence %s from %s/%s; ignored", ascii(str(chosen)[:40]), team, user
+            )
+            return
 
         def job() -> None:
             services.set_cadence(team, user, chosen)

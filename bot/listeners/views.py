@@ -16,39 +16,56 @@ from matching.i18n import norm_lang
 log = logging.getLogger(__name__)
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    # View state comes from the request; only Slack's shapes are read, anything else
+    # counts as a missing field rather than crashing the ack.
+    return value if isinstance(value, dict) else {}
+
+
 def _value(values: dict[str, Any], block: str) -> Any:
-    field = (values.get(block) or {}).get("value") or {}
+    field = _dict(_dict(values.get(block)).get("value"))
     kind = field.get("type")
     if kind == "static_select":
-        return (field.get("selected_option") or {}).get("value")
+        return _dict(field.get("selected_option")).get("value")
     if kind == "multi_static_select":
-        return [o.get("value") for o in field.get("selected_options") or []]
+        options = field.get("selected_options")
+        return [_dict(o).get("value") for o in options] if isinstance(options, list) else []
     return field.get("value")
 
 
-def read_form(view: dict[str, Any]) -> EntryForm:
-    """The typed form of a describe modal's state (missing fields become empty)."""
-    values = (view.get("state") or {}).get("values") or {}
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def read_form(view: Any) -> EntryForm:
+    """The typed form of a describe modal's state (missing or malformed fields become empty)."""
+    view = _dict(view)
+    values = _dict(_dict(view.get("state")).get("values"))
     meta = _metadata(view)
     entry_id = meta.get("entry_id")
-    groups = _value(values, "groups") or []
+    groups = _value(values, "groups")
     return EntryForm(
-        title=str(_value(values, "title") or ""),
-        description=str(_value(values, "description") or ""),
-        kind=str(_value(values, "kind") or "project"),
-        groups=tuple(str(g) for g in groups if g),
-        tools=str(_value(values, "tools") or ""),
-        looking_for=str(_value(values, "looking_for") or ""),
-        entry_id=entry_id if isinstance(entry_id, int) else None,
+        title=_text(_value(values, "title")),
+        description=_text(_value(values, "description")),
+        kind=_text(_value(values, "kind")) or "project",
+        groups=tuple(g for g in groups if isinstance(g, str) and g)
+        if isinstance(groups, list)
+        else (),
+        tools=_text(_value(values, "tools")),
+        looking_for=_text(_value(values, "looking_for")),
+        entry_id=entry_id if isinstance(entry_id, int) and not isinstance(entry_id, bool) else None,
     )
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+def _metadata(view: Any) -> dict[str, Any]:
+    raw = _dict(view).get("private_metadata")
+    if not raw or not isinstance(raw, str):
         return {}
-    return meta if isinstance(meta, dict) else {}
+    try:
+        meta = json.loads(raw)
+    except (ValueError, RecursionError):
+        return {}
+    return _dict(meta)
 
 
 def register(app: App, services: Services) -> None:
@@ -56,10 +73,15 @@ def register(app: App, services: Services) -> None:
     def submitted(ack: Ack, body: Body, view: dict[str, Any]) -> None:
         """Validate in the ack (errors show next to the fields), save on the worker."""
         team, user = team_and_user(body)
+        if not team or not user:
+            # Slack always says who submitted; nobody to save the entry for.
+            ack()
+            log.warning("view submission without team or user; ignored")
+            return
         meta_lang = _metadata(view).get("lang")
         # The modal carries the language it was rendered in, so validating needs no
         # database round trip before the ack.
-        lang = norm_lang(meta_lang) if meta_lang else "de"
+        lang = norm_lang(meta_lang) if isinstance(meta_lang, str) and meta_lang else "de"
         form = read_form(view)
         errors = services.form_errors(form, lang)
         if errors:
