@@ -3,6 +3,7 @@ the race and checks what the member gets."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 
@@ -84,3 +85,38 @@ def test_concurrent_first_contacts_through_settings_share_one_member(matcher: Ma
         member = repo.require_member(s, TEAM, "U0FIRST")
         assert (member.opted_in, member.language) == (False, "en")
         assert len(repo.entries_of(s, TEAM, "U0FIRST")) == 1
+
+
+# ---------------------------------------------------------------- finding 5
+
+
+def test_suggestions_while_other_members_forget_themselves(matcher: Matcher) -> None:
+    matcher.save_entry(TEAM, "U0ANNA", EntryInput(description=CIVICRM))
+    partners = [f"U0P{i}" for i in range(4)]
+    done = threading.Event()
+
+    def forget_in_a_loop() -> None:
+        try:
+            for _ in range(15):
+                for p in partners:
+                    matcher.save_entry(TEAM, p, EntryInput(description=f"{CIVICRM} {p}"))
+                for p in partners:
+                    matcher.forget_member(TEAM, p)
+        finally:
+            done.set()
+
+    def suggest_in_a_loop() -> None:
+        while not done.is_set():
+            for sg in matcher.suggest_for_member(TEAM, "U0ANNA", k=10):
+                assert sg.user_id in partners
+            matcher.partner_candidates(TEAM, k=10)
+            matcher.find(TEAM, "Senior*innen CiviCRM", user_id="U0ANNA")
+
+    # Switch threads often, so that a removal lands between ranking and reading.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        errors = run_together([forget_in_a_loop, suggest_in_a_loop, suggest_in_a_loop])
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
