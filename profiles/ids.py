@@ -7,6 +7,7 @@ outside 1..MAX_ID must never reach a query; no row can have such an id anyway.
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 MAX_ID = 2**63 - 1
 
@@ -14,7 +15,7 @@ MAX_ID = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
-def valid_id(value: object) -> bool:
+def valid_id(value: object) -> TypeGuard[int]:
     """True for an int (not a bool) that a row id can have."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
