@@ -8,10 +8,16 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.blocks import DESCRIBE_CALLBACK
+from bot.blocks import (
+    DESCRIBE_CALLBACK,
+    DESCRIPTION_BLOCK,
+    description_block_ids,
+    join_description,
+)
 from bot.listeners.common import Body, later, team_and_user
 from bot.services import EntryForm, Services
-from matching.i18n import norm_lang
+from matching.i18n import norm_lang, t
+from profiles.ids import valid_id
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +32,36 @@ def _value(values: dict[str, Any], block: str) -> Any:
     return field.get("value")
 
 
+def _description(values: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The description's parts (one input or several, see describe_modal) as one text."""
+    parts: list[str] = []
+    for block in description_block_ids(len(values) + 1):
+        if block not in values:
+            break
+        parts.append(str(_value(values, block) or ""))
+    joins = meta.get("joins")
+    return join_description(parts, joins if isinstance(joins, list) else [])
+
+
 def read_form(view: dict[str, Any]) -> EntryForm:
-    """The typed form of a describe modal's state (missing fields become empty)."""
+    """The typed form of a describe modal's state (missing fields become empty).
+
+    An entry id in the metadata that no row can have is kept as 0, so that the
+    submission is refused as an unknown entry rather than saved as a new one.
+    """
     values = (view.get("state") or {}).get("values") or {}
     meta = _metadata(view)
-    entry_id = meta.get("entry_id")
+    raw_id = meta.get("entry_id")
+    entry_id = None if raw_id is None else raw_id if valid_id(raw_id) else 0
     groups = _value(values, "groups") or []
     return EntryForm(
         title=str(_value(values, "title") or ""),
-        description=str(_value(values, "description") or ""),
+        description=_description(values, meta),
         kind=str(_value(values, "kind") or "project"),
         groups=tuple(str(g) for g in groups if g),
         tools=str(_value(values, "tools") or ""),
         looking_for=str(_value(values, "looking_for") or ""),
-        entry_id=entry_id if isinstance(entry_id, int) else None,
+        entry_id=entry_id,
     )
 
 
@@ -62,6 +84,12 @@ def register(app: App, services: Services) -> None:
         lang = norm_lang(meta_lang) if meta_lang else "de"
         form = read_form(view)
         errors = services.form_errors(form, lang)
+        if not errors and form.entry_id is not None:
+            # One row read before the ack: if the entry was deleted meanwhile, the member
+            # hears it in the open modal and can still copy their text.
+            gone = services.entry_gone(team, user, form.entry_id)
+            if gone:
+                errors = {DESCRIPTION_BLOCK: t(gone, lang)}
         if errors:
             ack(response_action="errors", errors=errors)
             return
