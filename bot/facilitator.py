@@ -41,7 +41,8 @@ from bot.stats import community_stats, render_stats
 from bot.workshop import PlanData, WorkshopService
 from matching.assign import PlanningError
 from matching.i18n import norm_lang, t
-from profiles.errors import InvalidInput
+from profiles.errors import InvalidInput, NotFound
+from profiles.ids import parse_id, valid_id
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def parse_workshop(text: str) -> WorkshopArgs:
     words = text.split()
     args = WorkshopArgs()
     if words and words[0].lower() in ("swap", "tauschen", "lock", "festhalten"):
-        if len(words) != 5 or not words[1].isdigit() or not words[2].isdigit():
+        if len(words) != 5 or not all(w.isascii() and w.isdigit() for w in words[1:3]):
             raise ValueError("usage")
         args.edit = "swap" if words[0].lower() in ("swap", "tauschen") else "lock"
         args.plan_id, args.round_index = int(words[1]), int(words[2]) - 1
@@ -176,6 +177,8 @@ def workshop_command(ctx: CommandContext) -> Reply:
     except ValueError:
         return Reply(text=t("workshop.usage", ctx.lang))
     svc = tools(ctx.services).workshop
+    if args.edit and not valid_id(args.plan_id):
+        return Reply(text=t("workshop.unknown_plan", ctx.lang))
     try:
         if args.edit == "swap":
             d = svc.swap(ctx.team_id, args.plan_id, args.round_index, *args.people[:2])
@@ -191,6 +194,8 @@ def workshop_command(ctx: CommandContext) -> Reply:
             )
     except PlanningError as exc:
         return Reply(text=escape(str(exc)))
+    except NotFound:
+        return Reply(text=t("workshop.unknown_plan", ctx.lang))
     text, blocks = preview(d, ctx.lang)
     return Reply(text=text, blocks=blocks)
 
@@ -271,16 +276,26 @@ def preview(d: PlanData, lang: str) -> tuple[str, Blocks]:
     return fallback("\n".join(lines)), body + controls
 
 
+def _plan_id(value: str, lang: str) -> int | Reply:
+    """The plan id in a button's value, or the answer to a value that cannot be one."""
+    if not (value.isascii() and value.isdigit()):
+        return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
+    plan_id = parse_id(value)
+    if plan_id is None:
+        return Reply(text=t("workshop.unknown_plan", lang), replace_original=False)
+    return plan_id
+
+
 def workshop_action(
     services: Services, team_id: str, user_id: str, action_id: str, value: str, lang: str
 ) -> Reply:
     """A click on one of the preview's buttons; facilitators only, their own team's plans."""
     if not services.is_facilitator(team_id, user_id):
         return Reply(text=t("bot.error.facilitator_only", lang), replace_original=False)
-    if not value.isdigit():
-        return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
+    plan_id = _plan_id(value, lang)
+    if isinstance(plan_id, Reply):
+        return plan_id
     svc = tools(services).workshop
-    plan_id = int(value)
     if action_id == "workshop_reshuffle":
         text, blocks = preview(svc.reshuffle(team_id, plan_id), lang)
         return Reply(text=text, blocks=blocks, replace_original=True)
@@ -392,7 +407,7 @@ def read_edit(view: dict[str, Any]) -> WorkshopEdit:
     round_no = selected_value(values, "round")
     url = meta.get("url")
     return WorkshopEdit(
-        plan_id=plan if isinstance(plan, int) else 0,
+        plan_id=plan if valid_id(plan) else 0,
         lang=norm_lang(meta.get("lang") if isinstance(meta.get("lang"), str) else None),
         response_url=url if isinstance(url, str) else "",
         round_index=int(round_no) - 1 if round_no and round_no.isdigit() else None,
@@ -445,9 +460,10 @@ def open_edit(
     """
     if not services.is_facilitator(team_id, user_id):
         return Reply(text=t("bot.error.facilitator_only", lang), replace_original=False)
-    if not value.isdigit():
-        return Reply(text=t("bot.error.stale_button", lang), replace_original=False)
-    d = tools(services).workshop.load(team_id, int(value))
+    plan_id = _plan_id(value, lang)
+    if isinstance(plan_id, Reply):
+        return plan_id
+    d = tools(services).workshop.load(team_id, plan_id)
     if d.status != "draft":
         return Reply(text=t("workshop.already_sent", lang), replace_original=False)
     return Reply(text="", view=edit_modal(d, lang, response_url))
@@ -459,6 +475,8 @@ def check_edit(
     """Errors to show in the modal; runs before the ack, so one check and one row read."""
     if not services.is_facilitator(team_id, user_id):
         return {"action": t("bot.error.facilitator_only", edit.lang)}
+    if not valid_id(edit.plan_id):
+        return {"action": t("workshop.unknown_plan", edit.lang)}
     d = tools(services).workshop.load(team_id, edit.plan_id)
     return edit_errors(d, edit)
 

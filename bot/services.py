@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.blocks import (
+    TITLE_MAX_CHARS,
     confirm_blocks,
     describe_modal,
     escape,
@@ -34,7 +35,8 @@ from matching.service import EntryInput, Suggestion
 from matching.taxonomy import parse_tools
 from matching.text import MAX_CHARS, clean, shorten, split_sentences
 from profiles import repo
-from profiles.errors import InvalidInput, NotFound, StoreUnavailable
+from profiles.errors import InvalidInput, NotFound, StoreError, StoreUnavailable
+from profiles.ids import valid_id
 
 log = logging.getLogger(__name__)
 
@@ -438,7 +440,7 @@ class Services:
         self, lang: str, entry_id: int | None = None, team_id: str = "", user_id: str = ""
     ) -> dict[str, Any]:
         if entry_id is None:
-            return describe_modal(lang, max_chars=min(self.max_chars, 3000))
+            return describe_modal(lang, max_chars=self.max_chars)
         with self.store.session() as s:
             e = repo.own_entry(s, team_id, user_id, entry_id)
             return describe_modal(
@@ -450,8 +452,24 @@ class Services:
                 groups=e.target_groups,
                 tools=e.tools,
                 looking_for=", ".join(e.looking_for),
-                max_chars=min(self.max_chars, 3000),
+                max_chars=self.max_chars,
             )
+
+    def entry_gone(self, team_id: str, user_id: str, entry_id: int) -> str | None:
+        """Why an edit of this entry cannot be saved (a message key), or None if it can.
+
+        An outage answers None: the save after the ack reports it properly.
+        """
+        if not valid_id(entry_id):
+            return "bot.error.unknown_entry"
+        try:
+            with self.store.session() as s:
+                repo.own_entry(s, team_id, user_id, entry_id)
+        except NotFound:
+            return "bot.entry.gone"
+        except StoreError:
+            log.warning("could not check entry %s before the ack", entry_id, exc_info=True)
+        return None
 
     def form_errors(self, form: EntryForm, lang: str) -> dict[str, str]:
         """Problems to show next to the modal's fields (answered in the ack, so cheap)."""
@@ -460,8 +478,8 @@ class Services:
             errors["description"] = t("bot.error.empty", lang)
         if len(form.description) > self.max_chars:
             errors["description"] = t("bot.error.too_long", lang, limit=self.max_chars)
-        if len(form.title) > 300:
-            errors["title"] = t("bot.error.too_long", lang, limit=300)
+        if len(form.title) > TITLE_MAX_CHARS:
+            errors["title"] = t("bot.error.too_long", lang, limit=TITLE_MAX_CHARS)
         return errors
 
     def save_form(self, team_id: str, user_id: str, form: EntryForm, lang: str) -> Reply:
@@ -475,7 +493,15 @@ class Services:
             tools=parse_tools([form.tools]) if form.tools.strip() else [],
             looking_for=[],
         )
-        entry_id = self._save(team_id, user_id, data, lang, form.entry_id)
+        try:
+            entry_id = self._save(team_id, user_id, data, lang, form.entry_id)
+        except NotFound:
+            if form.entry_id is None:
+                raise
+            # Deleted between the check in the ack and now.
+            gone = Reply(text=t("bot.entry.gone", lang))
+            self.notifier.dm(user_id, gone.text)
+            return gone
         key = "bot.describe.updated" if form.entry_id is not None else "bot.describe.saved"
         title = data.title or shorten(data.description, TITLE_CHARS)
         notes = [t(key, lang, title=escape(title))]

@@ -161,6 +161,21 @@ _BOT: dict[str, dict[str, str]] = {
         "en": "Comma-separated, e.g. CiviCRM, Excel",
     },
     "bot.modal.looking_for_label": {"de": "Was sucht ihr?", "en": "What are you looking for?"},
+    "bot.modal.description_more_label": {
+        "de": "Beschreibung (Fortsetzung)",
+        "en": "Description (continued)",
+    },
+    "bot.modal.description_more_hint": {
+        "de": "Nur für lange Beschreibungen: wird an das Feld darüber angehängt. "
+        "Ein Feld fasst 3.000 Zeichen.",
+        "en": "Only for long descriptions: appended to the field above. "
+        "One field holds 3,000 characters.",
+    },
+    "bot.modal.cut_warning": {
+        "de": "Achtung: {fields} ist länger, als dieses Formular fassen kann. "
+        "Wenn du speicherst, wird es gekürzt.",
+        "en": "Note: {fields} is longer than this form can hold. Saving will shorten it.",
+    },
     # profile
     "bot.profile.intro": {"de": "*Deine Einträge ({n}):*", "en": "*Your entries ({n}):*"},
     "bot.profile.empty": {
@@ -168,6 +183,12 @@ _BOT: dict[str, dict[str, str]] = {
         "en": "You have no entries yet. Describe a project with `/match describe`.",
     },
     "bot.entry.deleted": {"de": "Eintrag gelöscht.", "en": "Entry deleted."},
+    "bot.entry.gone": {
+        "de": "Diesen Eintrag gibt es nicht mehr, er wurde inzwischen gelöscht. "
+        "Deine Änderungen sind nicht gespeichert; mit `/match beschreiben` legst du ihn neu an.",
+        "en": "That entry no longer exists; it was deleted in the meantime. "
+        "Your changes were not saved; `/match describe` creates it anew.",
+    },
     # digest settings
     "bot.pause.done": {
         "de": "Pausiert: Du bekommst keine wöchentlichen Vorschläge mehr. "
@@ -277,6 +298,10 @@ _BOT: dict[str, dict[str, str]] = {
     "bot.error.stale_button": {
         "de": "Dieser Knopf gehört zu einer alten Nachricht und funktioniert nicht mehr.",
         "en": "This button belongs to an old message and no longer works.",
+    },
+    "bot.error.unknown_entry": {
+        "de": "Diesen Eintrag kenne ich nicht. `/match profil` zeigt deine Einträge.",
+        "en": "I do not know that entry. `/match profile` lists your entries.",
     },
     "bot.error.self": {
         "de": "Das bist du selbst.",
@@ -397,6 +422,10 @@ _DIGEST_WORKSHOP_STATS: dict[str, dict[str, str]] = {
     "workshop.already_sent": {
         "de": "Dieser Workshop-Plan wurde schon gesendet.",
         "en": "This workshop plan has already been sent.",
+    },
+    "workshop.unknown_plan": {
+        "de": "Diesen Workshop-Plan kenne ich nicht. Prüfe die Nummer in der Vorschau.",
+        "en": "I do not know that workshop plan. Check the number in the preview.",
     },
     "workshop.too_few": {
         "de": "Zu wenige Teilnehmende mit Beschreibung für ein Matching ({n}).",

@@ -97,7 +97,11 @@ class _LexicalState:
 
 @dataclass(frozen=True)
 class Match:
-    """A candidate entry for a query entry, with everything needed to explain it."""
+    """A candidate entry for a query entry, with everything needed to explain it.
+
+    ``doc`` is the entry as it was ranked: readers use it rather than looking the id
+    up in the pool again, where a concurrent ``forget`` may have removed it by then.
+    """
 
     query_id: int
     entry_id: int
@@ -105,6 +109,7 @@ class Match:
     score: float
     features: Features
     pair: tuple[int, int, float] = (-1, -1, 0.0)
+    doc: Doc = field(kw_only=True, compare=False, repr=False)
 
 
 class Pool:
@@ -149,8 +154,9 @@ class Pool:
             self._lexical_stale = True
 
     def remove(self, entry_ids: Iterable[int]) -> None:
-        ids = [i for i in entry_ids if i in self.docs]
+        entry_ids = list(entry_ids)
         with self._lock:
+            ids = [i for i in entry_ids if i in self.docs]
             for i in ids:
                 self._by_user.get(self.docs.pop(i).user_id, set()).discard(i)
             self.index.remove(ids)
@@ -280,7 +286,9 @@ class Pool:
                     needs=complementary(query.looking_for, query.offers, d.looking_for, d.offers),
                 )
                 matches.append(
-                    Match(query.entry_id, e, d.user_id, f.score(self.weights), f, (i, j, sim))
+                    Match(
+                        query.entry_id, e, d.user_id, f.score(self.weights), f, (i, j, sim), doc=d
+                    )
                 )
             matches.sort(key=lambda m: (-m.score, m.entry_id))
             return matches[:k] if k < len(matches) else matches
@@ -302,10 +310,21 @@ class Pool:
         best: dict[str, Match] = {}
         extra: dict[str, float] = {}
         depth = k * 4 + 10
-        for q in queries:
-            for m in self.rank(
-                q, k=depth, exclude_users=exclude_users, exclude_orgs=exclude_orgs, among=among
-            ):
+        ranked_per_query: list[list[Match]] = []
+        # One lock for all queries: every query is ranked against the same pool.
+        with self._lock:
+            for q in queries:
+                ranked_per_query.append(
+                    self.rank(
+                        q,
+                        k=depth,
+                        exclude_users=exclude_users,
+                        exclude_orgs=exclude_orgs,
+                        among=among,
+                    )
+                )
+        for per_query in ranked_per_query:
+            for m in per_query:
                 cur = best.get(m.user_id)
                 if cur is None or m.score > cur.score:
                     if cur is not None:

@@ -316,13 +316,13 @@ class Matcher:
 
     # ------------------------------------------------------------ queries
 
-    def _suggestions(
-        self, pool: Pool, queries: dict[int, Doc], matches: list[Match]
-    ) -> list[Suggestion]:
+    def _suggestions(self, queries: dict[int, Doc], matches: list[Match]) -> list[Suggestion]:
         out = []
         for m in matches:
             q = queries[m.query_id]
-            d = pool.docs[m.entry_id]
+            # The ranked doc, not pool.docs[...]: a forget since the ranking may have
+            # removed the entry from the pool.
+            d = m.doc
             out.append(
                 Suggestion(
                     user_id=d.user_id,
@@ -361,7 +361,7 @@ class Matcher:
             raise NotFound(f"no entry {entry_id}")
         users, orgs = self._exclusions(team_id, query.user_id, exclude_same_org)
         matches = pool.rank_members([query], k=k, exclude_users=users, exclude_orgs=orgs)
-        return self._suggestions(pool, {query.entry_id: query}, matches)
+        return self._suggestions({query.entry_id: query}, matches)
 
     def suggest_for_member(
         self,
@@ -387,7 +387,7 @@ class Matcher:
             exclude_orgs=orgs,
             among=frozenset(among) if among is not None else None,
         )
-        return self._suggestions(pool, queries, matches)
+        return self._suggestions(queries, matches)
 
     def find(self, team_id: str, text: str, k: int = 5, *, user_id: str = "") -> list[Suggestion]:
         """Who works on this, or has data about it: free-text search over the community."""
@@ -413,7 +413,7 @@ class Matcher:
         )
         users = frozenset({user_id}) if user_id else frozenset()
         matches = pool.rank_members([query], k=k, exclude_users=users)
-        return self._suggestions(pool, {-1: query}, matches)
+        return self._suggestions({-1: query}, matches)
 
     def partner_candidates(
         self, team_id: str, k: int = 10, users: Iterable[str] | None = None
@@ -436,7 +436,7 @@ class Matcher:
                 continue
             excl = frozenset({user} | partners_blocked.get(user, set()))
             matches = pool.rank_members(list(queries.values()), k=k, exclude_users=excl)
-            out[user] = self._suggestions(pool, queries, matches)
+            out[user] = self._suggestions(queries, matches)
         return out
 
     def record_shown(

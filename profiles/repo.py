@@ -8,11 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from profiles.db import now
 from profiles.errors import InvalidInput, NotFound
+from profiles.ids import valid_id
 from profiles.models import (
     CADENCES,
     FEEDBACK_KINDS,
@@ -68,12 +71,18 @@ def upsert_member(
     organisation: str | None = None,
     language: str | None = None,
 ) -> Member:
-    """Return the member, creating it on first contact; given fields are updated."""
+    """Return the member, creating it on first contact; given fields are updated.
+
+    Safe against a concurrent first contact of the same member (two quick describes):
+    both may insert, the unique (team, user) key keeps one row, and both use it.
+    """
     member = get_member(s, team_id, user_id)
     if member is None:
-        member = Member(team_id=team_id, user_id=user_id, display_name=display_name or user_id)
-        s.add(member)
-    elif display_name:
+        _insert_member(s, team_id, user_id, display_name or user_id)
+        member = get_member(s, team_id, user_id)
+        if member is None:  # only if the row was deleted again in between
+            raise NotFound(f"no member {user_id}")
+    if display_name:
         member.display_name = display_name
     if organisation is not None:
         member.organisation = organisation
@@ -81,6 +90,39 @@ def upsert_member(
         member.language = language
     s.flush()
     return member
+
+
+def _insert_member(s: Session, team_id: str, user_id: str, display_name: str) -> None:
+    """Insert the member unless a row for (team, user) exists or is being inserted.
+
+    A check-then-insert loses when two requests of a new member run at once. ON
+    CONFLICT DO NOTHING waits for the other insert (PostgreSQL: its row lock; SQLite:
+    the write lock) and then does nothing, so neither request fails.
+    """
+    stamp = now(s)  # a Core insert: the flush hook that stamps ORM rows does not run
+    values = {
+        "team_id": team_id,
+        "user_id": user_id,
+        "display_name": display_name,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    dialect = s.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        s.execute(
+            insert(Member)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[Member.team_id, Member.user_id])
+        )
+        return
+    # Other backends: the savepoint keeps the transaction usable after the violation.
+    try:
+        with s.begin_nested():
+            s.add(Member(**values))
+            s.flush()
+    except IntegrityError:
+        pass
 
 
 def list_members(s: Session, team_id: str) -> list[Member]:
@@ -158,6 +200,8 @@ def update_entry(s: Session, team_id: str, user_id: str, entry_id: int, data: En
 
 
 def own_entry(s: Session, team_id: str, user_id: str, entry_id: int) -> Entry:
+    if not valid_id(entry_id):
+        raise NotFound(f"no entry {entry_id} of yours")
     entry = s.scalar(
         select(Entry)
         .join(Member)
@@ -180,6 +224,8 @@ def set_archived(s: Session, team_id: str, user_id: str, entry_id: int, archived
 
 
 def get_entry(s: Session, team_id: str, entry_id: int) -> Entry | None:
+    if not valid_id(entry_id):
+        return None
     return s.scalar(
         select(Entry)
         .options(selectinload(Entry.member))
@@ -323,6 +369,8 @@ def vectors_by_ids(s: Session, ids: list[int]) -> dict[int, EntryVector]:
 
 
 def get_vector(s: Session, entry_id: int) -> EntryVector | None:
+    if not valid_id(entry_id):
+        return None
     return s.get(EntryVector, entry_id)
 
 
@@ -712,6 +760,8 @@ def save_workshop_plan(s: Session, plan: WorkshopPlan) -> WorkshopPlan:
 
 
 def get_workshop_plan(s: Session, team_id: str, plan_id: int) -> WorkshopPlan:
+    if not valid_id(plan_id):
+        raise NotFound(f"no workshop plan {plan_id}")
     plan = s.scalar(
         select(WorkshopPlan).where(WorkshopPlan.team_id == team_id, WorkshopPlan.id == plan_id)
     )

@@ -125,7 +125,16 @@ def test_modal_describe_flow(running: BotUnderTest, fake_slack: FakeSlack) -> No
     view = call.params["view"]
     assert view["callback_id"] == DESCRIBE_CALLBACK
     ids = [b["block_id"] for b in view["blocks"]]
-    assert ids == ["title", "description", "kind", "groups", "tools", "looking_for"]
+    # 4,000 characters need two inputs of Slack's 3,000 (tests/test_robustness.py)
+    assert ids == [
+        "title",
+        "description",
+        "description_2",
+        "kind",
+        "groups",
+        "tools",
+        "looking_for",
+    ]
 
     empty = {"title": {"value": {"type": "plain_text_input", "value": "  "}}}
     status, resp = running.submission(

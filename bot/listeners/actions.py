@@ -12,6 +12,7 @@ from bot.blocks import parse_action_value
 from bot.listeners.common import (
     Body,
     StaleButton,
+    UnknownId,
     Work,
     can_respond,
     deliver,
@@ -21,6 +22,7 @@ from bot.listeners.common import (
 from bot.router import Reply
 from bot.services import Services
 from matching.i18n import t
+from profiles.ids import parse_id, valid_id
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +52,19 @@ def _suggestion_ref(action: dict[str, Any]) -> tuple[str, int]:
         other, entry_id, _source = parse_action_value(str(action.get("value", "")))
     except ValueError as exc:
         raise StaleButton(str(action.get("value"))) from exc
+    if not valid_id(entry_id):
+        raise UnknownId("bot.error.unknown_entry", entry_id)
     return other, entry_id
 
 
 def _entry_id(action: dict[str, Any]) -> int:
-    try:
-        return int(str(action.get("value", "")))
-    except ValueError as exc:
-        raise StaleButton(str(action.get("value"))) from exc
+    value = str(action.get("value", ""))
+    if not (value.isascii() and value.isdigit()):
+        raise StaleButton(value)
+    entry_id = parse_id(value)
+    if entry_id is None:
+        raise UnknownId("bot.error.unknown_entry", value)
+    return entry_id
 
 
 def register(app: App, services: Services) -> None:

@@ -14,7 +14,6 @@ from slack_sdk.errors import SlackApiError
 from bot.router import Reply, friendly_error
 from bot.services import Services
 from matching.i18n import t
-from profiles.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +135,22 @@ def later(
     """
 
     def tell(key: str) -> None:
-        text = t(key, lang())
+        tell_text(t(key, lang()))
+
+    def tell_text(text: str) -> None:
         if respond is not None:
             respond(text=text, response_type="ephemeral", replace_original=False)
         elif dm_user:
             services.notifier.dm(dm_user, text)
 
     def failed(exc: BaseException) -> None:
-        tell("bot.error.unavailable" if isinstance(exc, StoreError) else "bot.error.generic")
+        # NotFound and InvalidInput are StoreErrors too, but not an outage: saying
+        # "try again shortly" would send the member round in circles.
+        known = friendly_error(exc, lang()) if isinstance(exc, Exception) else None
+        if known is not None:
+            tell_text(known.text)
+        else:
+            tell("bot.error.generic")
 
     pool = services.quick_worker if quick else services.worker
     if not pool.submit(job, on_error=failed):
@@ -156,6 +163,14 @@ Work = Callable[[str, str, str], Reply | None]
 
 class StaleButton(ValueError):
     """A button whose value we cannot read (old message layout, or forged)."""
+
+
+class UnknownId(LookupError):
+    """A readable id that no row can have (out of range): the member hears ``key``."""
+
+    def __init__(self, key: str, value: object) -> None:
+        super().__init__(f"{key}: {value!r}")
+        self.key = key
 
 
 def run_work(
@@ -185,6 +200,9 @@ def run_work(
         except StaleButton:
             log.warning("unreadable button value from %s/%s", team, user)
             reply = Reply(text=t("bot.error.stale_button", lang))
+        except UnknownId as exc:
+            log.warning("impossible id from %s/%s: %s", team, user, exc)
+            reply = Reply(text=t(exc.key, lang))
         except Exception as exc:
             known = friendly_error(exc, lang)
             if known is None:

@@ -26,6 +26,7 @@ from bot.router import Reply, friendly_error
 from bot.services import Services
 from matching.i18n import t
 from profiles import repo
+from profiles.ids import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +117,17 @@ def register(app: App, services: Services) -> None:
         action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
 
         def work(team: str, user: str, lang: str) -> Reply:
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 return Reply(text=t("bot.error.stale_button", lang))
+            entry_id = parse_id(value)
+            if entry_id is None:
+                return Reply(text=t("bot.error.unknown_entry", lang))
             with services.store.session() as s:
                 if action_id == "stale_archive":
-                    repo.set_archived(s, team, user, int(value), True)
+                    repo.set_archived(s, team, user, entry_id, True)
                     key = "digest.stale.archived"
                 else:
-                    repo.confirm_entry_current(s, team, user, int(value))
+                    repo.confirm_entry_current(s, team, user, entry_id)
                     key = "digest.stale.confirmed"
             return Reply(text=t(key, lang), replace_original=True)
 

@@ -8,10 +8,16 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.blocks import DESCRIBE_CALLBACK
+from bot.blocks import (
+    DESCRIBE_CALLBACK,
+    DESCRIPTION_BLOCK,
+    description_block_ids,
+    join_description,
+)
 from bot.listeners.common import Body, later, team_and_user
 from bot.services import EntryForm, Services
-from matching.i18n import norm_lang
+from matching.i18n import norm_lang, t
+from profiles.ids import valid_id
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +43,39 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _description(values: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The description's parts (one input or several, see describe_modal) as one text."""
+    parts: list[str] = []
+    for block in description_block_ids(len(values) + 1):
+        if block not in values:
+            break
+        parts.append(_text(_value(values, block)))
+    joins = meta.get("joins")
+    return join_description(parts, joins if isinstance(joins, list) else [])
+
+
 def read_form(view: Any) -> EntryForm:
-    """The typed form of a describe modal's state (missing or malformed fields become empty)."""
+    """The typed form of a describe modal's state (missing or malformed fields become empty).
+
+    An entry id in the metadata that no row can have is kept as 0, so that the
+    submission is refused as an unknown entry rather than saved as a new one.
+    """
     view = _dict(view)
     values = _dict(_dict(view.get("state")).get("values"))
     meta = _metadata(view)
-    entry_id = meta.get("entry_id")
+    raw_id = meta.get("entry_id")
+    entry_id = None if raw_id is None else raw_id if valid_id(raw_id) else 0
     groups = _value(values, "groups")
     return EntryForm(
         title=_text(_value(values, "title")),
-        description=_text(_value(values, "description")),
+        description=_description(values, meta),
         kind=_text(_value(values, "kind")) or "project",
         groups=tuple(g for g in groups if isinstance(g, str) and g)
         if isinstance(groups, list)
         else (),
         tools=_text(_value(values, "tools")),
         looking_for=_text(_value(values, "looking_for")),
-        entry_id=entry_id if isinstance(entry_id, int) and not isinstance(entry_id, bool) else None,
+        entry_id=entry_id,
     )
 
 
@@ -84,6 +106,12 @@ def register(app: App, services: Services) -> None:
         lang = norm_lang(meta_lang) if isinstance(meta_lang, str) and meta_lang else "de"
         form = read_form(view)
         errors = services.form_errors(form, lang)
+        if not errors and form.entry_id is not None:
+            # One row read before the ack: if the entry was deleted meanwhile, the member
+            # hears it in the open modal and can still copy their text.
+            gone = services.entry_gone(team, user, form.entry_id)
+            if gone:
+                errors = {DESCRIPTION_BLOCK: t(gone, lang)}
         if errors:
             ack(response_action="errors", errors=errors)
             return

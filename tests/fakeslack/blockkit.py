@@ -124,6 +124,9 @@ class _Checker:
             max_length = el.get("max_length")
             if isinstance(max_length, int) and max_length > 3000:
                 self.fail(f"{path}/max_length", "must be at most 3000")
+            initial = el.get("initial_value")
+            if isinstance(initial, str) and len(initial) > min(max_length or 3000, 3000):
+                self.fail(f"{path}/initial_value", "must not be longer than max_length")
         elif kind == "image":
             self.max_str(el, "image_url", path, 3000)
             self.max_str(el, "alt_text", path, 2000)
