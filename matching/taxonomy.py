@@ -21,6 +21,7 @@ from matching.vocabulary.engine import (
     norm_label,
     read,
     records,
+    table,
 )
 
 __all__ = [
@@ -71,7 +72,7 @@ def _group(r: Record) -> TargetGroup:
         de=de,
         en=en,
         parent=r.optional_text("parent"),
-        _pattern=Detector(r.texts("patterns")),
+        _pattern=Detector(r.texts("patterns", required=True)),
         _with_parent=Detector(with_parent) if with_parent else None,
         _aliases=frozenset(norm_label(n) for n in names),
     )
@@ -188,7 +189,12 @@ class Tool:
 def _tool(r: Record) -> Tool:
     key, name = r.text("key"), r.text("name")
     names = {key, name, *r.texts("aliases")}
-    return Tool(key, name, Detector(r.texts("patterns")), frozenset(norm_label(n) for n in names))
+    return Tool(
+        key,
+        name,
+        Detector(r.texts("patterns", required=True)),
+        frozenset(norm_label(n) for n in names),
+    )
 
 
 TOOLS: tuple[Tool, ...] = tuple(
@@ -266,13 +272,13 @@ def need_label(key: str, lang: str) -> str:
 # Needs are located in a clause by position (finditer), so each is one regex
 # over the original text rather than a Detector.
 _NEED_TOPICS: dict[str, re.Pattern[str]] = {
-    r.text("key"): compile_fragments(r.texts("patterns")) for r in _NEED_RECORDS
+    r.text("key"): compile_fragments(r.texts("patterns", required=True)) for r in _NEED_RECORDS
 }
 
-_CUES = Record(_NEEDS_DATA.get("cues", {}), ("seek", "offer", "negation"), "[cues]")
-_SEEK = compile_fragments(_CUES.texts("seek"))
-_OFFER = compile_fragments(_CUES.texts("offer"))
-_NEGATION = compile_fragments(_CUES.texts("negation"))
+_CUES = table(_NEEDS_DATA, "cues", ("seek", "offer", "negation"))
+_SEEK = compile_fragments(_CUES.texts("seek", required=True))
+_OFFER = compile_fragments(_CUES.texts("offer", required=True))
+_NEGATION = compile_fragments(_CUES.texts("negation", required=True))
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|[\n;]+|\s+[–—]\s+")
 _CLAUSES = re.compile(r",|\s+(?:und|and|sowie|aber|but|sondern|außerdem)\s+", re.IGNORECASE)
 _RELATIVE = re.compile(r"\s*(?:die|der|das|den|dem|denen|welche\w*|who|which|that)\b", re.I)

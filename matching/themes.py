@@ -23,7 +23,9 @@ class Theme:
 
 
 def _theme(r: Record) -> Theme:
-    return Theme(r.text("key"), r.text("de"), r.text("en"), Detector(r.texts("patterns")))
+    return Theme(
+        r.text("key"), r.text("de"), r.text("en"), Detector(r.texts("patterns", required=True))
+    )
 
 
 THEMES: tuple[Theme, ...] = tuple(

@@ -93,6 +93,11 @@ def test_records_reject_unknown_and_mistyped_fields() -> None:
     assert record.optional_text("parent") is None
     with pytest.raises(ValueError, match="no \\[\\[tool\\]\\]"):
         engine.records(data, "tool", ("key",))
+    # an empty alternation would match at every word boundary
+    with pytest.raises(ValueError, match="must not be empty"):
+        record.texts("patterns", required=True)
+    with pytest.raises(ValueError, match="no \\[cues\\] table"):
+        engine.table(data, "cues", ("seek",))
 
 
 def test_detector_requires_lower_case_outside_cased_parts() -> None:

@@ -14,11 +14,11 @@ imported; detection itself only runs compiled regexes.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "norm_label",
     "read",
     "records",
+    "table",
 ]
 
 _UMLAUTS = {"ä": "(?:ä|ae)", "ö": "(?:ö|oe)", "ü": "(?:ü|ue)", "ß": "(?:ß|ss)"}
@@ -111,15 +112,15 @@ def norm_label(text: str) -> str:
     return " ".join(clean(text).casefold().split())
 
 
-# Next to this module rather than via importlib.resources, which alone would
-# add about a third to the import time of matching.taxonomy; the package is
-# always installed as plain files (setuptools package-data).
-_DIR = Path(__file__).parent
+# Next to this module via os.path rather than importlib.resources or pathlib,
+# whose imports alone would add a third to the import time of matching.taxonomy;
+# the package is always installed as plain files (setuptools package-data).
+_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def read(name: str) -> dict[str, Any]:
     """The parsed vocabulary file ``<name>.toml`` shipped in this package."""
-    with (_DIR / f"{name}.toml").open("rb") as f:
+    with open(os.path.join(_DIR, f"{name}.toml"), "rb") as f:
         return tomllib.load(f)
 
 
@@ -148,12 +149,25 @@ class Record:
     def optional_text(self, field: str) -> str | None:
         return self.text(field) if field in self._raw else None
 
-    def texts(self, field: str) -> tuple[str, ...]:
-        """A list of strings; an absent field is empty."""
+    def texts(self, field: str, *, required: bool = False) -> tuple[str, ...]:
+        """A list of strings; an absent field is empty unless ``required``.
+
+        Patterns are required: an empty alternation would match everywhere.
+        """
         value = self._raw.get(field, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ValueError(f"{self._where}: {field!r} must be a list of non-empty strings")
+        if required and not value:
+            raise ValueError(f"{self._where}: {field!r} must not be empty")
         return tuple(value)
+
+
+def table(data: Mapping[str, Any], name: str, fields: Iterable[str]) -> Record:
+    """The single ``[name]`` table of a parsed file."""
+    raw = data.get(name)
+    if not isinstance(raw, dict):
+        raise ValueError(f"vocabulary has no [{name}] table")
+    return Record(raw, tuple(fields), f"[{name}]")
 
 
 def records(data: Mapping[str, Any], table: str, fields: Iterable[str]) -> list[Record]:
