@@ -45,12 +45,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bot.app import Bot, build_bot
-from bot.importer import Row, read_rows
-from bot.runtime import Runtime, open_store
-from bot.server import HttpServer, socket_mode_handler
+from bot.container import Runtime, open_store
+from bot.flows.importer import Row, read_rows
 from bot.settings import Settings
-from bot.worker import Worker
+from bot.slack.app import Bot, build_bot
+from bot.slack.server import HttpServer, socket_mode_handler
+from bot.slack.worker import Worker
 from matching.embedder import Embedder, load_embedder
 from matching.service import Matcher
 from tests.fakeslack import (

@@ -29,8 +29,8 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from bot.importer import Row, read_rows
-from bot.runtime import open_store
+from bot.container import open_store
+from bot.flows.importer import Row, read_rows
 from matching.service import EntryInput, Matcher
 from tests.helpers import HashEmbedder
 

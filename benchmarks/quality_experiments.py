@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.quality import import_file, strip_labels
-from bot.runtime import open_store
+from bot.cli.quality import import_file, strip_labels
+from bot.container import open_store
 from matching.embedder import USEEmbedder
 from matching.evaluate import load_labels
 from matching.scoring import Features, Weights

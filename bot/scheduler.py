@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest import DigestService
+from bot.flows.digest import DigestService
 from bot.settings import Settings, TeamConfig, team_config
 from profiles import repo
 from profiles.db import Store

@@ -56,7 +56,7 @@ def norm_lang(value: str | None) -> str:
     return "de"
 
 
-# Slack bot texts ("bot.*"). Members' text is escaped by bot.blocks before it is
+# Slack bot texts ("bot.*"). Members' text is escaped by bot.slack.blocks before it is
 # filled in here; these templates may use Slack mrkdwn.
 _BOT: dict[str, dict[str, str]] = {
     # help

@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import Bot, build_bot
-from bot.runtime import Runtime
-from bot.server import HttpServer, socket_mode_handler
+from bot.container import Runtime
 from bot.settings import Settings
-from bot.worker import Worker
+from bot.slack.app import Bot, build_bot
+from bot.slack.server import HttpServer, socket_mode_handler
+from bot.slack.worker import Worker
 from matching.service import Matcher
 from tests.fakeslack import (
     TEAM_ID,

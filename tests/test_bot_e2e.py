@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from bot.blocks import DESCRIBE_CALLBACK, action_value
+from bot.slack.blocks import DESCRIBE_CALLBACK, action_value
 from profiles import repo
 from profiles.models import Feedback, SuggestionLog
 from tests.bot_helpers import (

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot import facilitator, router  # noqa: F401  (registers digest/workshop/stats)
-from bot.notifier import RecordingNotifier
-from bot.router import Reply
-from bot.runtime import Runtime
-from bot.services import Services, UserInfo
+from bot.container import Runtime
+from bot.flows import commands as router
+from bot.flows import facilitator  # noqa: F401  (registers digest/workshop/stats)
+from bot.flows.commands import Reply
+from bot.flows.members import Services, UserInfo
+from bot.flows.ports import RecordingNotifier
 from bot.settings import Settings
-from bot.worker import Worker
+from bot.slack.worker import Worker
 from matching.service import Matcher
 from profiles import repo
 from tests.bot_helpers import (
@@ -112,7 +113,7 @@ def test_admin_answer_expires_and_slack_failures_are_not_cached(
     assert services.is_facilitator(T, "UADMIN")
     directory.admins.clear()  # demoted
     assert services.is_facilitator(T, "UADMIN")  # still cached
-    import bot.services as services_module
+    import bot.flows.members as services_module
 
     later = time.monotonic() + services_module.USER_INFO_TTL_S + 1
     monkeypatch.setattr(services_module, "time", SimpleNamespace(monotonic=lambda: later))
@@ -136,7 +137,7 @@ def test_workspace_list_changes_are_seen_within_a_minute(
     with matcher.store.session() as s:
         repo.team_settings(s, T).facilitators = ["UNEW"]
     assert not services.is_facilitator(T, "UNEW")  # cached list, no query per help
-    import bot.services as services_module
+    import bot.flows.members as services_module
 
     later = time.monotonic() + services_module.TEAM_TTL_S + 1
     monkeypatch.setattr(services_module, "time", SimpleNamespace(monotonic=lambda: later))

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import Bot, build_bot
-from bot.runtime import Runtime
-from bot.server import socket_mode_handler
-from bot.worker import Worker
+from bot.container import Runtime
+from bot.slack.app import Bot, build_bot
+from bot.slack.server import socket_mode_handler
+from bot.slack.worker import Worker
 from matching.service import Matcher
 from tests.bot_helpers import all_text, settings_for
 from tests.fakeslack import FakeSlack, FakeSocketModeServer, event_callback, slash_command_payload

@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
-from bot import router
-from bot.blocks import (
+from bot.container import Runtime
+from bot.flows import commands as router
+from bot.flows.commands import CommandContext, Reply, register_subcommand
+from bot.flows.members import Services
+from bot.flows.ports import RecordingNotifier
+from bot.settings import Settings
+from bot.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_CHARS,
     MAX_VIEW_BLOCKS,
@@ -18,12 +23,7 @@ from bot.blocks import (
     suggestion_blocks,
     suggestions_message,
 )
-from bot.notifier import RecordingNotifier
-from bot.router import CommandContext, Reply, register_subcommand
-from bot.runtime import Runtime
-from bot.services import Services
-from bot.settings import Settings
-from bot.worker import Worker
+from bot.slack.worker import Worker
 from matching.explain import Reason
 from matching.service import Matcher, Suggestion
 from profiles import repo
@@ -197,7 +197,7 @@ def test_language_setting_wins(services: Services) -> None:
 
 
 def test_modal_form_validation(services: Services) -> None:
-    from bot.services import EntryForm
+    from bot.flows.members import EntryForm
 
     assert "description" in services.form_errors(EntryForm(title=" ", description="\x00"), "de")
     assert "description" in services.form_errors(EntryForm(description="x" * 5000), "en")

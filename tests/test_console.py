@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.console import Console
-from bot.runtime import Runtime
+from bot.cli.console import Console
+from bot.container import Runtime
 from bot.settings import Settings
 from matching.service import EntryInput, Matcher
 from profiles import repo

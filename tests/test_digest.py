@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.digest import DigestService, period_key
-from bot.notifier import Blocks, DeliveryError, RecordingNotifier, SlackNotifier, retrying_client
+from bot.flows.digest import DigestService, period_key
+from bot.flows.ports import Blocks, DeliveryError, RecordingNotifier
 from bot.settings import Settings
+from bot.slack.notifier import SlackNotifier, retrying_client
 from matching.service import EntryInput, Matcher
 from profiles import repo
 from profiles.clock import ManualClock

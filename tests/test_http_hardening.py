@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.blocks import DESCRIBE_CALLBACK
-from bot.listeners.common import response_url_allowed
-from bot.server import EVENTS_PATH, MAX_BODY, RejectLog, RequestVerifier
+from bot.slack.blocks import DESCRIBE_CALLBACK
+from bot.slack.listeners.common import response_url_allowed
+from bot.slack.server import EVENTS_PATH, MAX_BODY, RejectLog, RequestVerifier
 from matching.i18n import t
 from matching.service import Matcher
 from profiles.db import Store
@@ -265,7 +265,7 @@ def test_error_apology_goes_only_to_slacks_response_url(
 ) -> None:
     """A signed command whose listener crashes in the request thread: bolt's error
     handler apologises, through the response URL only when it is Slack's."""
-    from bot.listeners import commands
+    from bot.slack.listeners import commands
 
     def boom(text: str) -> Any:
         raise RuntimeError("a bug in the listener")
@@ -440,7 +440,7 @@ def test_rejected_body_cannot_forge_log_records(
     for rec in caplog.records:
         message = rec.getMessage()
         assert "\n" not in message and "\r" not in message
-    assert not any(r.name == "bot.app" for r in caplog.records)
+    assert not any(r.name == "bot.slack.app" for r in caplog.records)
     rejected = [r for r in caplog.records if "rejected request" in r.getMessage()]
     assert len(rejected) == 1
     assert "\\n2026-01-01" in rejected[0].getMessage()
@@ -461,7 +461,7 @@ def test_a_flood_of_rejected_requests_writes_little_log(
 def test_reject_log_budget_and_suppressed_count(caplog: pytest.LogCaptureFixture) -> None:
     now = [0.0]
     reject = RejectLog(per_minute=3, preview=10, clock=lambda: now[0])
-    caplog.set_level(logging.INFO, logger="bot.server")
+    caplog.set_level(logging.INFO, logger="bot.slack.server")
     for _ in range(10):
         reject(401, "invalid signature", "1.2.3.4", b"a\nb" * 20)
     assert len(caplog.records) == 3
@@ -478,7 +478,7 @@ def test_cli_logs_libraries_at_warning() -> None:
         "_setup_logging(False)\n"
         "print(logging.getLogger('slack_bolt.App').getEffectiveLevel(),"
         " logging.getLogger('urllib3').getEffectiveLevel(),"
-        " logging.getLogger('bot.server').getEffectiveLevel())\n"
+        " logging.getLogger('bot.slack.server').getEffectiveLevel())\n"
     )
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run(

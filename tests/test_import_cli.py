@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.importer import BadRow, ImportFileError, Row, read_rows
+from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
 
 ROWS = [
     {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.quality import LABEL_KEYS, rankings, run, strip_labels
+from bot.cli.quality import LABEL_KEYS, rankings, run, strip_labels
 from matching.evaluate import load_labels, ndcg_at, precision_at, rankings_from_jsonl, score
 from matching.service import Matcher
 from matching.themes import detect_themes

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import (
+from bot.slack.blocks import (
     DESCRIBE_CALLBACK,
     MAX_INPUT_CHARS,
     action_value,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.date import DateTrigger
 
 from bot import scheduler as sched
-from bot.digest import DigestService
+from bot.flows.digest import DigestService
 from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store

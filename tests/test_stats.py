@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.digest import DigestService
-from bot.notifier import RecordingNotifier
-from bot.stats import community_stats, render_stats
+from bot.flows.digest import DigestService
+from bot.flows.ports import RecordingNotifier
+from bot.flows.stats import community_stats, render_stats
 from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
@@ -48,7 +48,7 @@ def test_cli_digest_dry_run_workshop_and_stats(
     from typer.testing import CliRunner
 
     import bot.cli as cli
-    from bot.runtime import Runtime
+    from bot.container import Runtime
 
     users = community(matcher, 6)
     rt = Runtime(settings(), store, matcher)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.facilitator import (
+from bot.flows.facilitator import (
     EDIT_ACTION,
     EDIT_CALLBACK,
     edit_modal,
@@ -20,8 +20,8 @@ from bot.facilitator import (
     preview,
     tools,
 )
-from bot.notifier import RecordingNotifier
-from bot.workshop import PlanData, WorkshopService
+from bot.flows.ports import RecordingNotifier
+from bot.flows.workshop import PlanData, WorkshopService
 from matching.assign import PlanningError, repeats, swap
 from matching.service import EntryInput, Matcher
 from profiles.db import Store

@@ -8,14 +8,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.blocks import (
+from bot.flows.members import EntryForm, Services
+from bot.slack.blocks import (
     DESCRIBE_CALLBACK,
     DESCRIPTION_BLOCK,
     description_block_ids,
     join_description,
 )
-from bot.listeners.common import Body, later, team_and_user
-from bot.services import EntryForm, Services
+from bot.slack.listeners.common import Body, later, team_and_user
 from matching.i18n import norm_lang, t
 from profiles.ids import valid_id
 

@@ -11,8 +11,8 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.router import Reply, friendly_error
-from bot.services import Services
+from bot.flows.commands import Reply, friendly_error
+from bot.flows.members import Services
 from matching.i18n import t
 
 log = logging.getLogger(__name__)

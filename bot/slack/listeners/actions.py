@@ -8,8 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import parse_action_value
-from bot.listeners.common import (
+from bot.flows.commands import Reply
+from bot.flows.members import Services
+from bot.slack.blocks import parse_action_value
+from bot.slack.listeners.common import (
     Body,
     StaleButton,
     UnknownId,
@@ -19,8 +21,6 @@ from bot.listeners.common import (
     run_work,
     team_and_user,
 )
-from bot.router import Reply
-from bot.services import Services
 from matching.i18n import t
 from profiles.ids import parse_id, valid_id
 

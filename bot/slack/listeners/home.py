@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.listeners.common import Body, deliver, later, team_and_user
-from bot.router import Reply
-from bot.services import Services
+from bot.flows.commands import Reply
+from bot.flows.members import Services
+from bot.slack.listeners.common import Body, deliver, later, team_and_user
 from profiles.models import CADENCES
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.importer import Row, read_rows
-from bot.runtime import open_store
+from bot.container import open_store
+from bot.flows.importer import Row, read_rows
 from matching.embedder import Embedder
 from matching.evaluate import Scores, load_labels, random_rankings, score
 from matching.scoring import Weights

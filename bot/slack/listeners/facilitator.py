@@ -12,8 +12,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import facilitator
-from bot.listeners.common import (
+from bot.flows import facilitator
+from bot.flows.commands import Reply, friendly_error
+from bot.flows.members import Services
+from bot.slack.listeners.common import (
     Body,
     can_respond,
     deliver,
@@ -22,8 +24,6 @@ from bot.listeners.common import (
     run_work,
     team_and_user,
 )
-from bot.router import Reply, friendly_error
-from bot.services import Services
 from matching.i18n import t
 from profiles import repo
 from profiles.ids import parse_id

@@ -13,10 +13,11 @@ import typer
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from bot.importer import BadRow, ImportFileError, Row, read_rows
-from bot.notifier import RecordingNotifier, SlackNotifier, retrying_client
-from bot.runtime import Runtime, build, open_store
+from bot.container import Runtime, build, open_store
+from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
+from bot.flows.ports import RecordingNotifier
 from bot.settings import Settings
+from bot.slack.notifier import SlackNotifier, retrying_client
 from matching.errors import MatchingError
 from matching.service import Suggestion
 from matching.text import shorten
@@ -197,7 +198,7 @@ def eval_cmd(
     ablations: Annotated[bool, typer.Option("--ablations/--no-ablations")] = True,
 ) -> None:
     """Score baselines and the product side by side (P@5, nDCG@10) on a labelled set."""
-    from bot.quality import run
+    from bot.cli.quality import run
     from matching.embedder import load_embedder
 
     if not data.exists():
@@ -243,7 +244,7 @@ def _setup_logging(verbose: bool) -> None:
 def _bot_settings(db: str | None, mode: Literal["socket", "http"]) -> Settings:
     """Settings with the secrets ``mode`` needs, checked before anything slow happens
     (loading the model takes seconds; a missing token should not)."""
-    from bot.app import ConfigError, check_config
+    from bot.slack.app import ConfigError, check_config
 
     s = settings(db)
     try:
@@ -259,8 +260,8 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
-    from bot.app import build_bot
-    from bot.server import socket_mode_handler
+    from bot.slack.app import build_bot
+    from bot.slack.server import socket_mode_handler
 
     s = _bot_settings(db, "socket")
     _setup_logging(verbose)
@@ -280,8 +281,8 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the Slack bot in HTTP mode at /slack/events (needs SLACK_SIGNING_SECRET)."""
-    from bot.app import build_bot
-    from bot.server import HttpServer
+    from bot.slack.app import build_bot
+    from bot.slack.server import HttpServer
 
     if not http:
         raise CliError("use 'civic-match serve --http' for HTTP mode, or 'civic-match run'")
@@ -304,7 +305,7 @@ def console(
     db: DbOpt = None,
 ) -> None:
     """Type the same /match commands as in Slack, as a member of the local database."""
-    from bot.console import run_console
+    from bot.cli.console import run_console
 
     run_console(runtime(db), team, user)
 
@@ -325,7 +326,8 @@ def _slack_notifier(s: Settings) -> SlackNotifier:
 
 def _start_scheduler(services: object) -> None:
     """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
-    from bot import facilitator, scheduler
+    from bot import scheduler
+    from bot.flows import facilitator
 
     scheduler.start(facilitator.tools(services).digest)
 
@@ -337,7 +339,7 @@ def digest_run(
     db: DbOpt = None,
 ) -> None:
     """Send this period's digest to every member who is due (or show it with --dry-run)."""
-    from bot.digest import DigestService, describe_plan
+    from bot.flows.digest import DigestService, describe_plan
 
     rt = runtime(db)
     notifier = RecordingNotifier() if dry_run else _slack_notifier(rt.settings)
@@ -412,7 +414,7 @@ def workshop(
     db: DbOpt = None,
 ) -> None:
     """Match workshop participants into pairs or groups for several rounds, without repeats."""
-    from bot.workshop import WorkshopService
+    from bot.flows.workshop import WorkshopService
     from matching.assign import PlanningError
 
     if bool(channel) == bool(members):
@@ -455,7 +457,7 @@ def stats(
     team: TeamOpt, db: DbOpt = None, lang: Annotated[str, typer.Option("--lang")] = "de"
 ) -> None:
     """Community statistics: members, entries, digests, connect rate, coverage."""
-    from bot.stats import community_stats, render_stats
+    from bot.flows.stats import community_stats, render_stats
 
     rt = runtime(db)
     typer.echo(render_stats(community_stats(rt.store, team), lang).replace("*", ""))

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.flows.members import Services
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.blocks import (
+from bot.flows.commands import CommandContext, Reply, register_subcommand
+from bot.flows.digest import DigestService
+from bot.flows.members import Services
+from bot.flows.stats import community_stats, render_stats
+from bot.flows.workshop import PlanData, WorkshopService
+from bot.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
     MAX_MODAL_TITLE,
     Blocks,
@@ -34,11 +39,6 @@ from bot.blocks import (
     selected_value,
     static_select,
 )
-from bot.digest import DigestService
-from bot.router import CommandContext, Reply, register_subcommand
-from bot.services import Services
-from bot.stats import community_stats, render_stats
-from bot.workshop import PlanData, WorkshopService
 from matching.assign import PlanningError
 from matching.i18n import norm_lang, t
 from profiles.errors import InvalidInput, NotFound
@@ -104,7 +104,7 @@ def digest_command(ctx: CommandContext) -> Reply:
 
 
 def _dry_lines(planned: list[Any]) -> list[str]:
-    from bot.digest import describe_plan
+    from bot.flows.digest import describe_plan
 
     return describe_plan(planned)
 

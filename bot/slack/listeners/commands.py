@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import router
-from bot.listeners.common import can_respond, deliver, later
-from bot.services import Services
+from bot.flows import commands as router
+from bot.flows.members import Services
+from bot.slack.listeners.common import can_respond, deliver, later
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.blocks import (
+from bot.container import Runtime
+from bot.flows.commands import CommandContext, Reply, register_subcommand
+from bot.flows.ports import Notifier
+from bot.slack.blocks import (
     TITLE_MAX_CHARS,
     confirm_blocks,
     describe_modal,
@@ -26,10 +29,7 @@ from bot.blocks import (
     profile_blocks,
     suggestions_message,
 )
-from bot.notifier import Notifier
-from bot.router import CommandContext, Reply, register_subcommand
-from bot.runtime import Runtime
-from bot.worker import Worker
+from bot.slack.worker import Worker
 from matching.i18n import norm_lang, t
 from matching.service import EntryInput, Suggestion
 from matching.taxonomy import parse_tools

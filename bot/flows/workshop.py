@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot.blocks import escape
-from bot.notifier import DeliveryError, Notifier
+from bot.flows.ports import DeliveryError, Notifier
+from bot.slack.blocks import escape
 from matching.assign import (
     PlanningError,
     Round,

@@ -7,10 +7,10 @@ Adding a subcommand from another module
 ---------------------------------------
 Register it at import time of your module; no edit of this file is needed::
 
-    from bot.router import CommandContext, Reply, register_subcommand
+    from bot.flows.commands import CommandContext, Reply, register_subcommand
 
     def digest(ctx: CommandContext) -> Reply:
-        return Reply(text=t("bot.digest.preview", ctx.lang))
+        return Reply(text=t("bot.flows.digest.preview", ctx.lang))
 
     register_subcommand(("digest", "zusammenfassung"), digest, help_key="bot.help.digest")
 
@@ -45,15 +45,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks import Blocks, cap, escape, text_blocks
-from bot.notifier import DeliveryError, Notifier
+from bot.flows.ports import DeliveryError, Notifier
+from bot.slack.blocks import Blocks, cap, escape, text_blocks
 from matching.errors import EmptyText, MatchingError
 from matching.i18n import t
 from matching.text import strip_control
 from profiles.errors import InvalidInput, NotFound, StoreError
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.flows.members import Services
 
 log = logging.getLogger(__name__)
 

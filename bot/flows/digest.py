@@ -30,7 +30,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks import (
+from bot.flows.ports import DeliveryError, Notifier
+from bot.settings import Settings, team_config
+from bot.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
     Blocks,
     actions,
@@ -44,8 +46,6 @@ from bot.blocks import (
     suggestion_blocks,
     suggestion_plain,
 )
-from bot.notifier import DeliveryError, Notifier
-from bot.settings import Settings, team_config
 from matching.assign import plan_digest
 from matching.i18n import t
 from matching.service import Matcher, Suggestion

@@ -11,14 +11,14 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.listeners import actions, commands, events, facilitator, home, views
-from bot.listeners.common import response_url_allowed, team_and_user
-from bot.notifier import SlackNotifier, retrying_client
-from bot.runtime import Runtime
-from bot.server import RequestVerifier
-from bot.services import Services, UserInfo
+from bot.container import Runtime
+from bot.flows.members import Services, UserInfo
 from bot.settings import Settings
-from bot.worker import Worker
+from bot.slack.listeners import actions, commands, events, facilitator, home, views
+from bot.slack.listeners.common import response_url_allowed, team_and_user
+from bot.slack.notifier import SlackNotifier, retrying_client
+from bot.slack.server import RequestVerifier
+from bot.slack.worker import Worker
 from matching.i18n import t
 
 log = logging.getLogger(__name__)

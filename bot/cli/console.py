@@ -13,13 +13,13 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot import router
-from bot.blocks import blocks_to_text
-from bot.notifier import Blocks
-from bot.router import Reply
-from bot.runtime import Runtime
-from bot.services import Services
-from bot.worker import Worker
+from bot.container import Runtime
+from bot.flows import commands as router
+from bot.flows.commands import Reply
+from bot.flows.members import Services
+from bot.flows.ports import Blocks
+from bot.slack.blocks import blocks_to_text
+from bot.slack.worker import Worker
 
 Out = Callable[[str], None]
 
