@@ -26,8 +26,13 @@ TEAM = "T1"
 
 def _this_monday() -> datetime:
     # Relative to the real clock, because rows get real timestamps when written.
+    # Never in the future: on a Monday before 8:00 claims written "now" would be
+    # older than the run's stuck cut-off and get swept at once.
     now = datetime.now(UTC)
-    return (now - timedelta(days=now.weekday())).replace(hour=8, minute=0, second=0, microsecond=0)
+    monday = (now - timedelta(days=now.weekday())).replace(
+        hour=8, minute=0, second=0, microsecond=0
+    )
+    return min(monday, now)
 
 
 MONDAY = _this_monday()
