@@ -4,7 +4,7 @@
         [--solvers highs ortools networkx] [--networkx-max 10000] [--budget 300]
 
 For every size each solver plans the same inputs: time is the median of
---repeat runs (seeds 0, 1, ...); peak memory is the peak RSS of a fresh process
+--repeat runs (seeds 0, 1, ...); peak memory is the peak RSS (VmHWM, Linux) of a fresh process
 that builds the input and plans it once (so it includes the solver's C++ heap
 and the imports, about 100 MiB before any planning). The planner's input is
 what a digest run hands it: k candidate partners per member with their scores
@@ -24,7 +24,6 @@ import importlib.util
 import json
 import multiprocessing
 import platform
-import resource
 import statistics
 import time
 from pathlib import Path
@@ -62,12 +61,16 @@ def timed(n: int, k: int, seed: int, solver: Solver) -> tuple[float, DigestPlan]
 
 def _peak_rss_child(n: int, k: int, solver: Solver, out: multiprocessing.Queue[float]) -> None:
     plan(synthetic_edges(n, k, 0), solver)
-    out.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB on Linux
+    # VmHWM, not getrusage's ru_maxrss: the latter survives fork and exec, so the
+    # child would report the parent's peak from the timed runs.
+    status = Path("/proc/self/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    out.put(kib / 1024)
 
 
 def peak_rss_mib(n: int, k: int, solver: Solver) -> float:
-    # A fresh process per measurement: ru_maxrss never goes down, so in this
-    # process it would carry the peak of whichever solver ran before.
+    # A fresh process per measurement, as a process's peak never goes down and
+    # would carry the peak of whichever solver ran before.
     ctx = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue[float] = ctx.Queue()
     proc = ctx.Process(target=_peak_rss_child, args=(n, k, solver, out))
