@@ -10,9 +10,14 @@ comes first: a viewer's first suggestion earns a bonus larger than any total
 of scores, so the optimum is lexicographic — as many members with at least one
 suggestion as possible, then the highest total score among those plans.
 
-OR-Tools' ``SimpleMinCostFlow`` solves the flow (100,000 members with 10
-candidates each in seconds, see BENCHMARKS.md); networkx's network simplex
-solves the same network and is kept as the reference the tests compare with.
+The default install solves it as a linear program with HiGHS (``highspy``,
+8 MB with numpy as its only dependency): the constraint matrix is totally
+unimodular, so the simplex vertex HiGHS returns is integral and the same plan
+a network solver finds. OR-Tools' ``SimpleMinCostFlow`` is several times
+faster at 100,000 members but pulls in pandas (about 160 MB), so it is the
+optional extra ``civic-match[ortools]`` and used whenever it is installed.
+networkx's network simplex (slow, pure Python) solves the same network and is
+kept as the reference the tests compare with. Figures in BENCHMARKS.md.
 
 Workshop grouping uses networkx's maximum-weight matching per round (pairs) and
 a greedy assignment with pairwise swaps for groups of three or more.
@@ -33,7 +38,7 @@ import numpy as np
 from matching.errors import MatchingError
 
 SCALE = 10_000  # scores become integer costs with four decimals
-Solver = Literal["auto", "ortools", "networkx"]
+Solver = Literal["auto", "highs", "ortools", "networkx"]
 
 
 class PlanningError(MatchingError):
@@ -110,14 +115,12 @@ def plan_digest(
     # The bonus must exceed every achievable total of gains, so that one more
     # covered viewer always beats any amount of extra score.
     bonus = int(gains.max()) * max_suggestions * len(viewers) + 1
-    if solver == "networkx" or (solver == "auto" and not _have_ortools()):
-        flows = _flow_networkx(
-            tails, heads, gains, len(viewers), len(partners), max_suggestions, max_per_member, bonus
-        )
-    else:
-        flows = _flow_ortools(
-            tails, heads, gains, len(viewers), len(partners), max_suggestions, max_per_member, bonus
-        )
+    if solver == "auto":
+        solver = "ortools" if _have_ortools() else "highs"
+    solve = {"highs": _flow_highs, "ortools": _flow_ortools, "networkx": _flow_networkx}[solver]
+    flows = solve(
+        tails, heads, gains, len(viewers), len(partners), max_suggestions, max_per_member, bonus
+    )
     picks: dict[str, list[tuple[str, float]]] = {v: [] for v in viewers}
     for idx in np.flatnonzero(flows):
         (v, p), s = pairs[int(idx)]
@@ -130,9 +133,74 @@ def plan_digest(
 def _have_ortools() -> bool:
     try:
         import ortools.graph.python.min_cost_flow  # noqa: F401
-    except ImportError:  # pragma: no cover - ortools is a dependency
+    except ImportError:
         return False
     return True
+
+
+def _flow_highs(
+    tails: np.ndarray,
+    heads: np.ndarray,
+    gains: np.ndarray,
+    n_v: int,
+    n_p: int,
+    max_s: int,
+    max_p: int,
+    bonus: int,
+) -> np.ndarray:
+    """Solve the planning network as an LP with HiGHS; returns the flow on each candidate edge.
+
+    Columns are the candidate edges (shown or not), then one per viewer
+    (covered or not, earning the bonus). A viewer's row says
+    ``0 <= shown - covered <= max_s - 1``: the network's flow conservation at
+    the viewer with its bonus arc and its arc for further slots folded in. A
+    partner's row says ``shown <= max_p``. That matrix is the incidence matrix
+    of a bipartite graph plus unit columns, so it is totally unimodular and
+    every simplex vertex is integral; the check below guards against numerical
+    trouble rather than against fractional optima.
+    """
+    import highspy
+
+    n_e = len(tails)
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_e + n_v
+    lp.num_row_ = n_v + n_p
+    lp.col_cost_ = np.concatenate([-gains.astype(np.float64), np.full(n_v, -float(bonus))])
+    lp.col_lower_ = np.zeros(n_e + n_v)
+    lp.col_upper_ = np.ones(n_e + n_v)
+    lp.row_lower_ = np.concatenate([np.zeros(n_v), np.full(n_p, -highspy.kHighsInf)])
+    lp.row_upper_ = np.concatenate([np.full(n_v, max_s - 1.0), np.full(n_p, float(max_p))])
+    index = np.empty(2 * n_e + n_v, dtype=np.int32)
+    index[0 : 2 * n_e : 2] = tails
+    index[1 : 2 * n_e : 2] = n_v + heads
+    index[2 * n_e :] = np.arange(n_v)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate(
+        [np.arange(0, 2 * n_e + 1, 2), 2 * n_e + 1 + np.arange(n_v)]
+    ).astype(np.int32)
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = np.concatenate([np.ones(2 * n_e), np.full(n_v, -1.0)])
+    h = highspy.Highs()  # type: ignore[no-untyped-call]  # its __init__ is unannotated
+    h.setOptionValue("output_flag", False)
+    # Dual simplex measured fastest here (interior point with crossover took
+    # twice as long at 100,000 members), and a vertex is what makes it integral.
+    h.setOptionValue("solver", "simplex")
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise PlanningError(f"LP solver failed ({h.modelStatusToString(status)})")
+    x = np.asarray(h.getSolution().col_value[:n_e], dtype=np.float64)
+    flows = np.rint(x).astype(np.int64)
+    if (
+        np.abs(x - flows).max(initial=0.0) > 1e-6
+        or flows.min(initial=0) < 0
+        or flows.max(initial=0) > 1
+        or np.bincount(tails, flows, n_v).max(initial=0) > max_s
+        or np.bincount(heads, flows, n_p).max(initial=0) > max_p
+    ):
+        raise PlanningError("LP solver returned a fractional or infeasible plan")
+    return flows
 
 
 def _flow_ortools(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import random
 from collections import Counter
 
 import pytest
 
+from matching import assign
 from matching.assign import (
     PlanningError,
     WorkshopProblem,
@@ -21,6 +23,11 @@ from matching.assign import (
 )
 
 # ---------------------------------------------------------------- digests
+
+HAVE_ORTOOLS = importlib.util.find_spec("ortools") is not None
+needs_ortools = pytest.mark.skipif(not HAVE_ORTOOLS, reason="the [ortools] extra is not installed")
+# HiGHS is the default install's planner; OR-Tools (an extra) and networkx are the references.
+SOLVERS = ["highs", "networkx", pytest.param("ortools", marks=needs_ortools)]
 
 
 def random_edges(rng: random.Random, n: int, k: int) -> list[tuple[str, str, float]]:
@@ -49,31 +56,67 @@ def brute_force(edges: list[tuple[str, str, float]], max_s: int, max_p: int) -> 
     return best
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("seed", range(40))
-def test_plan_matches_brute_force_on_tiny_instances(seed: int) -> None:
+def test_plan_matches_brute_force_on_tiny_instances(seed: int, solver: assign.Solver) -> None:
     rng = random.Random(seed)
     edges = random_edges(rng, rng.randint(2, 5), 3)[: rng.randint(1, 11)]
     max_s, max_p = rng.randint(1, 3), rng.randint(1, 2)
-    plan = plan_digest(edges, max_suggestions=max_s, max_per_member=max_p)
+    plan = plan_digest(edges, max_suggestions=max_s, max_per_member=max_p, solver=solver)
     assert (plan.covered, round(plan.total_score * 100)) == brute_force(edges, max_s, max_p)
 
 
 @pytest.mark.parametrize("seed", range(15))
-def test_ortools_and_networkx_agree(seed: int) -> None:
+def test_highs_and_networkx_agree(seed: int) -> None:
     rng = random.Random(100 + seed)
     edges = random_edges(rng, 40, 6)
-    a = plan_digest(edges, max_suggestions=3, max_per_member=2, solver="ortools")
-    b = plan_digest(edges, max_suggestions=3, max_per_member=2, solver="networkx")
+    max_s, max_p = rng.randint(1, 4), rng.randint(1, 3)
+    a = plan_digest(edges, max_suggestions=max_s, max_per_member=max_p, solver="highs")
+    b = plan_digest(edges, max_suggestions=max_s, max_per_member=max_p, solver="networkx")
     assert a.covered == b.covered
     assert a.total_score == pytest.approx(b.total_score, abs=1e-6)
 
 
+@needs_ortools
+@pytest.mark.parametrize("seed", range(10))
+def test_highs_and_ortools_agree_on_larger_instances(seed: int) -> None:
+    # Sparse enough that not everyone can be covered, so the coverage bonus matters.
+    rng = random.Random(300 + seed)
+    edges = random_edges(rng, 1500, rng.randint(1, 8))
+    max_s, max_p = rng.randint(1, 4), rng.randint(1, 3)
+    a = plan_digest(edges, max_suggestions=max_s, max_per_member=max_p, solver="highs")
+    b = plan_digest(edges, max_suggestions=max_s, max_per_member=max_p, solver="ortools")
+    assert a.covered == b.covered
+    assert a.total_score == pytest.approx(b.total_score, abs=1e-6)
+
+
+def test_auto_prefers_ortools_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    used: list[str] = []
+    for name in ("_flow_highs", "_flow_ortools"):
+        real = getattr(assign, name)
+
+        def spy(*args: object, _real: object = real, _name: str = name) -> object:
+            used.append(_name)
+            return _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(assign, name, spy)
+    edges = [("A", "B", 0.5), ("B", "A", 0.4)]
+    monkeypatch.setattr(assign, "_have_ortools", lambda: False)
+    assert plan_digest(edges).covered == 2
+    assert used == ["_flow_highs"]
+    if HAVE_ORTOOLS:
+        monkeypatch.setattr(assign, "_have_ortools", lambda: True)
+        assert plan_digest(edges).covered == 2
+        assert used == ["_flow_highs", "_flow_ortools"]
+
+
+@pytest.mark.parametrize("solver", ["highs", "auto"])
 @pytest.mark.parametrize("seed", range(20))
-def test_caps_hold_and_picks_are_candidates(seed: int) -> None:
+def test_caps_hold_and_picks_are_candidates(seed: int, solver: assign.Solver) -> None:
     rng = random.Random(200 + seed)
     edges = random_edges(rng, 60, 8)
     cand = clean_edges(edges)
-    plan = plan_digest(edges, max_suggestions=3, max_per_member=2)
+    plan = plan_digest(edges, max_suggestions=3, max_per_member=2, solver=solver)
     assert max(plan.load().values()) <= 2
     for viewer, picks in plan.picks.items():
         assert len(picks) <= 3
@@ -83,7 +126,8 @@ def test_caps_hold_and_picks_are_candidates(seed: int) -> None:
         assert [s for _, s in picks] == sorted((s for _, s in picks), reverse=True)
 
 
-def test_coverage_beats_score() -> None:
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_coverage_beats_score(solver: assign.Solver) -> None:
     # Star: everyone's best candidate is P, who may appear once. The planner must
     # still give A and B someone, even though their other candidates are weak.
     edges = [
@@ -93,24 +137,27 @@ def test_coverage_beats_score() -> None:
         ("A", "Q", 0.10),
         ("B", "R", 0.05),
     ]
-    plan = plan_digest(edges, max_suggestions=1, max_per_member=1)
+    plan = plan_digest(edges, max_suggestions=1, max_per_member=1, solver=solver)
     assert plan.covered == 3
     assert plan.picks["C"] == [("P", 0.97)]
 
 
-def test_popular_member_is_capped() -> None:
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_popular_member_is_capped(solver: assign.Solver) -> None:
     edges = [(f"U{i}", "STAR", 0.9) for i in range(10)] + [
         (f"U{i}", f"U{i + 1}", 0.2) for i in range(9)
     ]
-    plan = plan_digest(edges, max_suggestions=2, max_per_member=3)
+    plan = plan_digest(edges, max_suggestions=2, max_per_member=3, solver=solver)
     assert plan.load()["STAR"] == 3
     assert plan.covered == 10
 
 
-def test_self_pairs_weak_and_duplicate_edges_are_dropped() -> None:
-    plan = plan_digest([("A", "A", 1.0), ("A", "B", 0.0), ("A", "C", 0.3), ("A", "C", 0.5)])
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_self_pairs_weak_and_duplicate_edges_are_dropped(solver: assign.Solver) -> None:
+    edges = [("A", "A", 1.0), ("A", "B", 0.0), ("A", "C", 0.3), ("A", "C", 0.5)]
+    plan = plan_digest(edges, solver=solver)
     assert plan.picks == {"A": [("C", 0.5)]}
-    assert plan_digest([]).picks == {}
+    assert plan_digest([], solver=solver).picks == {}
 
 
 # ---------------------------------------------------------------- workshops
