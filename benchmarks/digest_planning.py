@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matching.assign import DigestPlan, Solver, plan_digest
+from matching.digest_plan import DigestPlan, Solver, plan_digest
 
 SOLVERS: list[Solver] = ["highs", "ortools", "networkx"]
 

@@ -11,3 +11,7 @@ class ModelUnavailable(MatchingError):
 
 class EmptyText(MatchingError):
     """Nothing left to embed after cleaning the text."""
+
+
+class PlanningError(MatchingError):
+    """The solver failed or the request cannot be met (e.g. more rounds than partners)."""

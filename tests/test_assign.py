@@ -9,14 +9,13 @@ from collections import Counter
 
 import pytest
 
-from matching import assign
-from matching.assign import (
-    PlanningError,
+from matching import digest_plan as assign
+from matching.digest_plan import clean_edges, plan_digest
+from matching.errors import PlanningError
+from matching.workshop_plan import (
     WorkshopProblem,
-    clean_edges,
     group_sizes,
     pairs_of,
-    plan_digest,
     plan_workshop,
     repeats,
     swap,
@@ -310,3 +309,21 @@ def test_five_people_cannot_have_two_rounds_with_a_trio() -> None:
     # After {a,b,x} and {c,d} no three people are strangers to each other.
     with pytest.raises(PlanningError):
         plan_workshop(random_problem(random.Random(2), 5), rounds=2)
+
+
+def test_highs_writes_nothing_to_stdout() -> None:
+    # `suggest --json` and dry runs print machine-readable stdout; HiGHS's C++ banner
+    # must not end up in it.
+    import subprocess
+    import sys
+
+    code = (
+        "from matching.digest_plan import plan_digest\n"
+        "plan_digest([('a', 'b', 0.5), ('b', 'a', 0.4)], max_suggestions=1, "
+        "max_per_member=1, solver='highs')\n"
+        "plan_digest([('a', 'b', 0.5)], max_suggestions=1, max_per_member=1, solver='highs')\n"
+        "print('only this')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "only this\n"

@@ -22,8 +22,9 @@ from bot.flows.facilitator import (
 )
 from bot.flows.ports import RecordingNotifier
 from bot.flows.workshop import PlanData, WorkshopService
-from matching.assign import PlanningError, repeats, swap
+from matching.errors import PlanningError
 from matching.service import EntryInput, Matcher
+from matching.workshop_plan import repeats, swap
 from profiles.db import Store
 from profiles.errors import InvalidInput
 from tests.bot_helpers import (

@@ -415,7 +415,7 @@ def workshop(
 ) -> None:
     """Match workshop participants into pairs or groups for several rounds, without repeats."""
     from bot.flows.workshop import WorkshopService
-    from matching.assign import PlanningError
+    from matching.errors import PlanningError
 
     if bool(channel) == bool(members):
         raise CliError("give exactly one of --channel C or --members FILE")

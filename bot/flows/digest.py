@@ -46,7 +46,7 @@ from bot.slack.blocks import (
     suggestion_blocks,
     suggestion_plain,
 )
-from matching.assign import plan_digest
+from matching.digest_plan import plan_digest
 from matching.i18n import t
 from matching.service import Matcher, Suggestion
 from matching.text import shorten

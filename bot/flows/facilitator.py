@@ -39,7 +39,7 @@ from bot.slack.blocks import (
     selected_value,
     static_select,
 )
-from matching.assign import PlanningError
+from matching.errors import PlanningError
 from matching.i18n import norm_lang, t
 from profiles.errors import InvalidInput, NotFound
 from profiles.ids import parse_id, valid_id

@@ -16,16 +16,16 @@ from sqlalchemy import update
 
 from bot.flows.ports import DeliveryError, Notifier
 from bot.slack.blocks import escape
-from matching.assign import (
-    PlanningError,
+from matching.errors import PlanningError
+from matching.i18n import join_list, t
+from matching.service import Matcher
+from matching.workshop_plan import (
     Round,
     WorkshopProblem,
     plan_workshop,
     repeats,
     swap,
 )
-from matching.i18n import join_list, t
-from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
 from profiles.errors import InvalidInput
