@@ -4,12 +4,12 @@
         [--embedder use|hash] [--n 200] [--workers 2]
         [--embed-threads N]   (default: the bot's BOT_THREADS setting)
 
-The real bolt App (bot.app.build_bot) runs in a separate process (as in production,
+The real bolt App (bot.slack.app.connect) runs in a separate process (as in production,
 where the clients are Slack's servers); its WebClient and the response URLs point at
 the local fake Slack (tests/fakeslack), and the database is a temporary SQLite file
 holding the bundled sample community.
 
-- http: bot.server.HttpServer on 127.0.0.1; "ack latency" is the wall time from
+- http: bot.slack.server.HttpServer on 127.0.0.1; "ack latency" is the wall time from
   sending a signed request to receiving the HTTP response, which bolt returns as soon
   as the listener calls ack().
 - socket: slack_sdk's builtin Socket Mode client connects to the fake's WebSocket
@@ -45,10 +45,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bot.container import Runtime, open_store
+from slack_bolt import App
+
+from bot.container import Container, open_store
 from bot.flows.importer import Row, read_rows
 from bot.settings import Settings
-from bot.slack.app import Bot, build_bot
+from bot.slack.app import connect
 from bot.slack.server import HttpServer, socket_mode_handler
 from bot.slack.worker import Worker
 from matching.embedder import Embedder, load_embedder
@@ -154,7 +156,7 @@ def start_burst(client: Client, count: int, out: list[float]) -> threading.Threa
 
 def build(
     embedder: Embedder, db: str, api_url: str, worker_threads: int, mode: str = "http"
-) -> Bot:
+) -> tuple[App, Container]:
     settings = Settings(
         database_url=db,
         slack_bot_token="xoxb-bench",
@@ -169,8 +171,11 @@ def build(
     with resources.as_file(sample) as path:
         rows = [r for r in read_rows(path) if isinstance(r, Row)]
     matcher.import_entries(TEAM, ((r.user_id, r.name, r.organisation, r.entry) for r in rows))
-    return build_bot(
-        Runtime(settings, store, matcher), mode=mode, worker=Worker(worker_threads, 1000)
+    return connect(
+        settings,
+        mode="http" if mode == "http" else "socket",
+        matcher=matcher,
+        worker=Worker(worker_threads, 1000),
     )
 
 
@@ -196,28 +201,28 @@ def serve_bot(
     if switch:
         sys.setswitchinterval(switch)
     if quick_threads:
-        import bot.services
+        import bot.container as wiring
 
-        bot.services.QUICK_THREADS = quick_threads
-    bot = build(embedder, db, api_url, worker_threads=workers, mode=transport)
+        wiring.QUICK_THREADS = quick_threads
+    app, container = build(embedder, db, api_url, worker_threads=workers, mode=transport)
     if transport == "http":
-        server = HttpServer(bot.app, "127.0.0.1", 0).start()
+        server = HttpServer(app, "127.0.0.1", 0).start()
         conn.send(server.url)
         close = server.stop
     else:
-        handler = socket_mode_handler(bot.app, "xapp-1-bench")
+        handler = socket_mode_handler(app, "xapp-1-bench")
         handler.connect()
         conn.send("connected")
         close = handler.close
     while True:
         cmd = conn.recv()
         if cmd == "pending":
-            conn.send(bot.services.worker.pending)
+            conn.send(container.worker.pending)
         elif cmd == "wait_idle":
-            conn.send(bot.services.wait_idle(600))
+            conn.send(container.wait_idle(600))
         else:
             close()
-            bot.services.shutdown()
+            container.shutdown()
             conn.send("stopped")
             return
 
@@ -243,7 +248,7 @@ def main() -> None:
         "--quick-threads",
         type=int,
         default=None,
-        help="threads of the pool for quick replies (default: bot.services.QUICK_THREADS)",
+        help="threads of the pool for quick replies (default: bot.container.QUICK_THREADS)",
     )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()

@@ -12,11 +12,12 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import pytest
+from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.container import Runtime
+from bot.container import Container
 from bot.settings import Settings
-from bot.slack.app import Bot, build_bot
+from bot.slack.app import connect
 from bot.slack.server import HttpServer, socket_mode_handler
 from bot.slack.worker import Worker
 from matching.service import Matcher
@@ -29,6 +30,19 @@ from tests.fakeslack import (
 )
 
 SECRET = "test-signing-secret"
+
+
+@dataclass
+class Bot:
+    """What a transport runs: the bolt App and the container behind its listeners."""
+
+    app: App
+    container: Container
+
+
+def build_bot(settings: Settings, matcher: Matcher, mode: Literal["http", "socket"]) -> Bot:
+    app, container = connect(settings, mode=mode, matcher=matcher, worker=Worker(2))
+    return Bot(app, container)
 
 
 def settings_for(fake: FakeSlack, db_url: str = "sqlite://", **extra: Any) -> Settings:
@@ -59,8 +73,8 @@ class BotUnderTest:
     fake: FakeSlack
 
     @property
-    def services(self) -> Any:
-        return self.bot.services
+    def container(self) -> Any:
+        return self.bot.container
 
     def send(self, kind: Kind, payload: dict[str, Any]) -> tuple[int, str]:
         raise NotImplementedError
@@ -78,10 +92,10 @@ class BotUnderTest:
         return self.send("event", callback)
 
     def idle(self) -> None:
-        assert self.bot.services.wait_idle(15)
+        assert self.bot.container.wait_idle(15)
 
     def stop(self) -> None:
-        self.bot.services.shutdown()
+        self.bot.container.shutdown()
 
 
 @dataclass
@@ -151,8 +165,7 @@ class SocketRunning(BotUnderTest):
 
 def start_bot(fake: FakeSlack, matcher: Matcher, **settings: Any) -> Running:
     s = settings_for(fake, **settings)
-    runtime = Runtime(s, matcher.store, matcher)
-    bot = build_bot(runtime, mode="http", worker=Worker(2))
+    bot = build_bot(s, matcher, "http")
     server = HttpServer(bot.app, "127.0.0.1", 0).start()
     return Running(bot, server, fake)
 
@@ -160,8 +173,7 @@ def start_bot(fake: FakeSlack, matcher: Matcher, **settings: Any) -> Running:
 def start_socket_bot(fake: FakeSlack, matcher: Matcher, **settings: Any) -> SocketRunning:
     assert fake.socket_mode is not None, "FakeSlack needs a FakeSocketModeServer"
     s = settings_for(fake, **settings)
-    runtime = Runtime(s, matcher.store, matcher)
-    bot = build_bot(runtime, mode="socket", worker=Worker(2))
+    bot = build_bot(s, matcher, "socket")
     handler = socket_mode_handler(bot.app, "xapp-1-test")
     handler.connect()
     # connect() logs a failure instead of raising it.

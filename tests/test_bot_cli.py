@@ -76,17 +76,18 @@ def test_bot_embeds_with_one_blas_thread(
     from typer.testing import CliRunner
 
     import bot.cli as cli
+    import bot.slack.app as slack_app
 
     seen: dict[str, object] = {}
 
     class Built(Exception):
         pass
 
-    def build(settings: object, embedder: object = None, *, threads: int | None = None) -> None:
+    def connect(settings: object, *, threads: int | None = None, **_kw: object) -> None:
         seen["threads"] = threads
         raise Built
 
-    monkeypatch.setattr(cli, "build", build)
+    monkeypatch.setattr(slack_app, "connect", connect)
     monkeypatch.chdir(tmp_path)
     for name, value in {"SLACK_BOT_TOKEN": "xoxb-1", "THREADS": "4", **secrets}.items():
         monkeypatch.setenv(name, value)

@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from bot.slack.blocks import DESCRIBE_CALLBACK, action_value
+from bot.slack.blocks.modals import DESCRIBE_CALLBACK
+from bot.slack.blocks.suggestions import action_value
 from profiles import repo
 from profiles.models import Feedback, SuggestionLog
 from tests.bot_helpers import (
@@ -101,7 +102,7 @@ def test_describe_inline_answers_with_suggestions_and_records_them(
     assert "suggestion_connect" in text and "suggestion_known" in text
     assert '\\"u\\":\\"U0BERT\\"' in text
     assert "CiviCRM" in text  # a reason names the shared tool
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         shown = s.scalars(select(SuggestionLog)).all()
         assert [(x.user_id, x.other_user_id, x.source) for x in shown][-1] == (
             "U0ANNA",
@@ -167,14 +168,14 @@ def test_modal_describe_flow(running: BotUnderTest, fake_slack: FakeSlack) -> No
     running.idle()
     dm = fake_slack.wait_for("chat.postMessage", ok_only=True)[-1]
     assert "Tablet-Treff" in dm.params["text"] and "U0BERT" in all_text(dm.params)
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         [entry] = repo.entries_of(s, TEAM_ID, "U0ANNA")
         assert entry.tools == ["civicrm"]
 
 
 def test_connect_opens_group_dm_with_reasons(running: BotUnderTest, fake_slack: FakeSlack) -> None:
     two_seniors(running)
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         [bert_entry] = repo.entries_of(s, TEAM_ID, "U0BERT")
     running.action(
         click(fake_slack, "suggestion_connect", action_value("U0BERT", bert_entry.id, "instant"))
@@ -186,7 +187,7 @@ def test_connect_opens_group_dm_with_reasons(running: BotUnderTest, fake_slack: 
     assert intro.params["channel"].startswith("G")
     assert "CiviCRM" in intro.params["text"] and "Warum" in intro.params["text"]
     assert sorted(mentions(intro.params)) == ["@U0ANNA", "@U0ANNA", "@U0BERT", "@U0BERT"]
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         assert [f.kind for f in s.scalars(select(Feedback))] == ["connect"]
 
 
@@ -300,14 +301,14 @@ def test_forget_asks_first_then_deletes_everything(
     two_seniors(running)
     confirm = all_text(run_cmd(running, "vergessen"))
     assert "forget_confirm" in confirm
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         assert repo.entries_of(s, TEAM_ID, "U0ANNA")
     before = len(fake_slack.responses())
     running.action(click(fake_slack, "forget_confirm", "1"))
     running.idle()
     done = wait_responses(fake_slack, before + 1)[-1]
     assert "Erledigt" in done["text"] and done["replace_original"] is True
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         assert repo.get_member(s, TEAM_ID, "U0ANNA") is None
         assert repo.export_member(s, TEAM_ID, "U0ANNA")["suggestions_shown"] == []
     assert "U0ANNA" not in all_text(run_cmd(running, "suggest", user="U0BERT"))
@@ -326,7 +327,7 @@ def test_profile_lists_and_deletes_entries(running: BotUnderTest, fake_slack: Fa
     two_seniors(running)
     listing = all_text(run_cmd(running, "profil"))
     assert "entry_edit" in listing and "entry_delete" in listing
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         [entry] = repo.entries_of(s, TEAM_ID, "U0ANNA")
     before = len(fake_slack.responses())
     running.action(click(fake_slack, "entry_delete", str(entry.id)))
@@ -335,7 +336,7 @@ def test_profile_lists_and_deletes_entries(running: BotUnderTest, fake_slack: Fa
     # Bert's entry cannot be deleted by Anna
     running.action(click(fake_slack, "entry_delete", "1"))
     running.idle()
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         assert len(repo.entries_of(s, TEAM_ID, "U0BERT")) == 1
 
     running.action(click(fake_slack, "entry_edit", "1", user="U0BERT"))
@@ -348,7 +349,7 @@ def test_bad_input_is_answered_clearly(running: BotUnderTest) -> None:
     long = "Senior*innen brauchen Hilfe. " * 400
     body = run_cmd(running, f"describe {long}")
     assert "4000 Zeichen" in body["text"]
-    with running.services.store.session() as s:
+    with running.container.store.session() as s:
         [entry] = repo.entries_of(s, TEAM_ID, "U0ANNA")
         assert len(entry.description) <= 4000
     assert "nichts" in run_cmd(running, "describe <!channel> \x00\x01\x7f")["text"]
@@ -364,7 +365,7 @@ def test_acks_and_help_do_not_wait_for_a_busy_worker(
     import threading
 
     gate = threading.Event()
-    worker = running.services.worker
+    worker = running.container.worker
     for _ in range(worker.threads):
         assert worker.submit(gate.wait)
     try:
@@ -387,7 +388,7 @@ def test_unreachable_database_is_answered_politely_and_loses_nothing(
     from matching.i18n import t
 
     two_seniors(running)
-    store = running.services.store
+    store = running.container.store
     working = store._factory
     # What a member meets when the database server goes away under a running bot.
     dead = create_engine(

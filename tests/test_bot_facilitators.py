@@ -9,14 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.container import Runtime
-from bot.flows import commands as router
-from bot.flows import facilitator  # noqa: F401  (registers digest/workshop/stats)
+from bot.container import Container, build_container
 from bot.flows.commands import Reply
-from bot.flows.members import Services, UserInfo
-from bot.flows.ports import RecordingNotifier
+from bot.flows.ports import RecordingNotifier, UserInfo
 from bot.settings import Settings
-from bot.slack.worker import Worker
 from matching.service import Matcher
 from profiles import repo
 from tests.bot_helpers import (
@@ -49,59 +45,56 @@ class CountingDirectory:
         return UserInfo(name=user_id.lower(), locale="de-DE", is_admin=user_id in self.admins)
 
 
-def make_services(matcher: Matcher, directory: CountingDirectory | None) -> Services:
+def make_services(matcher: Matcher, directory: CountingDirectory | None) -> Container:
     settings = Settings(database_url="sqlite://", facilitators=["UFAC"])
-    return Services(
-        Runtime(settings, matcher.store, matcher),
-        RecordingNotifier(),
-        directory=directory,
-        worker=Worker(1),
+    return build_container(
+        settings, matcher=matcher, notifier=RecordingNotifier(), directory=directory
     )
 
 
-def run(services: Services, line: str, user: str) -> Reply:
-    return router.dispatch(services.context(T, user), router.parse(line))
+def run(container: Container, line: str, user: str) -> Reply:
+    return container.commands.run(container.context(T, user), line)
 
 
 def test_settings_team_settings_and_admins_are_facilitators(matcher: Matcher) -> None:
     directory = CountingDirectory(admins={"UADMIN"})
-    services = make_services(matcher, directory)
+    container = make_services(matcher, directory)
     with matcher.store.session() as s:
         repo.team_settings(s, T).facilitators = ["UTEAM"]
     for user in ("UFAC", "UTEAM", "UADMIN", "UADMIN"):
-        assert services.is_facilitator(T, user), user
+        assert container.identity.is_facilitator(T, user), user
     # Listed members cost no Slack call; the admin one, then the cache answers.
     assert directory.calls == ["UADMIN"]
     for user in ("UFAC", "UTEAM", "UADMIN"):
-        assert "Community-Statistik" in run(services, "stats", user).text
-        help_text = run(services, "hilfe", user).text
+        assert "Community-Statistik" in run(container, "stats", user).text
+        help_text = run(container, "hilfe", user).text
         assert all(w in help_text for w in FACILITATOR_WORDS), user
     # The workspace's list is per workspace.
-    assert not services.is_facilitator("T0OTHER", "UTEAM")
+    assert not container.identity.is_facilitator("T0OTHER", "UTEAM")
 
 
 def test_others_are_refused_politely_and_do_not_see_the_commands(matcher: Matcher) -> None:
-    services = make_services(matcher, CountingDirectory(admins=set()))
+    container = make_services(matcher, CountingDirectory(admins=set()))
     for line in ("stats", "digest jetzt", "workshop <#C0WORK|ws>"):
-        assert run(services, line, "U1").text.startswith("Das dürfen nur Moderator")
-    help_text = run(services, "help", "U1").text
+        assert run(container, line, "U1").text.startswith("Das dürfen nur Moderator")
+    help_text = run(container, "help", "U1").text
     assert "`describe`" in help_text
     assert not any(w in help_text for w in FACILITATOR_WORDS)
-    assert "`stats`" not in run(services, "nonsense", "U1").text
+    assert "`stats`" not in run(container, "nonsense", "U1").text
 
 
 def test_context_asks_slack_only_when_a_command_needs_it(matcher: Matcher) -> None:
     directory = CountingDirectory(admins={"UADMIN"})
-    services = make_services(matcher, directory)
-    ctx = services.context(T, "UADMIN", lookup=False)
+    container = make_services(matcher, directory)
+    ctx = container.context(T, "UADMIN", lookup=False)
     assert directory.calls == []  # what the listeners do around the ack
-    router.dispatch(ctx, router.parse("profile"))
+    container.commands.run(ctx, "profile")
     assert directory.calls == []  # a member command needs no facilitator check
     assert ctx.may_facilitate() and ctx.may_facilitate()
     assert directory.calls == ["UADMIN"]
     # Without lookup only a cached answer counts.
-    assert services.is_facilitator(T, "UADMIN", lookup=False)
-    assert not services.is_facilitator(T, "UNEW", lookup=False)
+    assert container.identity.is_facilitator(T, "UADMIN", lookup=False)
+    assert not container.identity.is_facilitator(T, "UNEW", lookup=False)
     assert "UNEW" not in directory.calls
 
 
@@ -109,39 +102,39 @@ def test_admin_answer_expires_and_slack_failures_are_not_cached(
     matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = CountingDirectory(admins={"UADMIN"})
-    services = make_services(matcher, directory)
-    assert services.is_facilitator(T, "UADMIN")
+    container = make_services(matcher, directory)
+    assert container.identity.is_facilitator(T, "UADMIN")
     directory.admins.clear()  # demoted
-    assert services.is_facilitator(T, "UADMIN")  # still cached
-    import bot.flows.members as services_module
+    assert container.identity.is_facilitator(T, "UADMIN")  # still cached
+    import bot.flows.identity as members_module
 
-    later = time.monotonic() + services_module.USER_INFO_TTL_S + 1
-    monkeypatch.setattr(services_module, "time", SimpleNamespace(monotonic=lambda: later))
-    assert not services.is_facilitator(T, "UADMIN")
+    later = time.monotonic() + members_module.USER_INFO_TTL_S + 1
+    monkeypatch.setattr(members_module, "time", SimpleNamespace(monotonic=lambda: later))
+    assert not container.identity.is_facilitator(T, "UADMIN")
     assert directory.calls == ["UADMIN", "UADMIN"]
     monkeypatch.undo()
 
     down = CountingDirectory(admins={"UADMIN"}, fail=True)
-    services = make_services(matcher, down)
-    assert not services.is_facilitator(T, "UADMIN")
+    container = make_services(matcher, down)
+    assert not container.identity.is_facilitator(T, "UADMIN")
     down.fail = False
-    assert services.is_facilitator(T, "UADMIN")
+    assert container.identity.is_facilitator(T, "UADMIN")
     assert down.calls == ["UADMIN", "UADMIN"]
 
 
 def test_workspace_list_changes_are_seen_within_a_minute(
     matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services = make_services(matcher, None)
-    assert not services.is_facilitator(T, "UNEW")
+    container = make_services(matcher, None)
+    assert not container.identity.is_facilitator(T, "UNEW")
     with matcher.store.session() as s:
         repo.team_settings(s, T).facilitators = ["UNEW"]
-    assert not services.is_facilitator(T, "UNEW")  # cached list, no query per help
-    import bot.flows.members as services_module
+    assert not container.identity.is_facilitator(T, "UNEW")  # cached list, no query per help
+    import bot.flows.identity as members_module
 
-    later = time.monotonic() + services_module.TEAM_TTL_S + 1
-    monkeypatch.setattr(services_module, "time", SimpleNamespace(monotonic=lambda: later))
-    assert services.is_facilitator(T, "UNEW")
+    later = time.monotonic() + members_module.TEAM_TTL_S + 1
+    monkeypatch.setattr(members_module, "time", SimpleNamespace(monotonic=lambda: later))
+    assert container.identity.is_facilitator(T, "UNEW")
 
 
 # ---------------------------------------------------------------- through Slack

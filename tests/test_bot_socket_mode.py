@@ -6,12 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.container import Runtime
-from bot.slack.app import Bot, build_bot
 from bot.slack.server import socket_mode_handler
-from bot.slack.worker import Worker
 from matching.service import Matcher
-from tests.bot_helpers import all_text, settings_for
+from tests.bot_helpers import Bot, all_text, build_bot, settings_for
 from tests.fakeslack import FakeSlack, FakeSocketModeServer, event_callback, slash_command_payload
 from tests.fakeslack.fixtures import fake_slack, fake_socket_mode
 
@@ -22,14 +19,13 @@ __all__ = ["fake_slack", "fake_socket_mode"]
 def socket_bot(
     fake_slack: FakeSlack, fake_socket_mode: FakeSocketModeServer, matcher: Matcher
 ) -> Iterator[Bot]:
-    runtime = Runtime(settings_for(fake_slack), matcher.store, matcher)
-    bot = build_bot(runtime, mode="socket", worker=Worker(2))
+    bot = build_bot(settings_for(fake_slack), matcher, "socket")
     handler = socket_mode_handler(bot.app, "xapp-1-test")
     handler.connect()  # type: ignore[no-untyped-call]
     fake_socket_mode.wait_connected(timeout=5)
     yield bot
     fake_socket_mode.close_client(handler.client)
-    bot.services.shutdown()
+    bot.container.shutdown()
 
 
 def test_describe_and_home_over_socket_mode(

@@ -1,4 +1,4 @@
-"""Router, Block Kit rendering and services, without Slack (RecordingNotifier)."""
+"""Router, Block Kit rendering and container, without Slack (RecordingNotifier)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,13 @@ from typing import Any
 
 import pytest
 
-from bot.container import Runtime
-from bot.flows import commands as router
-from bot.flows.commands import CommandContext, Reply, register_subcommand
-from bot.flows.members import Services
+from bot.container import Container, build_container
+from bot.flows.commands import CommandContext, Reply, Subcommand
 from bot.flows.ports import RecordingNotifier
 from bot.settings import Settings
-from bot.slack.blocks import (
-    MAX_MESSAGE_BLOCKS,
-    MAX_SECTION_CHARS,
-    MAX_VIEW_BLOCKS,
-    escape,
-    home_view,
-    parse_action_value,
-    suggestion_blocks,
-    suggestions_message,
-)
+from bot.slack.blocks.home import home_view
+from bot.slack.blocks.kit import MAX_MESSAGE_BLOCKS, MAX_SECTION_CHARS, MAX_VIEW_BLOCKS, escape
+from bot.slack.blocks.suggestions import parse_action_value, suggestion_blocks, suggestions_message
 from bot.slack.worker import Worker
 from matching.explain import Reason
 from matching.service import Matcher, Suggestion
@@ -54,19 +45,17 @@ def suggestion(user: str = "U2", name: str = "Bert", reasons: int = 2, long: int
 
 
 @pytest.fixture
-def services(matcher: Matcher) -> Services:
+def container(matcher: Matcher) -> Container:
     settings = Settings(database_url="sqlite://", facilitators=["UFAC"])
-    return Services(
-        Runtime(settings, matcher.store, matcher), RecordingNotifier(), worker=Worker(1)
-    )
+    return build_container(settings, matcher=matcher, notifier=RecordingNotifier())
 
 
-def ctx(services: Services, user: str = "U1", team: str = T) -> CommandContext:
-    return services.context(team, user)
+def ctx(container: Container, user: str = "U1", team: str = T) -> CommandContext:
+    return container.context(team, user)
 
 
-def run(services: Services, line: str, user: str = "U1", team: str = T) -> Reply:
-    return router.dispatch(ctx(services, user, team), router.parse(line))
+def run(container: Container, line: str, user: str = "U1", team: str = T) -> Reply:
+    return container.commands.run(ctx(container, user, team), line)
 
 
 # ---------------------------------------------------------------------- escaping, blocks
@@ -130,78 +119,80 @@ def test_malformed_button_values_are_rejected(bad: str) -> None:
         ("beschreiben\nzweite Zeile", "describe"),
     ],
 )
-def test_parse_german_and_english_words(line: str, word: str) -> None:
-    req = router.parse(line)
+def test_parse_german_and_english_words(container: Container, line: str, word: str) -> None:
+    req = container.commands.parse(line)
     assert req.subcommand is not None and req.subcommand.name == word
 
 
-def test_other_modules_can_register_subcommands(services: Services) -> None:
+def test_a_subcommand_added_to_the_table_works_everywhere(container: Container) -> None:
     seen: list[str] = []
 
     def stats(c: CommandContext) -> Reply:
         seen.append(c.text)
         return Reply(text="stats!")
 
-    register_subcommand(
-        ("zz-stats", "zz-statistik"), stats, help_key="bot.help.help", facilitator_only=True
+    container.commands.add(
+        Subcommand(("zz-stats", "zz-statistik"), stats, "bot.help.help", facilitator_only=True)
     )
-    assert run(services, "zz-statistik alles", user="UFAC").text == "stats!"
+    assert run(container, "zz-statistik alles", user="UFAC").text == "stats!"
     assert seen == ["alles"]
-    assert "Moderator" in run(services, "zz-stats", user="U1").text
-    assert "zz-stats" in run(services, "hilfe", user="UFAC").text
-    assert "zz-stats" not in run(services, "hilfe", user="U1").text
+    assert "Moderator" in run(container, "zz-stats", user="U1").text
+    assert "zz-stats" in run(container, "hilfe", user="UFAC").text
+    assert "zz-stats" not in run(container, "hilfe", user="U1").text
     with pytest.raises(ValueError):
-        register_subcommand(("hilfe",), stats, help_key="bot.help.help")
+        container.commands.add(Subcommand(("hilfe",), stats, "bot.help.help"))
 
 
-# ---------------------------------------------------------------------- services
+# ---------------------------------------------------------------------- container
 
 
-def test_connect_and_export_with_recording_notifier(services: Services) -> None:
-    notifier = services.notifier
+def test_connect_and_export_with_recording_notifier(container: Container) -> None:
+    notifier = container.notifier
     assert isinstance(notifier, RecordingNotifier)
-    run(services, "describe Wir beraten Senior*innen und nutzen CiviCRM.", user="U2")
-    reply = run(services, "describe Senior*innen lernen Tablets mit CiviCRM.", user="U1")
+    run(container, "describe Wir beraten Senior*innen und nutzen CiviCRM.", user="U2")
+    reply = run(container, "describe Senior*innen lernen Tablets mit CiviCRM.", user="U1")
     assert "U2" in json.dumps(reply.blocks)
-    out = services.connect(T, "U1", "U2", 1, "en")
+    out = container.members.connect(T, "U1", "U2", 1, "en")
     assert "group message" in out.text
     sent = notifier.sent[-1]
     assert sent.kind == "group_dm" and sent.target == "U1,U2"
     assert "CiviCRM" in sent.text and "Why" in sent.text
 
-    assert "Datei" in run(services, "export", user="U1").text
+    assert "Datei" in run(container, "export", user="U1").text
     upload = notifier.sent[-1]
     assert upload.kind == "upload"
     assert json.loads(upload.extra["content"])["entries"][0]["kind"] == "project"
 
 
-def test_feedback_refuses_self_and_strangers(services: Services) -> None:
-    run(services, "describe Senior*innen und CiviCRM.", user="U1")
+def test_feedback_refuses_self_and_strangers(container: Container) -> None:
+    run(container, "describe Senior*innen und CiviCRM.", user="U1")
     for other in ("U1", "UNOBODY"):
         with pytest.raises(StoreError):
-            services.feedback(T, "U1", other, "known", "de")
-    with services.store.session() as s:
+            container.members.feedback(T, "U1", other, "known", "de")
+    with container.store.session() as s:
         assert repo.blocked_partners(s, T, "U1") == set()
 
 
-def test_delivery_failure_is_answered_politely(services: Services) -> None:
-    notifier = services.notifier
+def test_delivery_failure_is_answered_politely(container: Container) -> None:
+    notifier = container.notifier
     assert isinstance(notifier, RecordingNotifier)
     notifier.failing["U1"] = "user_disabled"
-    assert "zustellen" in run(services, "export", user="U1").text
+    assert "zustellen" in run(container, "export", user="U1").text
 
 
-def test_language_setting_wins(services: Services) -> None:
-    services.set_language(T, "U1", "en")
-    assert "Commands" in run(services, "help").text
+def test_language_setting_wins(container: Container) -> None:
+    container.identity.set_language(T, "U1", "en")
+    assert "Commands" in run(container, "help").text
 
 
-def test_modal_form_validation(services: Services) -> None:
+def test_modal_form_validation(container: Container) -> None:
     from bot.flows.members import EntryForm
 
-    assert "description" in services.form_errors(EntryForm(title=" ", description="\x00"), "de")
-    assert "description" in services.form_errors(EntryForm(description="x" * 5000), "en")
-    assert services.form_errors(EntryForm(title="Ok"), "de") == {}
+    assert "description" in container.members.form_errors(
+        EntryForm(title=" ", description="\x00"), "de"
+    )
+    assert "description" in container.members.form_errors(EntryForm(description="x" * 5000), "en")
+    assert container.members.form_errors(EntryForm(title="Ok"), "de") == {}
 
 
 def test_worker_refuses_when_full() -> None:

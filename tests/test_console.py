@@ -1,11 +1,10 @@
-"""The terminal console goes through the same router and services as Slack."""
+"""The terminal console goes through the same router and container as Slack."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.cli.console import Console
-from bot.container import Runtime
 from bot.settings import Settings
 from matching.service import EntryInput, Matcher
 from profiles import repo
@@ -26,9 +25,9 @@ def console(matcher: Matcher) -> Console:
         EntryInput(title="Kältebus", description="Kältebus für Wohnungslose in T2."),
         display_name="Eve",
     )
-    rt = Runtime(Settings(_env_file=None), matcher.store, matcher)  # type: ignore[call-arg]
     out: list[str] = []
-    return Console(rt, "T1", "U_ME", out=out.append)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    return Console(settings, matcher, "T1", "U_ME", out=out.append)
 
 
 def test_help_lists_german_and_english_words(console: Console) -> None:
@@ -42,7 +41,7 @@ def test_describe_inline_saves_and_suggests_with_reasons(console: Console) -> No
     assert "Otto" in text and "Wohnungslose" in text
     assert "Eve" not in text  # another workspace
     assert "&amp;" not in text  # the console shows what Slack would display
-    with console.services.runtime.store.session() as s:
+    with console.container.store.session() as s:
         entries = repo.entries_of(s, "T1", "U_ME")
     assert len(entries) == 1 and "<!channel>" not in entries[0].description
 
@@ -50,7 +49,7 @@ def test_describe_inline_saves_and_suggests_with_reasons(console: Console) -> No
 def test_unknown_and_empty_commands_answer_with_help(console: Console) -> None:
     assert "beschreiben" in console.handle("/match blubb")
     assert console.handle("/match suche")  # empty search text: an answer, not a crash
-    with console.services.runtime.store.session() as s:
+    with console.container.store.session() as s:
         assert repo.entries_of(s, "T1", "U_ME") == []
 
 

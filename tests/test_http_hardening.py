@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.slack.blocks import DESCRIBE_CALLBACK
+from bot.slack.blocks.modals import DESCRIBE_CALLBACK
 from bot.slack.listeners.common import response_url_allowed
 from bot.slack.server import EVENTS_PATH, MAX_BODY, RejectLog, RequestVerifier
 from matching.i18n import t
@@ -149,7 +149,7 @@ class Outbound:
 
 
 def members(r: Running) -> int:
-    with r.services.store.session() as s:
+    with r.container.store.session() as s:
         return int(s.scalar(select(func.count()).select_from(Member)) or 0)
 
 
@@ -265,12 +265,11 @@ def test_error_apology_goes_only_to_slacks_response_url(
 ) -> None:
     """A signed command whose listener crashes in the request thread: bolt's error
     handler apologises, through the response URL only when it is Slack's."""
-    from bot.slack.listeners import commands
 
     def boom(text: str) -> Any:
         raise RuntimeError("a bug in the listener")
 
-    monkeypatch.setattr(commands.router, "parse", boom)
+    monkeypatch.setattr(bot.bot.container.commands, "parse", boom)
     with FakeSlack() as attacker:
         url = (attacker if foreign else fake_slack).new_response_url()
         body = form(slash_command_payload(text="help", user_id="U0ANNA", response_url=url))
@@ -595,7 +594,7 @@ def test_known_cadence_still_works(bot: Running, fake_slack: FakeSlack) -> None:
     )
     assert post_signed(bot.server.port, interactive(payload)).status == 200
     bot.idle()
-    with bot.services.store.session() as s:
+    with bot.container.store.session() as s:
         assert s.scalars(select(Member.cadence)).all() == ["monthly"]
     assert fake_slack.wait_for("views.publish")
 
@@ -620,7 +619,7 @@ def test_help_answers_during_a_database_outage(bot: Running, fake_slack: FakeSla
     from sqlalchemy import create_engine
     from sqlalchemy.orm import sessionmaker
 
-    store = bot.services.store
+    store = bot.container.store
     working = store._factory
     dead = create_engine(
         "postgresql+psycopg://127.0.0.1:1/gone", connect_args={"connect_timeout": 1}

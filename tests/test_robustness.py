@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from bot.slack.blocks import (
+from bot.slack.blocks.modals import (
     DESCRIBE_CALLBACK,
     MAX_INPUT_CHARS,
-    action_value,
     describe_modal,
     join_description,
     split_description,
 )
+from bot.slack.blocks.suggestions import action_value
 from matching.service import EntryInput, Matcher
 from profiles import repo
 from profiles.db import Store
@@ -179,7 +179,7 @@ def click_answer(r: BotUnderTest, action_id: str, value: str, user: str = "U0ANN
 
 
 def entry_of(r: BotUnderTest, user: str = "U0ANNA") -> Entry:
-    with r.services.store.session() as s:
+    with r.container.store.session() as s:
         [entry] = repo.entries_of(s, TEAM_ID, user)
         return entry
 
@@ -349,7 +349,7 @@ def test_huge_plan_ids_get_unknown_plan(bot: BotUnderTest) -> None:
 
 def test_huge_entry_ids_get_unknown_entry_in_the_members_language(bot: BotUnderTest) -> None:
     command_answer(bot, f"describe {CIVICRM}", "U0BERT")
-    with bot.services.store.session() as s:
+    with bot.container.store.session() as s:
         repo.set_language(s, TEAM_ID, "U0ENGL", "en")
     for user, expected in (
         ("U0ANNA", "Diesen Eintrag kenne ich nicht"),
@@ -374,7 +374,7 @@ def test_huge_entry_ids_get_unknown_entry_in_the_members_language(bot: BotUnderT
     )
     assert status == 200
     assert "Diesen Eintrag kenne ich nicht" in json.loads(ack)["errors"]["description"]
-    with bot.services.store.session() as s:
+    with bot.container.store.session() as s:
         assert repo.entries_of(s, TEAM_ID, "U0ANNA") == []
 
 
@@ -415,14 +415,14 @@ def test_entry_deleted_between_the_ack_and_the_save(
     entry = entry_of(bot)
     view = open_edit(bot, entry.id)
     # The check in the ack still found the entry; the delete lands right after it.
-    check = bot.services.entry_gone
+    check = bot.container.members.entry_gone
 
     def found_then_deleted(team: str, user: str, entry_id: int) -> str | None:
         gone = check(team, user, entry_id)
-        bot.services.matcher.delete_entry(team, user, entry_id)
+        bot.container.matcher.delete_entry(team, user, entry_id)
         return gone
 
-    monkeypatch.setattr(bot.services, "entry_gone", found_then_deleted)
+    monkeypatch.setattr(bot.container.members, "entry_gone", found_then_deleted)
     before = len(bot.fake.calls("chat.postMessage"))
     assert submit(bot, view, as_submitted(view)) == (200, "")
     bot.idle()

@@ -48,10 +48,10 @@ def test_cli_digest_dry_run_workshop_and_stats(
     from typer.testing import CliRunner
 
     import bot.cli as cli
-    from bot.container import Runtime
+    from bot.container import build_container
 
     users = community(matcher, 6)
-    rt = Runtime(settings(), store, matcher)
+    rt = build_container(settings(), matcher=matcher)
     monkeypatch.setattr(cli, "runtime", lambda db=None: rt)  # type: ignore[attr-defined]
     runner = CliRunner()
     out = runner.invoke(cli.app, ["digest", "run", "--team", TEAM, "--dry-run"])

@@ -12,16 +12,10 @@ from typing import Any
 
 import pytest
 
-from bot.flows.facilitator import (
-    EDIT_ACTION,
-    EDIT_CALLBACK,
-    edit_modal,
-    parse_workshop,
-    preview,
-    tools,
-)
+from bot.flows.facilitator import parse_workshop
 from bot.flows.ports import RecordingNotifier
 from bot.flows.workshop import PlanData, WorkshopService
+from bot.slack.blocks.workshop import EDIT_ACTION, EDIT_CALLBACK, edit_modal, preview
 from matching.errors import PlanningError
 from matching.service import EntryInput, Matcher
 from matching.workshop_plan import repeats, swap
@@ -268,7 +262,7 @@ def test_edit_modal_swaps_locks_and_unlocks_through_slack(
     r = bot
     users = people(matcher, TEAM_ID, 8)
     r.fake.set_channel_members("C0WORK", [*users, "U0NEW"])
-    svc = tools(r.bot.services).workshop
+    svc = r.bot.container.workshop
     pid = preview_id(r)
 
     view, url_id = open_edit(r, pid, "U0FAC")
@@ -342,7 +336,7 @@ def test_edit_modal_refuses_invalid_edits_in_the_facilitators_language(
     r = bot
     users = people(matcher, TEAM_ID, 6)
     r.fake.set_channel_members("C0WORK", [*users, "U0NEW"])
-    svc = tools(r.bot.services).workshop
+    svc = r.bot.container.workshop
     pid = preview_id(r)
     view, _ = open_edit(r, pid, "U0FAC")
     assert view is not None
@@ -372,7 +366,7 @@ def test_edit_modal_refuses_invalid_edits_in_the_facilitators_language(
     assert svc.load(TEAM_ID, int(pid)).rounds == before.rounds
 
     # A facilitator who reads English gets the modal and its errors in English.
-    r.bot.services.set_language(TEAM_ID, "U0FAC", "en")
+    r.bot.container.identity.set_language(TEAM_ID, "U0FAC", "en")
     view, _ = open_edit(r, pid, "U0FAC")
     assert view is not None and view["title"]["text"] == "Edit plan"
     assert errors(edit_state("1", b, b, "swap")) == {
@@ -395,7 +389,7 @@ def test_edit_modal_is_for_facilitators_only(bot: BotUnderTest, matcher: Matcher
     users = people(matcher, TEAM_ID, 4)
     r.fake.set_channel_members("C0WORK", users)
     r.fake.add_user("U0ANNA")
-    svc = tools(r.bot.services).workshop
+    svc = r.bot.container.workshop
     pid = preview_id(r)
     before = svc.load(TEAM_ID, int(pid))
 
@@ -484,13 +478,13 @@ def test_refreshed_preview_falls_back_to_a_dm_when_the_response_url_is_used_up(
     b = next(
         u
         for u in users
-        if u not in group_of(tools(r.bot.services).workshop.load(TEAM_ID, int(pid)).rounds[0], a)
+        if u not in group_of(r.bot.container.workshop.load(TEAM_ID, int(pid)).rounds[0], a)
     )
     assert submit(r, view, "U0FAC", edit_state("1", a, b, "swap")) == (200, None)
     r.idle()
     wait_until(lambda: len(r.fake.calls("chat.postMessage")) == before + 1)
     dm = r.fake.calls("chat.postMessage")[-1]
-    d = tools(r.bot.services).workshop.load(TEAM_ID, int(pid))
+    d = r.bot.container.workshop.load(TEAM_ID, int(pid))
     blocks = dm.params["blocks"]
     assert (json.loads(blocks) if isinstance(blocks, str) else blocks) == preview(d, "de")[1]
     assert len(r.fake.responses(url_id)) == 6  # the five above and the refused one

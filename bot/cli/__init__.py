@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from bot.container import Runtime, build, open_store
+from bot.container import Container, build_container, open_store
 from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
 from bot.flows.ports import RecordingNotifier
 from bot.settings import Settings
@@ -58,12 +58,13 @@ def settings(db: str | None = None) -> Settings:
     return s
 
 
-def runtime(db: str | None = None) -> Runtime:
-    return build(settings(db))
+def runtime(db: str | None = None) -> Container:
+    """The container for an offline command: messages are recorded, not sent."""
+    return build_container(settings(db))
 
 
 def _load_rows(
-    rt: Runtime, team: str, path: Path, *, quiet: bool = False
+    rt: Container, team: str, path: Path, *, quiet: bool = False
 ) -> tuple[int, list[BadRow]]:
     good: list[Row] = []
     bad: list[BadRow] = []
@@ -260,15 +261,15 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
-    from bot.slack.app import build_bot
+    from bot.slack.app import connect
     from bot.slack.server import socket_mode_handler
 
     s = _bot_settings(db, "socket")
     _setup_logging(verbose)
-    bot = build_bot(build(s, threads=s.bot_threads), mode="socket")
-    _start_scheduler(bot.services)
+    app, container = connect(s, mode="socket", threads=s.bot_threads)
+    _start_scheduler(container)
     typer.echo("civic-match: connected over Socket Mode; Ctrl-C stops", err=True)
-    handler = socket_mode_handler(bot.app, _secret(s.slack_app_token))
+    handler = socket_mode_handler(app, _secret(s.slack_app_token))
     handler.start()  # type: ignore[no-untyped-call]
 
 
@@ -281,21 +282,21 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the Slack bot in HTTP mode at /slack/events (needs SLACK_SIGNING_SECRET)."""
-    from bot.slack.app import build_bot
+    from bot.slack.app import connect
     from bot.slack.server import HttpServer
 
     if not http:
         raise CliError("use 'civic-match serve --http' for HTTP mode, or 'civic-match run'")
     s = _bot_settings(db, "http")
     _setup_logging(verbose)
-    bot = build_bot(build(s, threads=s.bot_threads), mode="http")
-    server = HttpServer(bot.app, host, port)
-    _start_scheduler(bot.services)
+    app, container = connect(s, mode="http", threads=s.bot_threads)
+    server = HttpServer(app, host, port)
+    _start_scheduler(container)
     typer.echo(f"civic-match: listening on {server.url}", err=True)
     try:
         server.serve_forever()
     finally:
-        bot.services.shutdown(wait=False)
+        container.shutdown(wait=False)
 
 
 @app.command()
@@ -307,7 +308,8 @@ def console(
     """Type the same /match commands as in Slack, as a member of the local database."""
     from bot.cli.console import run_console
 
-    run_console(runtime(db), team, user)
+    rt = runtime(db)
+    run_console(rt.settings, rt.matcher, team, user)
 
 
 # ---------------------------------------------------------------- digests, workshops, stats
@@ -324,12 +326,11 @@ def _slack_notifier(s: Settings) -> SlackNotifier:
     return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))
 
 
-def _start_scheduler(services: object) -> None:
+def _start_scheduler(container: Container) -> None:
     """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
     from bot import scheduler
-    from bot.flows import facilitator
 
-    scheduler.start(facilitator.tools(services).digest)
+    scheduler.start(container.digest)
 
 
 @digest_app.command("run")

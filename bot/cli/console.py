@@ -1,6 +1,6 @@
 """`civic-match console`: type `/match …` as a chosen member and read the answers as text.
 
-It goes through the same router and services as the Slack app; messages the bot would
+It goes through the same command table and flows as the Slack app; messages the bot would
 send (group DMs, files) are printed instead. Buttons cannot be clicked in a terminal,
 so the console offers their effect as commands: `!connect U…`, `!not_relevant U…`,
 `!known U…`, `!forget-yes`, `!delete ID`.
@@ -13,13 +13,12 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot.container import Runtime
-from bot.flows import commands as router
-from bot.flows.commands import Reply
-from bot.flows.members import Services
+from bot.container import Container, build_container
+from bot.flows.commands import Reply, friendly_error
 from bot.flows.ports import Blocks
-from bot.slack.blocks import blocks_to_text
-from bot.slack.worker import Worker
+from bot.settings import Settings
+from bot.slack.blocks.kit import blocks_to_text
+from matching.service import Matcher
 
 Out = Callable[[str], None]
 
@@ -65,25 +64,29 @@ def render(reply: Reply) -> str:
 
 
 class Console:
-    def __init__(self, runtime: Runtime, team_id: str, user_id: str, out: Out = print) -> None:
+    def __init__(
+        self, settings: Settings, matcher: Matcher, team_id: str, user_id: str, out: Out = print
+    ) -> None:
         self.out = out
-        self.services = Services(runtime, ConsoleNotifier(out), worker=Worker(1))
+        self.container: Container = build_container(
+            settings, matcher=matcher, notifier=ConsoleNotifier(out)
+        )
         self.team_id = team_id
         self.user_id = user_id
 
     def handle(self, line: str) -> str:
         """One input line → the answer as text (same handlers as Slack)."""
         line = line.strip()
-        ctx = self.services.context(self.team_id, self.user_id)
+        ctx = self.container.context(self.team_id, self.user_id)
         if line.startswith("!"):
             reply = self._button(line[1:], ctx.lang)
         else:
-            reply = router.dispatch(ctx, router.parse(line))
+            reply = self.container.commands.run(ctx, line)
         return render(reply)
 
     def _button(self, line: str, lang: str) -> Reply:
         word, _, arg = line.partition(" ")
-        s, team, user = self.services, self.team_id, self.user_id
+        s, team, user = self.container.members, self.team_id, self.user_id
         try:
             if word == "connect":
                 return s.connect(team, user, arg.strip(), -1, lang)
@@ -94,11 +97,11 @@ class Console:
             if word == "delete":
                 return s.delete_entry(team, user, int(arg), lang)
         except Exception as exc:
-            friendly = router.friendly_error(exc, lang)
+            friendly = friendly_error(exc, lang)
             if friendly is None:
                 raise
             return friendly
-        return router.help_reply(lang, unknown="!" + word)
+        return self.container.commands.help_reply(lang, unknown="!" + word)
 
     def loop(self, lines: Iterable[str], prompt: Callable[[], None] | None = None) -> None:
         for line in lines:
@@ -110,8 +113,10 @@ class Console:
                 prompt()
 
 
-def run_console(runtime: Runtime, team_id: str, user_id: str, stdin: TextIO = sys.stdin) -> None:
-    console = Console(runtime, team_id, user_id)
+def run_console(
+    settings: Settings, matcher: Matcher, team_id: str, user_id: str, stdin: TextIO = sys.stdin
+) -> None:
+    console = Console(settings, matcher, team_id, user_id)
     interactive = stdin.isatty()
 
     def prompt() -> None:

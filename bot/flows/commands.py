@@ -1,59 +1,36 @@
-"""`/match <word> [text]`: parse the word, find its handler, run it, return a Reply.
+"""`/match <word> [text]`: the command table, parsing, dispatch and the help.
 
-The Slack listeners and the terminal console both go through here, so a command
-behaves the same in both.
-
-Adding a subcommand from another module
----------------------------------------
-Register it at import time of your module; no edit of this file is needed::
-
-    from bot.flows.commands import CommandContext, Reply, register_subcommand
-
-    def digest(ctx: CommandContext) -> Reply:
-        return Reply(text=t("bot.flows.digest.preview", ctx.lang))
-
-    register_subcommand(("digest", "zusammenfassung"), digest, help_key="bot.help.digest")
+The table is explicit data, assembled once in :func:`bot.container.command_table`
+from the flows' handlers; Slack, the terminal console and the tests all get that
+same table, so a command works (or is refused) the same everywhere.
 
 - ``words``: every word (German and English) that selects the subcommand; matched
   case-insensitively after Unicode normalisation. The first word is the canonical name.
-- ``handler(ctx) -> Reply``: runs *after* the ack, on the bounded worker pool, so it may
+- ``handler(ctx) -> Reply``: runs *after* the ack, on a bounded worker pool, so it may
   embed, search and call the Web API. ``ctx.text`` is the text after the word, already
-  stripped of control characters; ``ctx.services`` is the :class:`bot.services.Services`
-  (runtime, matcher, store, settings); ``ctx.notifier`` sends messages.
-- ``help_key``: a ``matching.i18n`` key with a one-line description; ``help``/``hilfe``
-  lists every registered subcommand with it.
+  stripped of control characters.
+- ``help_key``: a message key with a one-line description for ``help``/``hilfe``.
 - ``facilitator_only``: only facilitators may run it (others get a polite refusal) and
-  only they see it in the help. A facilitator is listed in the ``FACILITATORS`` setting
-  or the workspace's ``TeamSettings.facilitators``, or is a Slack admin or owner
-  (:meth:`bot.services.Services.is_facilitator`). The answer is kept on the context, so
-  a handler that checks again (``ctx.may_facilitate()``) costs nothing.
-- ``quick``: the handler is cheap (no embedding, no Web API) and runs right after the ack
-  on bolt's own thread instead of the worker pool; a bool, or a predicate on the text
-  (``describe`` without text opens a modal, whose trigger id expires after 3 s).
-
-The module that registers must be imported before the first command is handled;
-``bot.app.build_app`` and ``bot.console`` import ``bot.services`` (built-in words) and
-the facilitator listeners.
+  only they see it in the help (:meth:`bot.flows.identity.Identity.is_facilitator`).
+- ``quick``: the handler is cheap (no embedding, no Web API) and runs on the quick pool;
+  a bool, or a predicate on the text (``describe`` without text opens a modal, whose
+  trigger id expires after 3 s).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.flows.ports import DeliveryError, Notifier
-from bot.slack.blocks import Blocks, cap, escape, text_blocks
+from bot.flows.ports import DeliveryError
+from bot.slack.blocks.kit import Blocks, cap, escape, text_blocks
 from matching.errors import EmptyText, MatchingError
 from matching.i18n import t
 from matching.text import strip_control
 from profiles.errors import InvalidInput, NotFound, StoreError
-
-if TYPE_CHECKING:
-    from bot.flows.members import Services
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +58,6 @@ class CommandContext:
     channel_id: str
     text: str
     lang: str
-    services: Services
-    notifier: Notifier
     trigger_id: str = ""
     word: str = ""
     # None until asked: the check may call Slack (users.info for admins), which only
@@ -127,84 +102,8 @@ class CommandRequest:
     subcommand: Subcommand | None
 
 
-_registry: dict[str, Subcommand] = {}
-_order: list[Subcommand] = []
-_lock = threading.Lock()
-
-
 def normalise_word(word: str) -> str:
     return unicodedata.normalize("NFC", word).strip().lower()
-
-
-def register_subcommand(
-    words: tuple[str, ...],
-    handler: Handler,
-    *,
-    help_key: str,
-    facilitator_only: bool = False,
-    quick: bool | Callable[[str], bool] = False,
-) -> Subcommand:
-    """Make ``/match <word>`` run ``handler``. Re-registering the same words replaces the
-    handler (module reloads in tests); a word taken by another subcommand is an error."""
-    if not words:
-        raise ValueError("a subcommand needs at least one word")
-    sub = Subcommand(
-        tuple(normalise_word(w) for w in words), handler, help_key, facilitator_only, quick
-    )
-    with _lock:
-        for w in sub.words:
-            other = _registry.get(w)
-            if other is not None and other.words != sub.words:
-                raise ValueError(f"/match {w} is already taken by {other.name}")
-        for i, old in enumerate(_order):
-            if old.words == sub.words:
-                _order[i] = sub
-                break
-        else:
-            _order.append(sub)
-        for w in sub.words:
-            _registry[w] = sub
-    return sub
-
-
-def subcommands() -> list[Subcommand]:
-    with _lock:
-        return list(_order)
-
-
-def lookup(word: str) -> Subcommand | None:
-    with _lock:
-        return _registry.get(normalise_word(word))
-
-
-def parse(text: str) -> CommandRequest:
-    """Split ``[/match] <word> [text]``; an empty line means help."""
-    cleaned = strip_control(text or "").strip()
-    if cleaned.lower().startswith(COMMAND):
-        cleaned = cleaned[len(COMMAND) :].strip()
-    if not cleaned:
-        return CommandRequest("help", "", lookup("help"))
-    word, _, rest = cleaned.partition(" ")
-    if "\n" in word:
-        word, _, more = word.partition("\n")
-        rest = f"{more}\n{rest}" if rest else more
-    return CommandRequest(normalise_word(word), rest.strip(), lookup(word))
-
-
-def help_reply(lang: str, *, is_facilitator: bool = False, unknown: str = "") -> Reply:
-    lines = []
-    if unknown:
-        lines.append(t("bot.help.unknown", lang, word=escape(cap(unknown, 40))))
-    lines.append(t("bot.help.intro", lang))
-    for sub in subcommands():
-        if sub.facilitator_only and not is_facilitator:
-            continue
-        # The first two words are the English and German name; further ones are
-        # spellings (vorschlaege) that need not clutter the help.
-        words = " / ".join(f"`{w}`" for w in sub.words[:2] if w != "?")
-        lines.append(f"• {words} – {t(sub.help_key, lang)}")
-    text = "\n".join(lines)
-    return Reply(text=text, blocks=text_blocks(text))
 
 
 def friendly_error(exc: Exception, lang: str) -> Reply | None:
@@ -225,26 +124,95 @@ def friendly_error(exc: Exception, lang: str) -> Reply | None:
     return Reply(text=t(key, lang))
 
 
-def dispatch(ctx: CommandContext, request: CommandRequest) -> Reply:
-    """Run the subcommand of ``request``; unknown words get the help with a hint.
+class CommandTable:
+    """The ``/match`` subcommands, in help order; a word maps to at most one of them."""
 
-    Known library errors become a polite reply here; anything else propagates to the
-    caller, which logs it with the traceback (the bolt error handler or the worker).
-    """
-    sub = request.subcommand
-    if sub is None:
-        return help_reply(ctx.lang, is_facilitator=_shows_facilitator(ctx), unknown=request.word)
-    if sub.facilitator_only and not ctx.may_facilitate():
-        return Reply(text=t("bot.error.facilitator_only", ctx.lang))
-    ctx.word = sub.name
-    ctx.text = request.text
-    try:
-        return sub.handler(ctx)
-    except (StoreError, MatchingError, DeliveryError) as exc:
-        log.info("/match %s for %s/%s: %s", sub.name, ctx.team_id, ctx.user_id, exc)
-        reply = friendly_error(exc, ctx.lang)
-        assert reply is not None
-        return reply
+    def __init__(self, subcommands: list[Subcommand]) -> None:
+        self._order: list[Subcommand] = []
+        self._by_word: dict[str, Subcommand] = {}
+        for sub in subcommands:
+            self.add(sub)
+
+    def add(self, sub: Subcommand) -> None:
+        words = tuple(normalise_word(w) for w in sub.words)
+        if not words:
+            raise ValueError("a subcommand needs at least one word")
+        for w in words:
+            other = self._by_word.get(w)
+            if other is not None:
+                raise ValueError(f"/match {w} is already taken by {other.name}")
+        sub = Subcommand(words, sub.handler, sub.help_key, sub.facilitator_only, sub.quick)
+        self._order.append(sub)
+        for w in words:
+            self._by_word[w] = sub
+
+    def __iter__(self) -> Iterator[Subcommand]:
+        return iter(list(self._order))
+
+    def names(self) -> list[str]:
+        return [sub.name for sub in self._order]
+
+    def lookup(self, word: str) -> Subcommand | None:
+        return self._by_word.get(normalise_word(word))
+
+    def parse(self, text: str) -> CommandRequest:
+        """Split ``[/match] <word> [text]``; an empty line means help."""
+        cleaned = strip_control(text or "").strip()
+        if cleaned.lower().startswith(COMMAND):
+            cleaned = cleaned[len(COMMAND) :].strip()
+        if not cleaned:
+            return CommandRequest("help", "", self.lookup("help"))
+        word, _, rest = cleaned.partition(" ")
+        if "\n" in word:
+            word, _, more = word.partition("\n")
+            rest = f"{more}\n{rest}" if rest else more
+        return CommandRequest(normalise_word(word), rest.strip(), self.lookup(word))
+
+    def help_reply(self, lang: str, *, is_facilitator: bool = False, unknown: str = "") -> Reply:
+        lines = []
+        if unknown:
+            lines.append(t("bot.help.unknown", lang, word=escape(cap(unknown, 40))))
+        lines.append(t("bot.help.intro", lang))
+        for sub in self._order:
+            if sub.facilitator_only and not is_facilitator:
+                continue
+            # The first two words are the English and German name; further ones are
+            # spellings (vorschlaege) that need not clutter the help.
+            words = " / ".join(f"`{w}`" for w in sub.words[:2] if w != "?")
+            lines.append(f"• {words} – {t(sub.help_key, lang)}")
+        text = "\n".join(lines)
+        return Reply(text=text, blocks=text_blocks(text))
+
+    def help(self, ctx: CommandContext) -> Reply:
+        """The ``help`` subcommand itself."""
+        return self.help_reply(ctx.lang, is_facilitator=_shows_facilitator(ctx))
+
+    def dispatch(self, ctx: CommandContext, request: CommandRequest) -> Reply:
+        """Run the subcommand of ``request``; unknown words get the help with a hint.
+
+        Known library errors become a polite reply here; anything else propagates to the
+        caller, which logs it with the traceback (the bolt error handler or the worker).
+        """
+        sub = request.subcommand
+        if sub is None:
+            return self.help_reply(
+                ctx.lang, is_facilitator=_shows_facilitator(ctx), unknown=request.word
+            )
+        if sub.facilitator_only and not ctx.may_facilitate():
+            return Reply(text=t("bot.error.facilitator_only", ctx.lang))
+        ctx.word = sub.name
+        ctx.text = request.text
+        try:
+            return sub.handler(ctx)
+        except (StoreError, MatchingError, DeliveryError) as exc:
+            log.info("/match %s for %s/%s: %s", sub.name, ctx.team_id, ctx.user_id, exc)
+            reply = friendly_error(exc, ctx.lang)
+            assert reply is not None
+            return reply
+
+    def run(self, ctx: CommandContext, line: str) -> Reply:
+        """Parse and dispatch one ``/match`` line."""
+        return self.dispatch(ctx, self.parse(line))
 
 
 def _shows_facilitator(ctx: CommandContext) -> bool:
@@ -255,10 +223,3 @@ def _shows_facilitator(ctx: CommandContext) -> bool:
     except StoreError as exc:
         log.info("help for %s/%s without the facilitator check: %s", ctx.team_id, ctx.user_id, exc)
         return False
-
-
-def _help(ctx: CommandContext) -> Reply:
-    return help_reply(ctx.lang, is_facilitator=_shows_facilitator(ctx))
-
-
-register_subcommand(("help", "hilfe", "?"), _help, help_key="bot.help.help", quick=True)

@@ -30,24 +30,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.flows.ports import DeliveryError, Notifier
+from bot.flows.ports import Blocks, DeliveryError, Notifier
 from bot.settings import Settings, team_config
-from bot.slack.blocks import (
-    MAX_MESSAGE_BLOCKS,
-    Blocks,
-    actions,
-    button,
-    context,
-    divider,
-    escape,
-    fallback,
-    limit_blocks,
-    section,
-    suggestion_blocks,
-    suggestion_plain,
-)
+from bot.slack.blocks.digest import render_digest, stale_message
 from matching.digest_plan import plan_digest
-from matching.i18n import t
 from matching.service import Matcher, Suggestion
 from matching.text import shorten
 from profiles import repo
@@ -223,7 +209,7 @@ class DigestService:
                 (title, who) for at, owner, title, who in new_list if owner != user and at >= since
             ][:MAX_NEW_ITEMS]
             d = PlannedDigest(user, periods[user], lang, picks, news)
-            d.text, d.blocks = render(d, name, cadence)
+            d.text, d.blocks = render_digest(lang, name, cadence, picks, news)
             out.append(d)
         return out
 
@@ -333,49 +319,6 @@ class DigestService:
         if report is not None:
             report.nudged.extend(nudged)
         return nudged
-
-
-# ---------------------------------------------------------------- rendering
-
-
-def render(d: PlannedDigest, name: str, cadence: str) -> tuple[str, Blocks]:
-    """The digest DM: intro, each suggestion with reasons and buttons, what is new."""
-    lang = d.lang
-    who = escape(name or "")
-    intro = t("digest.intro" if d.suggestions else "digest.intro.none", lang, name=who)
-    blocks: Blocks = [section(intro)]
-    lines = [intro]
-    for x in d.suggestions:
-        blocks.append(divider())
-        blocks.extend(suggestion_blocks(x, lang, source="digest"))
-        lines.append(f"• {suggestion_plain(x, lang)}")
-    if d.new_entries:
-        items = [
-            "• " + t("digest.new.item", lang, title=escape(shorten(title, 100)), name=escape(owner))
-            for title, owner in d.new_entries
-        ]
-        blocks.append(divider())
-        blocks.append(section("\n".join([t("digest.new", lang), *items])))
-        lines.append(t("digest.new", lang))
-        lines.extend(items)
-    cad = t(f"digest.cadence.{cadence}", lang)
-    blocks.append(context(t("digest.footer", lang, cadence=cad)))
-    return fallback("\n".join(lines)), limit_blocks(blocks, MAX_MESSAGE_BLOCKS)
-
-
-def stale_message(entry_id: int, title: str, lang: str) -> tuple[str, Blocks]:
-    text = t("digest.stale", lang, title=escape(shorten(title, 120)))
-    value = str(entry_id)
-    return fallback(text), [
-        section(text),
-        actions(
-            [
-                button(t("digest.stale.current", lang), "stale_current", value, style="primary"),
-                button(t("digest.stale.archive", lang), "stale_archive", value),
-            ],
-            block_id=f"stale:{entry_id}",
-        ),
-    ]
 
 
 def describe_plan(planned: list[PlannedDigest], lang: str = "de") -> list[str]:

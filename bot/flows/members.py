@@ -1,67 +1,40 @@
-"""The service layer the Slack listeners and the console call.
+"""What a member does with their own data: describe, suggest, find, profile, pause,
+forget, export, and the buttons on suggestions (connect, not relevant, known).
 
 Each operation takes plain values (team id, user id, typed input) and returns a
-:class:`bot.router.Reply` or a view; outbound messages go through a
-:class:`bot.notifier.Notifier`. Nothing here knows about bolt, so the same code runs
-in Slack, in the console and in unit tests with a RecordingNotifier.
+:class:`bot.flows.commands.Reply` or a view; outbound messages go through the
+``Notifier`` protocol. Nothing here knows about bolt, so the same code runs in
+Slack, in the console and in tests with a RecordingNotifier.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
-from bot.container import Runtime
-from bot.flows.commands import CommandContext, Reply, register_subcommand
+from bot.flows.commands import CommandContext, Reply
+from bot.flows.identity import Identity
 from bot.flows.ports import Notifier
-from bot.slack.blocks import (
-    TITLE_MAX_CHARS,
-    confirm_blocks,
-    describe_modal,
-    escape,
-    home_view,
-    intro_message,
-    profile_blocks,
-    suggestions_message,
-)
-from bot.slack.worker import Worker
-from matching.i18n import norm_lang, t
-from matching.service import EntryInput, Suggestion
+from bot.settings import Settings
+from bot.slack.blocks.home import home_view
+from bot.slack.blocks.kit import escape
+from bot.slack.blocks.modals import TITLE_MAX_CHARS, describe_modal
+from bot.slack.blocks.profile import confirm_blocks, profile_blocks
+from bot.slack.blocks.suggestions import intro_message, suggestions_message
+from matching.i18n import t
+from matching.service import EntryInput, Matcher, Suggestion
 from matching.taxonomy import parse_tools
 from matching.text import MAX_CHARS, clean, shorten, split_sentences
 from profiles import repo
-from profiles.errors import InvalidInput, NotFound, StoreError, StoreUnavailable
-from profiles.ids import valid_id
+from profiles.db import Store
+from profiles.errors import InvalidInput, NotFound, StoreError
+from profiles.ids import parse_id, valid_id
 
 log = logging.getLogger(__name__)
 
 TITLE_CHARS = 80
-# Help, confirmations and modals: no embedding, at most one Web API call each.
-QUICK_THREADS = 4
-# Long enough that a burst of commands costs one users.info per member, short enough
-# that a demoted admin loses facilitator rights within minutes.
-USER_INFO_TTL_S = 300.0
-TEAM_TTL_S = 60.0
-
-
-@dataclass(frozen=True)
-class UserInfo:
-    """What Slack tells us about a member: a name to show and their locale."""
-
-    name: str
-    locale: str | None = None
-    is_admin: bool = False  # workspace admin or owner
-
-
-class Directory(Protocol):
-    def user(self, team_id: str, user_id: str) -> UserInfo | None:
-        """The member's name and locale, or None if Slack does not know them."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -83,171 +56,28 @@ class CappedText:
     capped: bool = False
 
 
-@dataclass
-class _Cache:
-    lang: dict[tuple[str, str], str] = field(default_factory=dict)
-    names: dict[tuple[str, str], str] = field(default_factory=dict)
-    # users.info answers (None: Slack does not know the member) with their expiry
-    users: dict[tuple[str, str], tuple[UserInfo | None, float]] = field(default_factory=dict)
-    team_facilitators: dict[str, tuple[frozenset[str], float]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class Services:
+class MemberFlows:
     """Operations of a member on their own data, scoped by team id."""
 
     def __init__(
         self,
-        runtime: Runtime,
+        settings: Settings,
+        store: Store,
+        matcher: Matcher,
         notifier: Notifier,
-        *,
-        directory: Directory | None = None,
-        worker: Worker | None = None,
-        quick_worker: Worker | None = None,
+        identity: Identity,
     ) -> None:
-        self.runtime = runtime
-        self.settings = runtime.settings
-        self.matcher = runtime.matcher
-        self.store = runtime.store
+        self.settings = settings
+        self.store = store
+        self.matcher = matcher
         self.notifier = notifier
-        self.directory = directory
-        self.worker = worker or Worker(runtime.settings.worker_threads)
-        self.quick_worker = quick_worker or Worker(QUICK_THREADS, name="civic-quick")
-        self._cache = _Cache()
-
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """True once both pools are empty (tests, benchmarks, shutdown)."""
-        return self.worker.wait_idle(timeout) and self.quick_worker.wait_idle(timeout)
-
-    def shutdown(self, wait: bool = True) -> None:
-        self.worker.shutdown(wait)
-        self.quick_worker.shutdown(wait)
+        self.identity = identity
 
     # ------------------------------------------------------------ members
 
     @property
     def max_chars(self) -> int:
         return min(self.settings.max_text_chars, MAX_CHARS)
-
-    def is_facilitator(self, team_id: str, user_id: str, *, lookup: bool = True) -> bool:
-        """Listed in the FACILITATORS setting or the workspace's TeamSettings, or a Slack
-        admin or owner. The one check behind help, facilitator commands and their buttons.
-
-        The admin part may call users.info (cached for USER_INFO_TTL_S), so call this
-        only after the ack; ``lookup=False`` uses a cached answer or says no.
-        """
-        if user_id in self.settings.facilitators:
-            return True
-        if user_id in self._team_facilitators(team_id):
-            return True
-        if not lookup:
-            info = self._cached_info(team_id, user_id)
-        else:
-            info = self._user_info(team_id, user_id)
-        return info is not None and info.is_admin
-
-    def _team_facilitators(self, team_id: str) -> frozenset[str]:
-        # Every `help` asks, and a query per help cost a quarter of its work after the
-        # ack; the list changes rarely, so a minute's delay in seeing a change is fine.
-        with self._cache.lock:
-            hit = self._cache.team_facilitators.get(team_id)
-        if hit is not None and hit[1] > time.monotonic():
-            return hit[0]
-        with self.store.session() as s:
-            found = frozenset(repo.read_team_settings(s, team_id).facilitators or [])
-        with self._cache.lock:
-            self._cache.team_facilitators[team_id] = (found, time.monotonic() + TEAM_TTL_S)
-        return found
-
-    def lang_for(self, team_id: str, user_id: str, *, lookup: bool = True) -> str:
-        """The member's language: their setting if we know them, else the Slack locale.
-
-        ``lookup=False`` never calls Slack (for paths that must stay fast).
-        """
-        key = (team_id, user_id)
-        with self._cache.lock:
-            cached = self._cache.lang.get(key)
-        if cached:
-            return cached
-        try:
-            with self.store.session() as s:
-                member = repo.get_member(s, team_id, user_id)
-                lang = member.language if member is not None else None
-        except StoreUnavailable:
-            # Choosing a language must never be why a member hears nothing: the
-            # command itself will report the outage in the default language.
-            return norm_lang(self.settings.default_language)
-        if lang is None and lookup and self.directory is not None:
-            info = self._user_info(team_id, user_id)
-            if info is not None and info.locale:
-                lang = norm_lang(info.locale)
-        if lang is None:
-            # Not cached: a later lookup may still find the Slack locale.
-            return norm_lang(self.settings.default_language)
-        with self._cache.lock:
-            self._cache.lang[key] = lang
-        return lang
-
-    def _cached_info(self, team_id: str, user_id: str) -> UserInfo | None:
-        with self._cache.lock:
-            hit = self._cache.users.get((team_id, user_id))
-        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
-
-    def _user_info(self, team_id: str, user_id: str) -> UserInfo | None:
-        """users.info, cached for USER_INFO_TTL_S so that the language and the admin
-        check of one command (and of a burst of them) cost one call."""
-        key = (team_id, user_id)
-        with self._cache.lock:
-            hit = self._cache.users.get(key)
-        if hit is not None and hit[1] > time.monotonic():
-            return hit[0]
-        if self.directory is None:
-            return None
-        try:
-            info = self.directory.user(team_id, user_id)
-        except Exception:  # Slack unreachable: not cached, so the next command asks again
-            log.warning("could not look up %s/%s", team_id, user_id, exc_info=True)
-            return None
-        with self._cache.lock:
-            self._cache.users[key] = (info, time.monotonic() + USER_INFO_TTL_S)
-            if info is not None:
-                self._cache.names[key] = info.name
-        return info
-
-    def display_name(self, team_id: str, user_id: str) -> str | None:
-        with self._cache.lock:
-            name = self._cache.names.get((team_id, user_id))
-        if name is None:
-            info = self._user_info(team_id, user_id)
-            name = info.name if info else None
-        return name
-
-    def forget_cached(self, team_id: str, user_id: str) -> None:
-        with self._cache.lock:
-            self._cache.lang.pop((team_id, user_id), None)
-            self._cache.names.pop((team_id, user_id), None)
-            self._cache.users.pop((team_id, user_id), None)
-
-    def context(
-        self,
-        team_id: str,
-        user_id: str,
-        *,
-        channel_id: str = "",
-        trigger_id: str = "",
-        lookup: bool = True,
-    ) -> CommandContext:
-        return CommandContext(
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=channel_id,
-            text="",
-            lang=self.lang_for(team_id, user_id, lookup=lookup),
-            services=self,
-            notifier=self.notifier,
-            trigger_id=trigger_id,
-            facilitator_check=lambda: self.is_facilitator(team_id, user_id),
-        )
 
     # ------------------------------------------------------------ input
 
@@ -285,7 +115,7 @@ class Services:
             team_id,
             user_id,
             data,
-            display_name=self.display_name(team_id, user_id),
+            display_name=self.identity.display_name(team_id, user_id),
             language=lang,
         )
 
@@ -375,7 +205,7 @@ class Services:
 
     def forget_confirmed(self, team_id: str, user_id: str, lang: str) -> Reply:
         counts = self.matcher.forget_member(team_id, user_id)
-        self.forget_cached(team_id, user_id)
+        self.identity.forget_cached(team_id, user_id)
         log.info("forgot member %s/%s: %s", team_id, user_id, counts)
         return Reply(
             text=t("bot.forget.done", lang, entries=counts.get("entries", 0)),
@@ -528,7 +358,7 @@ class Services:
     # ------------------------------------------------------------ App Home and settings
 
     def home(self, team_id: str, user_id: str) -> dict[str, Any]:
-        lang = self.lang_for(team_id, user_id)
+        lang = self.identity.lang_for(team_id, user_id)
         with self.store.session() as s:
             member = repo.get_member(s, team_id, user_id)
             cadence = member.cadence if member else "weekly"
@@ -546,49 +376,25 @@ class Services:
             lang, entries=entries, suggestions=sugg, cadence=cadence, opted_in=opted_in
         )
 
-    def set_language(self, team_id: str, user_id: str, lang: str) -> str:
-        lang = norm_lang(lang)
-        with self.store.session() as s:
-            repo.set_language(s, team_id, user_id, lang)
-        with self._cache.lock:
-            self._cache.lang[(team_id, user_id)] = lang
-        return lang
-
     def set_cadence(self, team_id: str, user_id: str, cadence: str) -> None:
         with self.store.session() as s:
             repo.upsert_member(s, team_id, user_id)
             repo.set_cadence(s, team_id, user_id, cadence)
 
-
-# ---------------------------------------------------------------- built-in subcommands
-
-
-def _via(method: Callable[[Services, CommandContext], Reply]) -> Callable[[CommandContext], Reply]:
-    def handler(ctx: CommandContext) -> Reply:
-        return method(ctx.services, ctx)
-
-    handler.__name__ = method.__name__
-    return handler
-
-
-register_subcommand(
-    ("describe", "beschreiben"),
-    _via(Services.describe),
-    help_key="bot.help.describe",
-    quick=lambda text: not text.strip(),
-)
-register_subcommand(
-    ("suggest", "vorschläge", "vorschlaege", "vorschlage"),
-    _via(Services.suggest),
-    help_key="bot.help.suggest",
-)
-register_subcommand(
-    ("find", "suche", "search", "suchen"), _via(Services.find), help_key="bot.help.find"
-)
-register_subcommand(("profile", "profil"), _via(Services.profile), help_key="bot.help.profile")
-register_subcommand(("pause",), _via(Services.pause), help_key="bot.help.pause")
-register_subcommand(("resume", "weiter"), _via(Services.resume), help_key="bot.help.resume")
-register_subcommand(
-    ("forget", "vergessen"), _via(Services.forget), help_key="bot.help.forget", quick=True
-)
-register_subcommand(("export", "exportieren"), _via(Services.export), help_key="bot.help.export")
+    def keep_or_archive(
+        self, team_id: str, user_id: str, value: str, archive: bool, lang: str
+    ) -> Reply:
+        """The owner of a year-old entry keeps it (it counts as updated) or archives it."""
+        if not (value.isascii() and value.isdigit()):
+            return Reply(text=t("bot.error.stale_button", lang))
+        entry_id = parse_id(value)
+        if entry_id is None:
+            return Reply(text=t("bot.error.unknown_entry", lang))
+        with self.store.session() as s:
+            if archive:
+                repo.set_archived(s, team_id, user_id, entry_id, True)
+                key = "digest.stale.archived"
+            else:
+                repo.confirm_entry_current(s, team_id, user_id, entry_id)
+                key = "digest.stale.confirmed"
+        return Reply(text=t(key, lang), replace_original=True)

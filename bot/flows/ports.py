@@ -13,6 +13,21 @@ from typing import Any, Protocol
 Blocks = list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class UserInfo:
+    """What Slack tells us about a member: a name to show and their locale."""
+
+    name: str
+    locale: str | None = None
+    is_admin: bool = False  # workspace admin or owner
+
+
+class Directory(Protocol):
+    def user(self, team_id: str, user_id: str) -> UserInfo | None:
+        """The member's name and locale, or None if Slack does not know them."""
+        ...
+
+
 class DeliveryError(Exception):
     """A message could not be delivered (deactivated user, closed DM, Slack error)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import update
 
 from bot.flows.ports import DeliveryError, Notifier
-from bot.slack.blocks import escape
+from bot.slack.blocks.kit import escape
 from matching.errors import PlanningError
 from matching.i18n import join_list, t
 from matching.service import Matcher
@@ -34,6 +34,10 @@ from profiles.models import WorkshopPlan
 log = logging.getLogger(__name__)
 
 MAX_PEOPLE = 300  # blossom matching is cubic; a bigger room needs several workshops
+
+
+# What a facilitator can do to two people in one round of a draft plan.
+EDITS = ("swap", "lock", "unlock")
 
 
 def pair_key(a: str, b: str) -> str:

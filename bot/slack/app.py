@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.container import Runtime
-from bot.flows.members import Services, UserInfo
+from bot.container import Container, build_container
 from bot.settings import Settings
+from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import actions, commands, events, facilitator, home, views
 from bot.slack.listeners.common import response_url_allowed, team_and_user
 from bot.slack.notifier import SlackNotifier, retrying_client
 from bot.slack.server import RequestVerifier
 from bot.slack.worker import Worker
 from matching.i18n import t
+from matching.service import Matcher
 
 log = logging.getLogger(__name__)
 
@@ -28,38 +27,6 @@ Mode = Literal["socket", "http"]
 
 class ConfigError(Exception):
     """A setting needed for the chosen connection mode is missing."""
-
-
-class SlackDirectory:
-    """Names, locales and admin flags from users.info (include_locale)."""
-
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
-    def user(self, team_id: str, user_id: str) -> UserInfo | None:
-        try:
-            resp = self.client.users_info(user=user_id, include_locale=True)
-        except SlackApiError as exc:
-            # Only "Slack does not know them" is an answer; other errors (rate limits
-            # that outlasted the retries, outages) must not be cached as "no admin".
-            if exc.response.get("error") in ("user_not_found", "user_not_visible"):
-                return None
-            raise
-        user: dict[str, Any] = resp.get("user") or {}
-        profile: dict[str, Any] = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("name") or ""
-        return UserInfo(
-            name=str(name or user_id),
-            locale=user.get("locale"),
-            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
-        )
-
-
-@dataclass
-class Bot:
-    app: App
-    services: Services
-    client: WebClient
 
 
 def _secret(value: Any) -> str:
@@ -80,20 +47,21 @@ def check_config(settings: Settings, mode: Mode) -> None:
         raise ConfigError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode)")
 
 
-def build_bot(
-    runtime: Runtime,
+def slack_client(settings: Settings) -> WebClient:
+    """The retrying WebClient with the bot token, pointed at SLACK_API_URL when set."""
+    return retrying_client(_secret(settings.slack_bot_token), base_url=settings.slack_api_url)
+
+
+def build_app(
+    container: Container,
+    client: WebClient,
     *,
     mode: Mode = "socket",
-    notifier_client: WebClient | None = None,
-    worker: Worker | None = None,
     token_verification: bool = True,
-) -> Bot:
-    """The bolt App with every listener, its Services and its retrying WebClient."""
-    settings = runtime.settings
-    check_config(settings, mode)
-    token = _secret(settings.slack_bot_token)
-    secret = _secret(settings.slack_signing_secret)
-    client = retrying_client(token, base_url=settings.slack_api_url)
+) -> App:
+    """The bolt App with every listener registered on ``container``'s flows."""
+    check_config(container.settings, mode)
+    secret = _secret(container.settings.slack_signing_secret)
     app = App(
         client=client,
         signing_secret=secret or None,
@@ -101,50 +69,49 @@ def build_bot(
         # signature; HTTP requests must be signed.
         request_verification_enabled=mode == "http",
         token_verification_enabled=token_verification,
-        # Every listener only acks and submits to one of the Services' pools, so it
+        # Every listener only acks and submits to one of the container's pools, so it
         # returns within a millisecond; running it inline in the request thread (HTTP:
         # one per connection; Socket Mode: the client's pool) then answers Slack at
         # once. With False, bolt would run the listener on its own executor and poll
         # for the ack every 10 ms, adding ~10 ms to every ack and sharing that executor
         # with any work done after the ack. Listeners therefore must never work inline
-        # after ack(): use bot.listeners.common.later (or services.worker).
+        # after ack(): use bot.slack.listeners.common.later.
         process_before_response=True,
         name="civic-match",
     )
-    notifier = SlackNotifier(notifier_client or client)
-    services = Services(
-        runtime,
-        notifier,
-        directory=SlackDirectory(client),
-        worker=worker or Worker(settings.worker_threads),
-    )
-    register_all(app, services)
-    return Bot(app, services, client)
+    register_all(app, container)
+    return app
 
 
-def build_app(
-    runtime: Runtime,
+def connect(
+    settings: Settings,
     *,
     mode: Mode = "socket",
-    notifier_client: WebClient | None = None,
+    matcher: Matcher | None = None,
+    threads: int | None = None,
     worker: Worker | None = None,
+    notifier_client: WebClient | None = None,
     token_verification: bool = True,
-) -> App:
-    """The bolt App alone (see build_bot for its services)."""
-    return build_bot(
-        runtime,
-        mode=mode,
-        notifier_client=notifier_client,
+) -> tuple[App, Container]:
+    """The container wired to Slack's Web API, and the App on it."""
+    check_config(settings, mode)
+    client = slack_client(settings)
+    container = build_container(
+        settings,
+        matcher=matcher,
+        threads=threads,
+        notifier=SlackNotifier(notifier_client or client),
+        directory=SlackDirectory(client),
         worker=worker,
-        token_verification=token_verification,
-    ).app
+    )
+    return build_app(container, client, mode=mode, token_verification=token_verification), container
 
 
-def register_all(app: App, services: Services) -> None:
+def register_all(app: App, c: Container) -> None:
     for module in (commands, actions, views, home, events, facilitator):
-        module.register(app, services)
-    api_url = services.settings.slack_api_url
-    secret = _secret(services.settings.slack_signing_secret)
+        module.register(app, c)
+    api_url = c.settings.slack_api_url
+    secret = _secret(c.settings.slack_signing_secret)
     verifier = RequestVerifier(secret) if secret.strip() else None
 
     @app.middleware
@@ -179,7 +146,7 @@ def register_all(app: App, services: Services) -> None:
         log.error("unhandled error in a listener", exc_info=error)
         body = body if isinstance(body, dict) else {}
         team, user = _who(body)
-        lang = services.lang_for(team, user, lookup=False) if team and user else "de"
+        lang = c.identity.lang_for(team, user, lookup=False) if team and user else "de"
         text = t("bot.error.generic", lang)
         url = str(body.get("response_url") or "")
         try:
@@ -192,7 +159,7 @@ def register_all(app: App, services: Services) -> None:
             elif url:
                 log.warning("dropped a response URL that is not Slack's: %s", ascii(url[:100]))
             elif user:
-                services.notifier.dm(user, text)
+                c.notifier.dm(user, text)
         except Exception:  # the member already sees nothing; do not raise from here
             log.warning("could not tell %s about the error", user, exc_info=True)
         return None

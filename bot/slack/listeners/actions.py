@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.container import Container
 from bot.flows.commands import Reply
-from bot.flows.members import Services
-from bot.slack.blocks import parse_action_value
+from bot.slack.blocks.suggestions import parse_action_value
 from bot.slack.listeners.common import (
     Body,
     StaleButton,
@@ -35,16 +35,16 @@ def _in_home(body: Body) -> bool:
 
 
 def _answer(
-    services: Services, body: Body, respond: Respond | None, client: WebClient, reply: Reply
+    c: Container, body: Body, respond: Respond | None, client: WebClient, reply: Reply
 ) -> None:
     """Reply through the message's response URL, or refresh the App Home it came from."""
     team, user = team_and_user(body)
     if _in_home(body):
-        client.views_publish(user_id=user, view=services.home(team, user))
+        client.views_publish(user_id=user, view=c.members.home(team, user))
     elif can_respond(body):
         deliver(reply, respond, client)
     else:
-        services.notifier.dm(user, reply.text, reply.blocks)
+        c.notifier.dm(user, reply.text, reply.blocks)
 
 
 def _suggestion_ref(action: dict[str, Any]) -> tuple[str, int]:
@@ -67,17 +67,17 @@ def _entry_id(action: dict[str, Any]) -> int:
     return entry_id
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, c: Container) -> None:
     def run(
         body: Body, respond: Respond | None, client: WebClient, work: Work, *, quick: bool = False
     ) -> None:
         """Do ``work`` after the ack and answer where the button was."""
         run_work(
-            services,
+            c,
             body,
             respond,
             work,
-            lambda reply, _lang: _answer(services, body, respond, client, reply),
+            lambda reply, _lang: _answer(c, body, respond, client, reply),
             quick=quick,
         )
 
@@ -90,7 +90,7 @@ def register(app: App, services: Services) -> None:
 
         def work(team: str, user: str, lang: str) -> Reply:
             other, entry_id = _suggestion_ref(action)
-            return services.connect(team, user, other, entry_id, lang)
+            return c.members.connect(team, user, other, entry_id, lang)
 
         run(body, respond, client, work)
 
@@ -103,7 +103,7 @@ def register(app: App, services: Services) -> None:
 
         def work(team: str, user: str, lang: str) -> Reply:
             other, _entry = _suggestion_ref(action)
-            return services.feedback(team, user, other, kind, lang)
+            return c.members.feedback(team, user, other, kind, lang)
 
         run(body, respond, client, work)
 
@@ -114,7 +114,7 @@ def register(app: App, services: Services) -> None:
     def pause(ack: Ack, body: Body, respond: Respond, client: WebClient) -> None:
         """Pause the digest from any suggestion."""
         ack()
-        run(body, respond, client, lambda tm, u, lg: services.set_opt_in(tm, u, False, lg))
+        run(body, respond, client, lambda tm, u, lg: c.members.set_opt_in(tm, u, False, lg))
 
     @app.action("entry_edit")
     def edit(
@@ -125,7 +125,7 @@ def register(app: App, services: Services) -> None:
         trigger = str(body.get("trigger_id", ""))
 
         def work(team: str, user: str, lang: str) -> Reply | None:
-            view = services.modal(lang, _entry_id(action), team_id=team, user_id=user)
+            view = c.members.modal(lang, _entry_id(action), team_id=team, user_id=user)
             deliver(Reply(text="", view=view), None, client, trigger_id=trigger, lang=lang)
             return None
 
@@ -141,14 +141,14 @@ def register(app: App, services: Services) -> None:
             body,
             respond,
             client,
-            lambda tm, u, lg: services.delete_entry(tm, u, _entry_id(action), lg),
+            lambda tm, u, lg: c.members.delete_entry(tm, u, _entry_id(action), lg),
         )
 
     @app.action("forget_confirm")
     def forget(ack: Ack, body: Body, respond: Respond, client: WebClient) -> None:
         """The member confirmed: delete everything about them."""
         ack()
-        run(body, respond, client, services.forget_confirmed)
+        run(body, respond, client, c.members.forget_confirmed)
 
     @app.action("forget_cancel")
     def keep(ack: Ack, body: Body, respond: Respond, client: WebClient) -> None:

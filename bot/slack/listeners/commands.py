@@ -8,15 +8,15 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.flows import commands as router
-from bot.flows.members import Services
+from bot.container import Container
+from bot.flows.commands import COMMAND
 from bot.slack.listeners.common import can_respond, deliver, later
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
-    @app.command(router.COMMAND)
+def register(app: App, c: Container) -> None:
+    @app.command(COMMAND)
     def match(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         """Ack at once; the subcommand runs on a pool (cheap ones on the quick pool)."""
         ack()
@@ -28,7 +28,7 @@ def register(app: App, services: Services) -> None:
         # Without a response URL (or with one that was not Slack's, dropped by the
         # middleware) the answer goes by DM.
         responder = respond if can_respond(command) else None
-        request = router.parse(str(command.get("text", "")))
+        request = c.commands.parse(str(command.get("text", "")))
         channel = str(command.get("channel_id", ""))
         trigger = str(command.get("trigger_id", ""))
         sub = request.subcommand
@@ -37,18 +37,16 @@ def register(app: App, services: Services) -> None:
         def job() -> None:
             # Quick answers must not wait for a users.info round trip; the language
             # then comes from the member's setting (or the default for newcomers).
-            ctx = services.context(
-                team, user, channel_id=channel, trigger_id=trigger, lookup=not quick
-            )
-            reply = router.dispatch(ctx, request)
+            ctx = c.context(team, user, channel_id=channel, trigger_id=trigger, lookup=not quick)
+            reply = c.commands.dispatch(ctx, request)
             deliver(reply, responder, client, trigger_id=trigger, lang=ctx.lang)
             if responder is None and reply.view is None:
-                services.notifier.dm(user, reply.text, reply.blocks)
+                c.notifier.dm(user, reply.text, reply.blocks)
 
         later(
-            services,
+            c,
             job,
-            lang=lambda: services.lang_for(team, user, lookup=False),
+            lang=lambda: c.identity.lang_for(team, user, lookup=False),
             respond=responder,
             dm_user=user,
             quick=quick,

@@ -11,8 +11,8 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.container import Container
 from bot.flows.commands import Reply, friendly_error
-from bot.flows.members import Services
 from matching.i18n import t
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def deliver(
     )
 
 
-def respond_or_dm(services: Services, response_url: str, user_id: str, reply: Reply) -> None:
+def respond_or_dm(c: Container, response_url: str, user_id: str, reply: Reply) -> None:
     """Answer through a response URL kept from an earlier interaction, else by DM.
 
     A modal's submission has no response URL of its own; the one from the button that
@@ -100,7 +100,7 @@ def respond_or_dm(services: Services, response_url: str, user_id: str, reply: Re
     Such a URL expires after 30 minutes and five uses, so a refused or failed post
     falls back to a DM rather than losing the answer.
     """
-    if response_url and not response_url_allowed(response_url, services.settings.slack_api_url):
+    if response_url and not response_url_allowed(response_url, c.settings.slack_api_url):
         log.warning("dropped a response URL that is not Slack's: %s", ascii(response_url[:100]))
         response_url = ""
     if response_url:
@@ -116,11 +116,11 @@ def respond_or_dm(services: Services, response_url: str, user_id: str, reply: Re
             log.info("response URL refused (%s); answering by DM", sent.status_code)
         except Exception:
             log.warning("response URL unreachable; answering by DM", exc_info=True)
-    services.notifier.dm(user_id, reply.text, reply.blocks)
+    c.notifier.dm(user_id, reply.text, reply.blocks)
 
 
 def later(
-    services: Services,
+    c: Container,
     job: Callable[[], None],
     *,
     lang: Callable[[], str],
@@ -141,7 +141,7 @@ def later(
         if respond is not None:
             respond(text=text, response_type="ephemeral", replace_original=False)
         elif dm_user:
-            services.notifier.dm(dm_user, text)
+            c.notifier.dm(dm_user, text)
 
     def failed(exc: BaseException) -> None:
         # NotFound and InvalidInput are StoreErrors too, but not an outage: saying
@@ -152,7 +152,7 @@ def later(
         else:
             tell("bot.error.generic")
 
-    pool = services.quick_worker if quick else services.worker
+    pool = c.quick_worker if quick else c.worker
     if not pool.submit(job, on_error=failed):
         tell("bot.error.busy")
 
@@ -174,7 +174,7 @@ class UnknownId(LookupError):
 
 
 def run_work(
-    services: Services,
+    c: Container,
     body: dict[str, Any],
     respond: Respond | None,
     work: Work,
@@ -194,7 +194,7 @@ def run_work(
         return
 
     def job() -> None:
-        lang = services.lang_for(team, user, lookup=False)
+        lang = c.identity.lang_for(team, user, lookup=False)
         try:
             reply = work(team, user, lang)
         except StaleButton:
@@ -212,9 +212,9 @@ def run_work(
             answer(reply, lang)
 
     later(
-        services,
+        c,
         job,
-        lang=lambda: services.lang_for(team, user, lookup=False),
+        lang=lambda: c.identity.lang_for(team, user, lookup=False),
         respond=respond if can_respond(body) else None,
         dm_user=user,
         quick=quick,

@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.flows.members import Services
+from bot.container import Container
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, c: Container) -> None:
     @app.event("app_uninstalled")
     def uninstalled(body: dict[str, Any]) -> None:
         """Logged only: a reinstall keeps the members' data; `forget` deletes it."""

@@ -12,9 +12,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.flows import facilitator
+from bot.container import Container
 from bot.flows.commands import Reply, friendly_error
-from bot.flows.members import Services
+from bot.slack.blocks.workshop import EDIT_ACTION, EDIT_CALLBACK, WORKSHOP_ACTIONS
 from bot.slack.listeners.common import (
     Body,
     can_respond,
@@ -24,14 +24,12 @@ from bot.slack.listeners.common import (
     run_work,
     team_and_user,
 )
-from matching.i18n import t
-from profiles import repo
-from profiles.ids import parse_id
+from bot.slack.views import read_edit
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, c: Container) -> None:
     def answer(body: Body, respond: Respond, client: WebClient, reply: Reply, lang: str) -> None:
         if reply.view is not None or can_respond(body):
             trigger = str(body.get("trigger_id", ""))
@@ -39,13 +37,13 @@ def register(app: App, services: Services) -> None:
             deliver(reply, responder, client, trigger_id=trigger, lang=lang)
         else:
             _, user = team_and_user(body)
-            services.notifier.dm(user, reply.text, reply.blocks)
+            c.notifier.dm(user, reply.text, reply.blocks)
 
     def run(
         body: Body, respond: Respond, client: WebClient, work: Any, *, quick: bool = False
     ) -> None:
         run_work(
-            services,
+            c,
             body,
             respond,
             work,
@@ -63,13 +61,13 @@ def register(app: App, services: Services) -> None:
             body,
             respond,
             client,
-            lambda tm, u, lg: facilitator.workshop_action(services, tm, u, action_id, value, lg),
+            lambda tm, u, lg: c.facilitator.workshop_action(tm, u, action_id, value, lg),
         )
 
-    for action_id in facilitator.WORKSHOP_ACTIONS:
+    for action_id in WORKSHOP_ACTIONS:
         app.action(action_id)(on_workshop)
 
-    @app.action(facilitator.EDIT_ACTION)
+    @app.action(EDIT_ACTION)
     def on_edit(
         ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
@@ -80,17 +78,17 @@ def register(app: App, services: Services) -> None:
             body,
             respond,
             client,
-            lambda tm, u, lg: facilitator.open_edit(services, tm, u, value, url, lg),
+            lambda tm, u, lg: c.facilitator.open_edit(tm, u, value, url, lg),
             quick=True,
         )
 
-    @app.view(facilitator.EDIT_CALLBACK)
+    @app.view(EDIT_CALLBACK)
     def on_edit_submitted(ack: Ack, body: Body, view: dict[str, Any]) -> None:
         """Validate before the ack (errors show next to the fields), apply after it."""
         team, user = team_and_user(body)
-        edit = facilitator.read_edit(view)
+        edit = read_edit(view)
         try:
-            errors = facilitator.check_edit(services, team, user, edit)
+            errors = c.facilitator.check_edit(team, user, edit)
         except Exception as exc:
             # A plan that is gone or a database outage: say so in the modal rather
             # than closing it as if the edit had worked.
@@ -104,10 +102,10 @@ def register(app: App, services: Services) -> None:
         ack()
 
         def job() -> None:
-            reply = facilitator.apply_edit(services, team, edit)
-            respond_or_dm(services, edit.response_url, user, reply)
+            reply = c.facilitator.apply_edit(team, edit)
+            respond_or_dm(c, edit.response_url, user, reply)
 
-        later(services, job, lang=lambda: edit.lang, dm_user=user)
+        later(c, job, lang=lambda: edit.lang, dm_user=user)
 
     def on_stale(
         ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient
@@ -117,19 +115,7 @@ def register(app: App, services: Services) -> None:
         action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
 
         def work(team: str, user: str, lang: str) -> Reply:
-            if not (value.isascii() and value.isdigit()):
-                return Reply(text=t("bot.error.stale_button", lang))
-            entry_id = parse_id(value)
-            if entry_id is None:
-                return Reply(text=t("bot.error.unknown_entry", lang))
-            with services.store.session() as s:
-                if action_id == "stale_archive":
-                    repo.set_archived(s, team, user, entry_id, True)
-                    key = "digest.stale.archived"
-                else:
-                    repo.confirm_entry_current(s, team, user, entry_id)
-                    key = "digest.stale.confirmed"
-            return Reply(text=t(key, lang), replace_original=True)
+            return c.members.keep_or_archive(team, user, value, action_id == "stale_archive", lang)
 
         run(body, respond, client, work)
 

@@ -8,17 +8,17 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.container import Container
 from bot.flows.commands import Reply
-from bot.flows.members import Services
 from bot.slack.listeners.common import Body, deliver, later, team_and_user
 from profiles.models import CADENCES
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, c: Container) -> None:
     def publish(team: str, user: str, client: WebClient) -> None:
-        client.views_publish(user_id=user, view=services.home(team, user))
+        client.views_publish(user_id=user, view=c.members.home(team, user))
 
     @app.event("app_home_opened")
     def opened(body: Body, event: dict[str, Any], client: WebClient) -> None:
@@ -30,9 +30,9 @@ def register(app: App, services: Services) -> None:
             log.warning("app_home_opened without team or user; ignored")
             return
         later(
-            services,
+            c,
             lambda: publish(team, user, client),
-            lang=lambda: services.lang_for(team, user, lookup=False),
+            lang=lambda: c.identity.lang_for(team, user, lookup=False),
         )
 
     @app.action("home_describe")
@@ -45,14 +45,14 @@ def register(app: App, services: Services) -> None:
         trigger = str(body.get("trigger_id", ""))
 
         def job() -> None:
-            lang = services.lang_for(team, user, lookup=False)
-            view = services.modal(lang)
+            lang = c.identity.lang_for(team, user, lookup=False)
+            view = c.members.modal(lang)
             deliver(Reply(text="", view=view), None, client, trigger_id=trigger, lang=lang)
 
         later(
-            services,
+            c,
             job,
-            lang=lambda: services.lang_for(team, user, lookup=False),
+            lang=lambda: c.identity.lang_for(team, user, lookup=False),
             dm_user=user,
             quick=True,
         )
@@ -68,10 +68,10 @@ def register(app: App, services: Services) -> None:
         chosen = str((option if isinstance(option, dict) else {}).get("value") or "de")
 
         def job() -> None:
-            services.set_language(team, user, chosen)
+            c.identity.set_language(team, user, chosen)
             publish(team, user, client)
 
-        later(services, job, lang=lambda: chosen, dm_user=user)
+        later(c, job, lang=lambda: chosen, dm_user=user)
 
     @app.action("home_cadence")
     def cadence(ack: Ack, body: Body, action: dict[str, Any], client: WebClient) -> None:
@@ -91,7 +91,7 @@ def register(app: App, services: Services) -> None:
             return
 
         def job() -> None:
-            services.set_cadence(team, user, chosen)
+            c.members.set_cadence(team, user, chosen)
             publish(team, user, client)
 
-        later(services, job, lang=lambda: services.lang_for(team, user, lookup=False), dm_user=user)
+        later(c, job, lang=lambda: c.identity.lang_for(team, user, lookup=False), dm_user=user)

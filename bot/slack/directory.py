@@ -1,0 +1,35 @@
+"""The ``Directory`` protocol (bot.flows.ports) on Slack's users.info."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.flows.ports import UserInfo
+
+
+class SlackDirectory:
+    """Names, locales and admin flags from users.info (include_locale)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def user(self, team_id: str, user_id: str) -> UserInfo | None:
+        try:
+            resp = self.client.users_info(user=user_id, include_locale=True)
+        except SlackApiError as exc:
+            # Only "Slack does not know them" is an answer; other errors (rate limits
+            # that outlasted the retries, outages) must not be cached as "no admin".
+            if exc.response.get("error") in ("user_not_found", "user_not_visible"):
+                return None
+            raise
+        user: dict[str, Any] = resp.get("user") or {}
+        profile: dict[str, Any] = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("name") or ""
+        return UserInfo(
+            name=str(name or user_id),
+            locale=user.get("locale"),
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        )
