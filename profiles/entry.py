@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 class EntryData:
     """What a member says about a project or dataset.
 
-    The matcher's ``prepare`` validates and enriches it; the repository stores only
-    prepared data. ``detected_groups`` (and the needs merged into ``looking_for`` and
-    ``offers``) come from ``prepare``: what a caller passes there is recomputed.
+    The matcher's ``prepare`` validates and enriches it, and the repository stores only
+    what ``prepare`` returned. ``detected_groups`` is ``prepare``'s to fill (a caller's
+    value is replaced); the needs it detects are added to ``looking_for`` and ``offers``.
     """
 
     title: str = ""
