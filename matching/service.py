@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.embedder import Embedder, Vectors, text_hash
@@ -22,25 +21,15 @@ from matching.text import MAX_CHARS, clean, split_sentences
 from matching.themes import detect_themes
 from profiles import repo
 from profiles.db import Store
+from profiles.entry import EntryData
 from profiles.errors import InvalidInput, NotFound
-from profiles.models import Entry, EntryVector, Member
+from profiles.models import Entry, EntryVector
 
 Progress = Callable[[int], object]
 
 
-@dataclass(frozen=True)
-class EntryInput:
-    """A project or dataset as a member describes it."""
-
-    title: str = ""
-    description: str = ""
-    kind: str = "project"
-    target_groups: list[str] = field(default_factory=list)
-    tools: list[str] = field(default_factory=list)
-    region: str = ""
-    looking_for: list[str] = field(default_factory=list)
-    offers: list[str] = field(default_factory=list)
-    external_id: str | None = None
+# The name the bot, the importer and the tests know; one type with what the repository stores.
+EntryInput = EntryData
 
 
 @dataclass(frozen=True)
@@ -62,7 +51,7 @@ class Suggestion:
         return [r.render(lang, self.display_name) for r in self.reasons]
 
 
-def prepare(data: EntryInput) -> repo.EntryData:
+def prepare(data: EntryData) -> EntryData:
     """Validate and enrich an entry: clean text, detect target groups, tools and needs."""
     title = clean(data.title)[:300]
     description = clean(data.description)
@@ -75,7 +64,7 @@ def prepare(data: EntryInput) -> repo.EntryData:
     looks, offers = detect_needs(text)
     if data.kind == "dataset":
         offers.add("data")
-    return repo.EntryData(
+    return EntryData(
         title=title,
         description=description,
         kind=data.kind,
@@ -121,12 +110,7 @@ class Matcher:
     @staticmethod
     def _versions(s: Session, team_id: str) -> dict[int, str]:
         """A cheap version stamp per active entry: its own and its member's last change."""
-        rows = s.execute(
-            select(Entry.id, Entry.version, Member.version)
-            .join(Member, Entry.member_id == Member.id)
-            .where(Entry.team_id == team_id, Entry.archived.is_(False))
-        )
-        return {int(i): f"{a}|{b}" for i, a, b in rows}
+        return repo.entry_versions(s, team_id)
 
     def _embed(self, entries: list[Entry]) -> list[tuple[Vectors, Vectors, list[str]]]:
         """Document vector plus sentence vectors for each entry, in one batched call."""

@@ -19,7 +19,7 @@ from matching.service import EntryInput, Matcher
 from profiles import repo
 from profiles.clock import ManualClock
 from profiles.db import Store
-from profiles.models import DigestClaim, Entry
+from profiles.models import DigestClaim, Entry, SuggestionLog
 from tests.fakeslack import FakeSlack
 from tests.helpers import HashEmbedder
 
@@ -113,7 +113,7 @@ def test_every_member_gets_one_digest_with_suggestions_and_buttons(
         claims = repo.digest_claims(s, TEAM)
         assert {c.status for c in claims} == {"sent"} and len(claims) == len(users)
         # Nobody is shown to more than the cap per period.
-        shown = Counter(x.other_user_id for x in s.query(repo.SuggestionLog).all())
+        shown = Counter(x.other_user_id for x in s.query(SuggestionLog).all())
         assert max(shown.values()) <= settings().digest_max_per_member
 
 
@@ -130,7 +130,7 @@ def test_no_repeats_within_eight_weeks_and_declined_pairs_stay_out(
     seen = {(d.user_id, x.user_id) for d in at(svc, MONDAY).plan(TEAM) for x in d.suggestions}
     assert seen == set(), "everyone already has this week's digest"
     with store.session() as s:
-        week1 = {frozenset((x.user_id, x.other_user_id)) for x in s.query(repo.SuggestionLog).all()}
+        week1 = {frozenset((x.user_id, x.other_user_id)) for x in s.query(SuggestionLog).all()}
     assert frozenset(("U00", first[0].suggestions[0].user_id)) not in week1
     later = at(svc, MONDAY + timedelta(weeks=1)).plan(TEAM)
     for d in later:

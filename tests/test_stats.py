@@ -8,6 +8,7 @@ from bot.flows.stats import community_stats, render_stats
 from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
+from profiles.models import SuggestionLog
 from tests.test_digest import TEAM, community, settings
 
 
@@ -18,7 +19,7 @@ def test_stats_after_a_digest(store: Store, matcher: Matcher) -> None:
         repo.upsert_member(s, TEAM, "U_NOENTRY")
     DigestService(store, matcher, RecordingNotifier(), settings()).run(TEAM)
     with store.session() as s:
-        shown = s.query(repo.SuggestionLog).count()
+        shown = s.query(SuggestionLog).count()
         repo.record_feedback(s, TEAM, "U00", "U01", "connect")
         repo.record_feedback(s, TEAM, "U02", "U03", "not_relevant")
     st = community_stats(store, TEAM)

@@ -12,8 +12,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-
 from bot.flows.ports import DeliveryError, Notifier
 from bot.slack.blocks.kit import escape
 from matching.errors import PlanningError
@@ -322,17 +320,7 @@ class WorkshopService:
         """Group DMs with the intro for every group of every round, invitations for people
         without entries, optionally a summary in the channel. Sends a plan only once."""
         with self.store.session() as s:
-            result = s.execute(
-                update(WorkshopPlan)
-                .where(
-                    WorkshopPlan.id == plan_id,
-                    WorkshopPlan.team_id == team_id,
-                    WorkshopPlan.status == "draft",
-                )
-                .values(status="sent")
-                .execution_options(synchronize_session=False)
-            )
-            if int(getattr(result, "rowcount", 0) or 0) != 1:
+            if not repo.mark_workshop_sent(s, team_id, plan_id):
                 raise InvalidInput("this workshop plan has already been sent")
         d = self.load(team_id, plan_id)
         report = SendReport(failed=[])

@@ -1,0 +1,187 @@
+"""Weekly digests: recipients, per-period claims, and nudges about stale entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from profiles.db import now
+from profiles.models import DigestClaim, Entry, Member
+from profiles.repo._common import rowcount
+from profiles.repo.entries import own_entry
+
+
+def digest_recipients(s: Session, team_id: str) -> list[Member]:
+    """Opted-in members with a cadence other than paused who have at least one active entry."""
+    with_entries = select(Entry.member_id).where(
+        Entry.team_id == team_id, Entry.archived.is_(False)
+    )
+    return list(
+        s.scalars(
+            select(Member)
+            .where(
+                Member.team_id == team_id,
+                Member.opted_in.is_(True),
+                Member.cadence != "paused",
+                Member.id.in_(with_entries),
+            )
+            .order_by(Member.user_id)
+        )
+    )
+
+
+def claimed_keys(s: Session, team_id: str, periods: Iterable[str]) -> set[tuple[str, str]]:
+    """(user, period) of every digest claim of these periods, whatever its status."""
+    keys = list(set(periods))
+    if not keys:
+        return set()
+    rows = s.execute(
+        select(DigestClaim.user_id, DigestClaim.period).where(
+            DigestClaim.team_id == team_id, DigestClaim.period.in_(keys)
+        )
+    )
+    return {(u, p) for u, p in rows}
+
+
+def digests_sent_since(
+    s: Session, team_id: str, since: datetime
+) -> dict[str, tuple[str, datetime]]:
+    """Each member's latest sent digest since ``since``: (period, sent_at)."""
+    rows = s.execute(
+        select(DigestClaim.user_id, DigestClaim.period, DigestClaim.sent_at)
+        .where(
+            DigestClaim.team_id == team_id,
+            DigestClaim.status == "sent",
+            DigestClaim.sent_at >= since,
+        )
+        .order_by(DigestClaim.sent_at)
+    )
+    return {u: (p, at) for u, p, at in rows if at is not None}
+
+
+def claim_digest(
+    s: Session, team_id: str, user_id: str, period: str, owner: str, payload: dict[str, Any]
+) -> DigestClaim | None:
+    """Insert the claim for (team, user, period); None if another process holds it.
+
+    The unique constraint is the guarantee: of two concurrent inserts exactly
+    one succeeds, on SQLite and PostgreSQL alike. A savepoint keeps the
+    surrounding transaction usable after the violation.
+    """
+    claim = DigestClaim(
+        team_id=team_id, user_id=user_id, period=period, owner=owner, payload=payload
+    )
+    try:
+        with s.begin_nested():
+            s.add(claim)
+            s.flush()
+    except IntegrityError:
+        return None
+    return claim
+
+
+def claims_to_sweep(
+    s: Session,
+    team_id: str,
+    *,
+    stuck_before: datetime,
+    max_attempts: int,
+    permanent_errors: Iterable[str],
+) -> list[DigestClaim]:
+    """Claims whose digest was never delivered: failed for a passing reason, or claimed
+    by a process that has not finished since ``stuck_before`` (it crashed)."""
+    return list(
+        s.scalars(
+            select(DigestClaim)
+            .where(
+                DigestClaim.team_id == team_id,
+                DigestClaim.attempts < max_attempts,
+                or_(
+                    (DigestClaim.status == "claimed") & (DigestClaim.claimed_at < stuck_before),
+                    (DigestClaim.status == "failed")
+                    & DigestClaim.error.not_in(list(permanent_errors)),
+                ),
+            )
+            .order_by(DigestClaim.id)
+        )
+    )
+
+
+def reclaim_digest(s: Session, claim: DigestClaim, owner: str) -> bool:
+    """Take over a claim found by ``claims_to_sweep``; False if another sweeper was faster.
+
+    Compare-and-set on (status, attempts): both sweepers read the same row, only
+    the first update still matches it.
+    """
+    result = s.execute(
+        update(DigestClaim)
+        .where(
+            DigestClaim.id == claim.id,
+            DigestClaim.status == claim.status,
+            DigestClaim.attempts == claim.attempts,
+        )
+        .values(status="claimed", owner=owner, attempts=claim.attempts + 1, claimed_at=now(s))
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def finish_digest(s: Session, claim_id: int, owner: str, *, sent: bool, error: str = "") -> bool:
+    """Mark a claim sent or failed, if ``owner`` still holds it."""
+    values: dict[str, Any] = {"status": "sent" if sent else "failed", "error": error[:300]}
+    if sent:
+        values["sent_at"] = now(s)
+    result = s.execute(
+        update(DigestClaim)
+        .where(DigestClaim.id == claim_id, DigestClaim.owner == owner)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def digest_claims(s: Session, team_id: str, period: str | None = None) -> list[DigestClaim]:
+    q = select(DigestClaim).where(DigestClaim.team_id == team_id)
+    if period is not None:
+        q = q.where(DigestClaim.period == period)
+    return list(s.scalars(q.order_by(DigestClaim.id)))
+
+
+def stale_entries(s: Session, team_id: str, older_than: datetime) -> list[Entry]:
+    """Entries not updated since ``older_than`` and not yet nudged about it."""
+    return list(
+        s.scalars(
+            select(Entry)
+            .options(selectinload(Entry.member))
+            .where(
+                Entry.team_id == team_id,
+                Entry.archived.is_(False),
+                Entry.updated_at < older_than,
+                Entry.nudged_at.is_(None),
+            )
+        )
+    )
+
+
+def mark_nudged(s: Session, entry_id: int) -> bool:
+    """Record the stale-entry nudge once; False if it was already recorded."""
+    result = s.execute(
+        update(Entry)
+        .where(Entry.id == entry_id, Entry.nudged_at.is_(None))
+        .values(nudged_at=now(s))
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def confirm_entry_current(s: Session, team_id: str, user_id: str, entry_id: int) -> Entry:
+    """The owner says a stale entry is still current: it counts as updated now."""
+    entry = own_entry(s, team_id, user_id, entry_id)
+    entry.updated_at = now(s)
+    entry.nudged_at = None
+    return entry

@@ -1,0 +1,214 @@
+"""Entries (projects and datasets) and their stored vectors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from profiles.db import now
+from profiles.entry import EntryData
+from profiles.errors import InvalidInput, NotFound
+from profiles.ids import valid_id
+from profiles.models import KINDS, Entry, EntryVector, Member
+from profiles.repo._common import chunks
+
+
+def add_entry(s: Session, member: Member, data: EntryData) -> Entry:
+    """Store a new entry (or replace an imported one with the same external id)."""
+    if data.kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
+    if not (data.title.strip() or data.description.strip()):
+        raise InvalidInput("an entry needs a title or a description")
+    entry: Entry | None = None
+    if data.external_id:
+        entry = get_entry_by_external(s, member.team_id, data.external_id)
+    if entry is None:
+        entry = Entry(team_id=member.team_id, member_id=member.id)
+        s.add(entry)
+    else:
+        entry.member_id = member.id
+    _apply(entry, data, now(s))
+    s.flush()
+    return entry
+
+
+def _apply(entry: Entry, data: EntryData, stamp: datetime) -> None:
+    entry.title = data.title.strip()
+    entry.description = data.description.strip()
+    entry.kind = data.kind
+    entry.target_groups = list(data.target_groups)
+    entry.detected_groups = list(data.detected_groups)
+    entry.tools = list(data.tools)
+    entry.region = data.region
+    entry.looking_for = list(data.looking_for)
+    entry.offers = list(data.offers)
+    entry.external_id = data.external_id or entry.external_id
+    entry.updated_at = stamp
+
+
+def update_entry(s: Session, team_id: str, user_id: str, entry_id: int, data: EntryData) -> Entry:
+    """Replace an entry's content; only its owner may do so."""
+    entry = own_entry(s, team_id, user_id, entry_id)
+    _apply(entry, data, now(s))
+    entry.nudged_at = None
+    s.flush()
+    return entry
+
+
+def own_entry(s: Session, team_id: str, user_id: str, entry_id: int) -> Entry:
+    if not valid_id(entry_id):
+        raise NotFound(f"no entry {entry_id} of yours")
+    entry = s.scalar(
+        select(Entry)
+        .join(Member)
+        .where(Entry.id == entry_id, Entry.team_id == team_id, Member.user_id == user_id)
+    )
+    if entry is None:
+        raise NotFound(f"no entry {entry_id} of yours")
+    return entry
+
+
+def delete_entry(s: Session, team_id: str, user_id: str, entry_id: int) -> None:
+    s.delete(own_entry(s, team_id, user_id, entry_id))
+    s.flush()
+
+
+def set_archived(s: Session, team_id: str, user_id: str, entry_id: int, archived: bool) -> Entry:
+    entry = own_entry(s, team_id, user_id, entry_id)
+    entry.archived = archived
+    return entry
+
+
+def get_entry(s: Session, team_id: str, entry_id: int) -> Entry | None:
+    if not valid_id(entry_id):
+        return None
+    return s.scalar(
+        select(Entry)
+        .options(selectinload(Entry.member))
+        .where(Entry.id == entry_id, Entry.team_id == team_id)
+    )
+
+
+def get_entry_by_external(s: Session, team_id: str, external_id: str) -> Entry | None:
+    return s.scalar(
+        select(Entry)
+        .options(selectinload(Entry.member))
+        .where(Entry.team_id == team_id, Entry.external_id == external_id)
+    )
+
+
+def entries_of(s: Session, team_id: str, user_id: str) -> list[Entry]:
+    return list(
+        s.scalars(
+            select(Entry)
+            .join(Member)
+            .where(Entry.team_id == team_id, Member.user_id == user_id)
+            .order_by(Entry.id)
+        )
+    )
+
+
+def active_entries(s: Session, team_id: str) -> list[Entry]:
+    """All non-archived entries of a workspace, with their members loaded."""
+    return list(
+        s.scalars(
+            select(Entry)
+            .options(selectinload(Entry.member))
+            .where(Entry.team_id == team_id, Entry.archived.is_(False))
+            .order_by(Entry.id)
+        )
+    )
+
+
+def entries_since(s: Session, team_id: str, since: datetime) -> list[Entry]:
+    return list(
+        s.scalars(
+            select(Entry)
+            .options(selectinload(Entry.member))
+            .where(Entry.team_id == team_id, Entry.archived.is_(False), Entry.created_at >= since)
+            .order_by(Entry.created_at.desc())
+        )
+    )
+
+
+def entries_by_ids(s: Session, team_id: str, ids: list[int]) -> list[Entry]:
+    """Entries of this workspace with these ids, members loaded."""
+    out: list[Entry] = []
+    for chunk in chunks(ids):
+        out.extend(
+            s.scalars(
+                select(Entry)
+                .options(selectinload(Entry.member))
+                .where(Entry.team_id == team_id, Entry.id.in_(chunk))
+            )
+        )
+    return out
+
+
+def entry_versions(s: Session, team_id: str) -> dict[int, str]:
+    """A cheap version stamp per active entry: its own and its member's last change."""
+    rows = s.execute(
+        select(Entry.id, Entry.version, Member.version)
+        .join(Member, Entry.member_id == Member.id)
+        .where(Entry.team_id == team_id, Entry.archived.is_(False))
+    )
+    return {int(i): f"{a}|{b}" for i, a, b in rows}
+
+
+def vectors_for(s: Session, team_id: str, model_id: str) -> list[EntryVector]:
+    """Stored vectors of active entries that were made by ``model_id``."""
+    return list(
+        s.scalars(
+            select(EntryVector)
+            .join(Entry)
+            .where(
+                EntryVector.team_id == team_id,
+                EntryVector.model_id == model_id,
+                Entry.archived.is_(False),
+            )
+        )
+    )
+
+
+def save_vector(
+    s: Session,
+    entry: Entry,
+    *,
+    model_id: str,
+    text_hash: str,
+    vector: bytes,
+    dim: int,
+    sentence_vectors: bytes,
+    sentence_count: int,
+) -> EntryVector:
+    row = s.get(EntryVector, entry.id)
+    if row is None:
+        row = EntryVector(entry_id=entry.id, team_id=entry.team_id)
+        s.add(row)
+    row.model_id = model_id
+    row.text_hash = text_hash
+    row.vector = vector
+    row.dim = dim
+    row.sentence_vectors = sentence_vectors
+    row.sentence_count = sentence_count
+    row.created_at = now(s)
+    s.flush()
+    return row
+
+
+def vectors_by_ids(s: Session, ids: list[int]) -> dict[int, EntryVector]:
+    out: dict[int, EntryVector] = {}
+    for chunk in chunks(ids):
+        out.update(
+            (v.entry_id, v)
+            for v in s.scalars(select(EntryVector).where(EntryVector.entry_id.in_(chunk)))
+        )
+    return out
+
+
+def get_vector(s: Session, entry_id: int) -> EntryVector | None:
+    if not valid_id(entry_id):
+        return None
+    return s.get(EntryVector, entry_id)

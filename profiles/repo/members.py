@@ -1,0 +1,145 @@
+"""Members of a workspace: first contact, profile fields, delivery preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from profiles.db import now
+from profiles.errors import InvalidInput, NotFound
+from profiles.models import CADENCES, Entry, Member
+from profiles.repo._common import chunks
+
+
+def get_member(s: Session, team_id: str, user_id: str) -> Member | None:
+    return s.scalar(select(Member).where(Member.team_id == team_id, Member.user_id == user_id))
+
+
+def require_member(s: Session, team_id: str, user_id: str) -> Member:
+    member = get_member(s, team_id, user_id)
+    if member is None:
+        raise NotFound(f"no member {user_id}")
+    return member
+
+
+def upsert_member(
+    s: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    display_name: str | None = None,
+    organisation: str | None = None,
+    language: str | None = None,
+) -> Member:
+    """Return the member, creating it on first contact; given fields are updated.
+
+    Safe against a concurrent first contact of the same member (two quick describes):
+    both may insert, the unique (team, user) key keeps one row, and both use it.
+    """
+    member = get_member(s, team_id, user_id)
+    if member is None:
+        _insert_member(s, team_id, user_id, display_name or user_id)
+        member = get_member(s, team_id, user_id)
+        if member is None:  # only if the row was deleted again in between
+            raise NotFound(f"no member {user_id}")
+    if display_name:
+        member.display_name = display_name
+    if organisation is not None:
+        member.organisation = organisation
+    if language in ("de", "en"):
+        member.language = language
+    s.flush()
+    return member
+
+
+def _insert_member(s: Session, team_id: str, user_id: str, display_name: str) -> None:
+    """Insert the member unless a row for (team, user) exists or is being inserted.
+
+    A check-then-insert loses when two requests of a new member run at once. ON
+    CONFLICT DO NOTHING waits for the other insert (PostgreSQL: its row lock; SQLite:
+    the write lock) and then does nothing, so neither request fails.
+    """
+    stamp = now(s)  # a Core insert: the flush hook that stamps ORM rows does not run
+    values = {
+        "team_id": team_id,
+        "user_id": user_id,
+        "display_name": display_name,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    dialect = s.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        s.execute(
+            insert(Member)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[Member.team_id, Member.user_id])
+        )
+        return
+    # Other backends: the savepoint keeps the transaction usable after the violation.
+    try:
+        with s.begin_nested():
+            s.add(Member(**values))
+            s.flush()
+    except IntegrityError:
+        pass
+
+
+def list_members(s: Session, team_id: str) -> list[Member]:
+    return list(s.scalars(select(Member).where(Member.team_id == team_id).order_by(Member.id)))
+
+
+def set_cadence(s: Session, team_id: str, user_id: str, cadence: str) -> Member:
+    if cadence not in CADENCES:
+        raise InvalidInput(f"unknown cadence {cadence!r}")
+    member = require_member(s, team_id, user_id)
+    member.cadence = cadence
+    member.opted_in = cadence != "paused"
+    return member
+
+
+def set_opt_in(s: Session, team_id: str, user_id: str, opted_in: bool) -> Member:
+    member = upsert_member(s, team_id, user_id)
+    member.opted_in = opted_in
+    if opted_in and member.cadence == "paused":
+        member.cadence = "weekly"
+    return member
+
+
+def set_language(s: Session, team_id: str, user_id: str, language: str) -> Member:
+    if language not in ("de", "en"):
+        raise InvalidInput(f"unknown language {language!r}")
+    member = upsert_member(s, team_id, user_id)
+    member.language = language
+    return member
+
+
+def members_by_user(s: Session, team_id: str, user_ids: Iterable[str]) -> dict[str, Member]:
+    wanted = list(dict.fromkeys(user_ids))
+    out: dict[str, Member] = {}
+    for chunk in chunks(wanted):
+        for m in s.scalars(
+            select(Member).where(Member.team_id == team_id, Member.user_id.in_(chunk))
+        ):
+            out[m.user_id] = m
+    return out
+
+
+def member_ids_with_entries(s: Session, team_id: str) -> Sequence[str]:
+    return list(
+        s.scalars(
+            select(Member.user_id)
+            .join(Entry)
+            .where(Member.team_id == team_id, Entry.archived.is_(False))
+            .distinct()
+        )
+    )
+
+
+def team_ids(s: Session) -> list[str]:
+    return list(s.scalars(select(Member.team_id).distinct()))

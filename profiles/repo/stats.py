@@ -1,0 +1,58 @@
+"""Counting queries behind /match stats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from profiles.models import DigestClaim, Entry, Feedback, Member, SuggestionLog
+
+
+def count_by(s: Session, model: Any, team_id: str, *where: Any) -> int:
+    return int(
+        s.scalar(select(func.count()).select_from(model).where(model.team_id == team_id, *where))
+        or 0
+    )
+
+
+def feedback_counts(s: Session, team_id: str) -> dict[str, int]:
+    rows = s.execute(
+        select(Feedback.kind, func.count())
+        .where(Feedback.team_id == team_id)
+        .group_by(Feedback.kind)
+    )
+    return {k: int(n) for k, n in rows}
+
+
+def users_with_suggestions(s: Session, team_id: str) -> int:
+    return int(
+        s.scalar(
+            select(func.count(func.distinct(SuggestionLog.user_id))).where(
+                SuggestionLog.team_id == team_id
+            )
+        )
+        or 0
+    )
+
+
+def community_stats(s: Session, team_id: str) -> dict[str, int]:
+    """Raw counts for /match stats; rates are computed by the caller."""
+    members_with_entries = select(Entry.member_id).where(
+        Entry.team_id == team_id, Entry.archived.is_(False)
+    )
+    fb = feedback_counts(s, team_id)
+    return {
+        "members": count_by(s, Member, team_id),
+        "members_with_entries": count_by(s, Member, team_id, Member.id.in_(members_with_entries)),
+        "opted_in": count_by(s, Member, team_id, Member.opted_in.is_(True)),
+        "entries": count_by(s, Entry, team_id, Entry.archived.is_(False)),
+        "digests_sent": count_by(s, DigestClaim, team_id, DigestClaim.status == "sent"),
+        "digests_failed": count_by(s, DigestClaim, team_id, DigestClaim.status == "failed"),
+        "suggestions_shown": count_by(s, SuggestionLog, team_id),
+        "members_suggested": users_with_suggestions(s, team_id),
+        "connect": fb.get("connect", 0),
+        "not_relevant": fb.get("not_relevant", 0),
+        "known": fb.get("known", 0),
+    }
