@@ -20,7 +20,7 @@ Register it at import time of your module; no edit of this file is needed::
   embed, search and call the Web API. ``ctx.text`` is the text after the word, already
   stripped of control characters; ``ctx.services`` is the :class:`bot.services.Services`
   (runtime, matcher, store, settings); ``ctx.notifier`` sends messages.
-- ``help_key``: a ``matching.i18n`` key with a one-line description; ``help``/``hilfe``
+- ``help_key``: a ``bot.messages`` key with a one-line description; ``help``/``hilfe``
   lists every registered subcommand with it.
 - ``facilitator_only``: only facilitators may run it (others get a polite refusal) and
   only they see it in the help. A facilitator is listed in the ``FACILITATORS`` setting
@@ -46,9 +46,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.flows.ports import DeliveryError, Notifier
+from bot.messages import t
 from bot.slack.blocks import Blocks, cap, escape, text_blocks
 from matching.errors import EmptyText, MatchingError
-from matching.i18n import t
 from matching.text import strip_control
 from profiles.errors import InvalidInput, NotFound, StoreError
 

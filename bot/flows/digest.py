@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.flows.ports import DeliveryError, Notifier
+from bot.messages import t
 from bot.settings import Settings, team_config
 from bot.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
@@ -47,7 +48,6 @@ from bot.slack.blocks import (
     suggestion_plain,
 )
 from matching.digest_plan import plan_digest
-from matching.i18n import t
 from matching.service import Matcher, Suggestion
 from matching.text import shorten
 from profiles import repo

@@ -20,6 +20,7 @@ from bot.flows.digest import DigestService
 from bot.flows.members import Services
 from bot.flows.stats import community_stats, render_stats
 from bot.flows.workshop import PlanData, WorkshopService
+from bot.messages import norm_lang, t
 from bot.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
     MAX_MODAL_TITLE,
@@ -40,7 +41,6 @@ from bot.slack.blocks import (
     static_select,
 )
 from matching.errors import PlanningError
-from matching.i18n import norm_lang, t
 from profiles.errors import InvalidInput, NotFound
 from profiles.ids import parse_id, valid_id
 

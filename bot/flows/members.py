@@ -19,6 +19,8 @@ from typing import Any, Protocol
 from bot.container import Runtime
 from bot.flows.commands import CommandContext, Reply, register_subcommand
 from bot.flows.ports import Notifier
+from bot.messages import norm_lang, t
+from bot.messages.reasons import reason_texts
 from bot.slack.blocks import (
     TITLE_MAX_CHARS,
     confirm_blocks,
@@ -30,7 +32,6 @@ from bot.slack.blocks import (
     suggestions_message,
 )
 from bot.slack.worker import Worker
-from matching.i18n import norm_lang, t
 from matching.service import EntryInput, Suggestion
 from matching.taxonomy import parse_tools
 from matching.text import MAX_CHARS, clean, shorten, split_sentences
@@ -418,7 +419,7 @@ class Services:
         # as they are now and a forged button cannot put words in the bot's mouth.
         for sg in self.matcher.suggest_for_member(team_id, user_id, k=50):
             if sg.user_id == other_id:
-                reasons = sg.reason_texts(lang)
+                reasons = reason_texts(sg, lang)
                 title = title or sg.entry_title
                 break
         text, blocks = intro_message(user_id, other_id, reasons, lang, title)

@@ -13,13 +13,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
 from bot.flows.members import Services, UserInfo
+from bot.messages import t
 from bot.settings import Settings
 from bot.slack.listeners import actions, commands, events, facilitator, home, views
 from bot.slack.listeners.common import response_url_allowed, team_and_user
 from bot.slack.notifier import SlackNotifier, retrying_client
 from bot.slack.server import RequestVerifier
 from bot.slack.worker import Worker
-from matching.i18n import t
 
 log = logging.getLogger(__name__)
 

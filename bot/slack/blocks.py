@@ -13,7 +13,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from matching.i18n import t
+from bot.messages import t
+from bot.messages.reasons import reason_texts
 from matching.service import Suggestion
 from matching.taxonomy import GROUPS, group_label, tool_name
 from matching.text import shorten
@@ -215,7 +216,7 @@ def suggestion_text(s: Suggestion, lang: str) -> str:
     lines = [who]
     if s.entry_title:
         lines.append(f"_{escape(shorten(s.entry_title, 150))}_")
-    reasons = s.reason_texts(lang)
+    reasons = reason_texts(s, lang)
     if reasons:
         lines.append(t("bot.suggestion.why", lang))
         lines.extend(f"• {escape(r)}" for r in reasons)

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.flows import facilitator
 from bot.flows.commands import Reply, friendly_error
 from bot.flows.members import Services
+from bot.messages import t
 from bot.slack.listeners.common import (
     Body,
     can_respond,
@@ -24,7 +25,6 @@ from bot.slack.listeners.common import (
     run_work,
     team_and_user,
 )
-from matching.i18n import t
 from profiles import repo
 from profiles.ids import parse_id
 

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.flows.members import EntryForm, Services
+from bot.messages import norm_lang, t
 from bot.slack.blocks import (
     DESCRIBE_CALLBACK,
     DESCRIPTION_BLOCK,
@@ -16,7 +17,6 @@ from bot.slack.blocks import (
     join_description,
 )
 from bot.slack.listeners.common import Body, later, team_and_user
-from matching.i18n import norm_lang, t
 from profiles.ids import valid_id
 
 log = logging.getLogger(__name__)
