@@ -1,21 +1,18 @@
-"""Why two entries were matched, in the member's language."""
+"""Why two entries were matched, as structured data; bot.messages.reasons puts it into words."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matching.i18n import join_list, t
 from matching.pool import Doc, Match
-from matching.taxonomy import get_group, group_label, need_label, tool_name
-from matching.text import shorten
+from matching.taxonomy import get_group
 
-SENTENCE_CHARS = 140
 MIN_SENTENCE_SIM = 0.35
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One reason for a suggestion; ``render`` gives the sentence shown to the member."""
+    """One reason for a suggestion: what the two entries share, without any wording."""
 
     kind: str  # groups | tools | needs | sentences
     items: tuple[str, ...] = ()
@@ -23,27 +20,6 @@ class Reason:
     mine: str = ""
     theirs: str = ""
     similarity: float = 0.0
-
-    def render(self, lang: str, name: str = "") -> str:
-        if self.kind == "groups":
-            labels = [group_label(g, lang) for g in self.items]
-            key = "reason.groups" if len(labels) == 1 else "reason.groups.many"
-            return t(key, lang, groups=join_list(labels, lang))
-        if self.kind == "tools":
-            return t(
-                "reason.tools", lang, tools=join_list([tool_name(x) for x in self.items], lang)
-            )
-        if self.kind == "needs":
-            needs = join_list([need_label(x, lang) for x in self.items], lang)
-            return t(f"reason.needs.{self.direction}", lang, needs=needs, name=name)
-        if self.kind == "sentences":
-            return t(
-                "reason.sentences",
-                lang,
-                mine=shorten(self.mine, SENTENCE_CHARS),
-                theirs=shorten(self.theirs, SENTENCE_CHARS),
-            )
-        raise ValueError(self.kind)
 
 
 def _most_specific(groups: frozenset[str]) -> tuple[str, ...]:

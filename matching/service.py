@@ -47,9 +47,6 @@ class Suggestion:
     query_external_id: str | None
     reasons: tuple[Reason, ...]
 
-    def reason_texts(self, lang: str) -> list[str]:
-        return [r.render(lang, self.display_name) for r in self.reasons]
-
 
 def prepare(data: EntryData) -> EntryData:
     """Validate and enrich an entry: clean text, detect target groups, tools and needs."""

@@ -385,7 +385,7 @@ def test_unreachable_database_is_answered_politely_and_loses_nothing(
     from sqlalchemy import create_engine
     from sqlalchemy.orm import sessionmaker
 
-    from matching.i18n import t
+    from bot.messages import t
 
     two_seniors(running)
     store = running.container.store

@@ -28,10 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.messages import t
 from bot.slack.blocks.modals import DESCRIBE_CALLBACK
 from bot.slack.listeners.common import response_url_allowed
 from bot.slack.server import EVENTS_PATH, MAX_BODY, RejectLog, RequestVerifier
-from matching.i18n import t
 from matching.service import Matcher
 from profiles.db import Store
 from profiles.migrate import upgrade

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.messages.reasons import reason_texts
 from matching.service import EntryInput, Matcher
 from profiles import repo
 
@@ -68,9 +69,9 @@ def test_reasons_name_groups_tools_and_a_sentence_pair(real_matcher: Matcher) ->
     sen2 = next(x for x in sug if x.user_id == "U_SEN2")
     kinds = [r.kind for r in sen2.reasons]
     assert kinds[:2] == ["groups", "tools"]
-    de = sen2.reason_texts("de")
+    de = reason_texts(sen2, "de")
     assert "Senior*innen" in de[0] and "CiviCRM" in de[1]
-    en = sen2.reason_texts("en")
+    en = reason_texts(sen2, "en")
     assert en[0].startswith("you both work with") and "CiviCRM" in en[1]
     assert any(r.kind == "sentences" and r.mine and r.theirs for r in sen2.reasons)
 

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from bot.container import Container, build_container, open_store
 from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
 from bot.flows.ports import RecordingNotifier
+from bot.messages.reasons import reason_texts
 from bot.settings import Settings
 from bot.slack.notifier import SlackNotifier, retrying_client
 from matching.errors import MatchingError
@@ -103,7 +104,7 @@ def _suggestion_json(x: Suggestion, lang: str) -> dict[str, object]:
         "profile": x.entry_external_id or x.entry_id,
         "member": x.user_id,
         "score": x.score,
-        "reasons": x.reason_texts(lang),
+        "reasons": reason_texts(x, lang),
     }
 
 
@@ -152,7 +153,7 @@ def _print_suggestions(sug: list[Suggestion], lang: str) -> None:
     for n, x in enumerate(sug, start=1):
         org = f" ({x.organisation})" if x.organisation else ""
         typer.echo(f"  {n}. {x.display_name}{org} · {shorten(x.entry_title, 70)}  [{x.score:.2f}]")
-        for r in x.reason_texts(lang):
+        for r in reason_texts(x, lang):
             typer.echo(f"       – {r}")
 
 

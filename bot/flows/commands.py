@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.flows.ports import DeliveryError
+from bot.messages import t
 from bot.slack.blocks.kit import Blocks, cap, escape, text_blocks
 from matching.errors import EmptyText, MatchingError
-from matching.i18n import t
 from matching.text import strip_control
 from profiles.errors import InvalidInput, NotFound, StoreError
 

@@ -18,6 +18,7 @@ from bot.flows.digest import DigestService
 from bot.flows.identity import Identity
 from bot.flows.stats import community_stats, render_stats
 from bot.flows.workshop import EDITS, PlanData, WorkshopService
+from bot.messages import t
 from bot.slack.blocks.kit import (
     escape,
     fallback,
@@ -25,7 +26,6 @@ from bot.slack.blocks.kit import (
 )
 from bot.slack.blocks.workshop import edit_modal, preview
 from matching.errors import PlanningError
-from matching.i18n import t
 from profiles.db import Store
 from profiles.errors import InvalidInput, NotFound
 from profiles.ids import parse_id, valid_id

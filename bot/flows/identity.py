@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from bot.flows.commands import CommandContext
 from bot.flows.ports import Directory, UserInfo
+from bot.messages import norm_lang
 from bot.settings import Settings
-from matching.i18n import norm_lang
 from profiles import repo
 from profiles.db import Store
 from profiles.errors import StoreUnavailable

@@ -17,13 +17,14 @@ from typing import Any
 from bot.flows.commands import CommandContext, Reply
 from bot.flows.identity import Identity
 from bot.flows.ports import Notifier
+from bot.messages import t
+from bot.messages.reasons import reason_texts
 from bot.settings import Settings
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.kit import escape
 from bot.slack.blocks.modals import TITLE_MAX_CHARS, describe_modal
 from bot.slack.blocks.profile import confirm_blocks, profile_blocks
 from bot.slack.blocks.suggestions import intro_message, suggestions_message
-from matching.i18n import t
 from matching.service import EntryInput, Matcher, Suggestion
 from matching.taxonomy import parse_tools
 from matching.text import MAX_CHARS, clean, shorten, split_sentences
@@ -248,7 +249,7 @@ class MemberFlows:
         # as they are now and a forged button cannot put words in the bot's mouth.
         for sg in self.matcher.suggest_for_member(team_id, user_id, k=50):
             if sg.user_id == other_id:
-                reasons = sg.reason_texts(lang)
+                reasons = reason_texts(sg, lang)
                 title = title or sg.entry_title
                 break
         text, blocks = intro_message(user_id, other_id, reasons, lang, title)

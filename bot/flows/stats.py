@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matching.i18n import t
+from bot.messages import t
 from profiles import repo
 from profiles.db import Store
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.flows.ports import DeliveryError, Notifier
+from bot.messages import join_list, t
+from bot.messages.reasons import reason_texts
 from bot.slack.blocks.kit import escape
 from matching.errors import PlanningError
-from matching.i18n import join_list, t
 from matching.service import Matcher
 from matching.workshop_plan import (
     Round,
@@ -228,7 +229,7 @@ class WorkshopService:
                 key = pair_key(u, x.user_id)
                 if x.score > scores.get(key, float("-inf")):
                     scores[key] = x.score
-                    reasons[key] = {lang: x.reason_texts(lang)[:3] for lang in ("de", "en")}
+                    reasons[key] = {lang: reason_texts(x, lang)[:3] for lang in ("de", "en")}
         return scores, reasons
 
     # ------------------------------------------------------------ edits

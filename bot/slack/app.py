@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.container import Container, build_container
+from bot.messages import t
 from bot.settings import Settings
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import actions, commands, events, facilitator, home, views
@@ -17,7 +18,6 @@ from bot.slack.listeners.common import response_url_allowed, team_and_user
 from bot.slack.notifier import SlackNotifier, retrying_client
 from bot.slack.server import RequestVerifier
 from bot.slack.worker import Worker
-from matching.i18n import t
 from matching.service import Matcher
 
 log = logging.getLogger(__name__)

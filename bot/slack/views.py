@@ -11,9 +11,9 @@ from typing import Any
 
 from bot.flows.facilitator import WorkshopEdit
 from bot.flows.members import EntryForm
+from bot.messages import norm_lang
 from bot.slack.blocks.kit import selected_value
 from bot.slack.blocks.modals import description_block_ids, join_description
-from matching.i18n import norm_lang
 from profiles.ids import valid_id
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.messages import t
 from bot.slack.blocks.kit import (
     MAX_MESSAGE_BLOCKS,
     Blocks,
@@ -17,7 +18,6 @@ from bot.slack.blocks.kit import (
     section,
 )
 from bot.slack.blocks.suggestions import suggestion_blocks, suggestion_plain
-from matching.i18n import t
 from matching.service import Suggestion
 from matching.text import shorten
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.messages import t
 from bot.slack.blocks.kit import (
     MAX_VIEW_BLOCKS,
     Blocks,
@@ -19,7 +20,6 @@ from bot.slack.blocks.kit import (
 )
 from bot.slack.blocks.profile import entry_summary
 from bot.slack.blocks.suggestions import suggestion_blocks
-from matching.i18n import t
 from matching.service import Suggestion
 
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from bot.messages import t
 from bot.slack.blocks.kit import (
     MAX_MODAL_TITLE,
     MAX_OPTIONS,
@@ -15,7 +16,6 @@ from bot.slack.blocks.kit import (
     option,
     plain,
 )
-from matching.i18n import t
 from matching.taxonomy import GROUPS, group_label, tool_name
 
 DESCRIBE_CALLBACK = "describe_entry"

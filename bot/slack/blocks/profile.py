@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.messages import t
 from bot.slack.blocks.kit import (
     MAX_MESSAGE_BLOCKS,
     Blocks,
@@ -13,7 +14,6 @@ from bot.slack.blocks.kit import (
     limit_blocks,
     section,
 )
-from matching.i18n import t
 from matching.text import shorten
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from bot.messages import t
+from bot.messages.reasons import reason_texts
 from bot.slack.blocks.kit import (
     MAX_MESSAGE_BLOCKS,
     Blocks,
@@ -17,7 +19,6 @@ from bot.slack.blocks.kit import (
     limit_blocks,
     section,
 )
-from matching.i18n import t
 from matching.service import Suggestion
 from matching.text import shorten
 
@@ -45,7 +46,7 @@ def suggestion_text(s: Suggestion, lang: str) -> str:
     lines = [who]
     if s.entry_title:
         lines.append(f"_{escape(shorten(s.entry_title, 150))}_")
-    reasons = s.reason_texts(lang)
+    reasons = reason_texts(s, lang)
     if reasons:
         lines.append(t("bot.suggestion.why", lang))
         lines.extend(f"• {escape(r)}" for r in reasons)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.flows.workshop import EDITS, PlanData
+from bot.messages import t
 from bot.slack.blocks.kit import (
     MAX_MESSAGE_BLOCKS,
     MAX_MODAL_TITLE,
@@ -24,7 +25,6 @@ from bot.slack.blocks.kit import (
     section,
     static_select,
 )
-from matching.i18n import t
 
 WORKSHOP_ACTIONS = ("workshop_reshuffle", "workshop_send", "workshop_send_summary", "workshop_csv")
 EDIT_ACTION = "workshop_edit"

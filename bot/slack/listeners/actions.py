@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.container import Container
 from bot.flows.commands import Reply
+from bot.messages import t
 from bot.slack.blocks.suggestions import parse_action_value
 from bot.slack.listeners.common import (
     Body,
@@ -21,7 +22,6 @@ from bot.slack.listeners.common import (
     run_work,
     team_and_user,
 )
-from matching.i18n import t
 from profiles.ids import parse_id, valid_id
 
 log = logging.getLogger(__name__)

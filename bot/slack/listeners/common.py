@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Container
 from bot.flows.commands import Reply, friendly_error
-from matching.i18n import t
+from bot.messages import t
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.container import Container
+from bot.messages import norm_lang, t
 from bot.slack.blocks.modals import (
     DESCRIBE_CALLBACK,
     DESCRIPTION_BLOCK,
 )
 from bot.slack.listeners.common import Body, later, team_and_user
 from bot.slack.views import metadata, read_form
-from matching.i18n import norm_lang, t
 
 log = logging.getLogger(__name__)
 
