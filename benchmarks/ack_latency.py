@@ -55,7 +55,7 @@ from bot.slack.server import HttpServer, socket_mode_handler
 from bot.slack.worker import Worker
 from matching.embedder import Embedder, load_embedder
 from matching.service import Matcher
-from tests.fakeslack import (
+from testkit.fakeslack import (
     FakeSlack,
     FakeSocketModeServer,
     signed_headers,
@@ -195,7 +195,7 @@ def serve_bot(
     if embedder_name == "use":
         embedder: Embedder = load_embedder("default", threads=embed_threads)
     else:
-        from tests.helpers import HashEmbedder
+        from testkit.embedders import HashEmbedder
 
         embedder = HashEmbedder()
     if switch:

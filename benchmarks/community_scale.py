@@ -32,7 +32,7 @@ from pathlib import Path
 from bot.container import open_store
 from bot.flows.importer import Row, read_rows
 from matching.service import EntryInput, Matcher
-from tests.helpers import HashEmbedder
+from testkit.embedders import HashEmbedder
 
 TEAM = "T0SCALE"
 PLACES = ["Musterstadt", "Nordheim", "Südhafen", "Osterfeld", "Westdorf", "Bergen", "Talstadt"]

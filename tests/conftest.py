@@ -17,7 +17,7 @@ from matching.service import Matcher
 from profiles.clock import ManualClock
 from profiles.db import Store
 from profiles.migrate import upgrade
-from tests.helpers import HashEmbedder
+from testkit.embedders import HashEmbedder
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -15,7 +15,9 @@ from bot.flows.ports import RecordingNotifier, UserInfo
 from bot.settings import Settings
 from matching.service import Matcher
 from profiles import repo
-from tests.bot_helpers import (
+from testkit.fakeslack import TEAM_ID, FakeSlack, block_actions_payload
+from testkit.fakeslack.fixtures import fake_slack  # noqa: F401
+from tests.support.slackbot import (
     TRANSPORTS,
     BotUnderTest,
     all_text,
@@ -23,8 +25,6 @@ from tests.bot_helpers import (
     start_on,
     wait_responses,
 )
-from tests.fakeslack import TEAM_ID, FakeSlack, block_actions_payload
-from tests.fakeslack.fixtures import fake_slack  # noqa: F401
 
 T = "T0UNIT"
 FACILITATOR_WORDS = ("`digest`", "`workshop`", "`stats`")

@@ -10,7 +10,7 @@ from profiles import repo
 from profiles.db import Store
 from profiles.errors import InvalidInput, NotFound, StoreUnavailable
 from profiles.migrate import current_revision
-from tests.helpers import HashEmbedder
+from testkit.embedders import HashEmbedder
 
 
 def test_schema_is_migrated(store: Store) -> None:

@@ -18,15 +18,7 @@ from bot.slack.blocks.modals import DESCRIBE_CALLBACK
 from bot.slack.blocks.suggestions import action_value
 from profiles import repo
 from profiles.models import Feedback, SuggestionLog
-from tests.bot_helpers import (
-    BotUnderTest,
-    Running,
-    all_text,
-    command_answer,
-    running,
-    wait_responses,
-)
-from tests.fakeslack import (
+from testkit.fakeslack import (
     TEAM_ID,
     FakeSlack,
     block_actions_payload,
@@ -35,7 +27,15 @@ from tests.fakeslack import (
     slash_command_payload,
     view_submission_payload,
 )
-from tests.fakeslack.fixtures import fake_slack
+from testkit.fakeslack.fixtures import fake_slack
+from tests.support.slackbot import (
+    BotUnderTest,
+    Running,
+    all_text,
+    command_answer,
+    running,
+    wait_responses,
+)
 
 __all__ = ["fake_slack", "running"]
 

@@ -14,7 +14,7 @@ from bot.messages import LANGS, catalogue, join_list, norm_lang, t
 from bot.messages.reasons import reason_text
 from matching.explain import Reason
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # A string constant of this shape in bot/ is taken to be a catalogue key; "and" is the only
 # key outside these namespaces and is caught as the argument of t().
 KEY_SHAPE = re.compile(r"^(bot|digest|workshop|stats|reason)(\.[a-z_]+)+$")

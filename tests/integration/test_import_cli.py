@@ -102,7 +102,7 @@ def _cli(args: list[str], env_db: str, cwd: Path) -> subprocess.CompletedProcess
 def test_import_then_suggest_json(tmp_path: Path) -> None:
     f = _jsonl(tmp_path / "x.jsonl", ROWS, extra_lines=("not json",))
     db = f"sqlite:///{tmp_path}/cli.db"
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     r = _cli(["import", str(f), "--team", "T1"], db, root)
     assert r.returncode == 0, r.stderr
     assert "imported 4 entries" in r.stdout
@@ -132,7 +132,7 @@ def test_import_then_suggest_json(tmp_path: Path) -> None:
 def test_errors_are_one_line_without_traceback(
     tmp_path: Path, args: list[str], db: str, message: str
 ) -> None:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     r = _cli(args, db.format(tmp=tmp_path), root)
     assert r.returncode != 0
     assert "Traceback" not in r.stderr
@@ -142,7 +142,7 @@ def test_errors_are_one_line_without_traceback(
 
 @pytest.mark.slow
 def test_demo_runs_on_the_bundled_community(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     r = _cli(["demo", "--db", f"sqlite:///{tmp_path}/demo.db"], "sqlite:///unused.db", root)
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("━━") == 4

@@ -21,7 +21,7 @@ from bot.slack.app import connect
 from bot.slack.server import HttpServer, socket_mode_handler
 from bot.slack.worker import Worker
 from matching.service import Matcher
-from tests.fakeslack import (
+from testkit.fakeslack import (
     TEAM_ID,
     FakeSlack,
     FakeSocketModeServer,
@@ -65,7 +65,7 @@ ACK_TIMEOUT = 3.0
 class BotUnderTest:
     """A started bot that a test drives the way Slack would, over one transport.
 
-    ``send`` hands over a payload from the builders in tests.fakeslack.signing and
+    ``send`` hands over a payload from the builders in testkit.fakeslack.signing and
     returns the ack as ``(status, body)``, so a flow reads the same over either transport.
     """
 

@@ -11,7 +11,7 @@ import pytest
 
 from matching.taxonomy import NEEDS, detect_groups
 
-SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "data" / "sample_community.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_community.jsonl"
 REQUIRED = {
     "id",
     "member",

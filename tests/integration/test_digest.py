@@ -13,18 +13,15 @@ import pytest
 
 from bot.flows.digest import DigestService, period_key
 from bot.flows.ports import Blocks, DeliveryError, RecordingNotifier
-from bot.settings import Settings
 from bot.slack.notifier import SlackNotifier, retrying_client
 from matching.service import EntryInput, Matcher
 from profiles import repo
 from profiles.clock import ManualClock
 from profiles.db import Store
 from profiles.models import DigestClaim, Entry, SuggestionLog
-from tests.fakeslack import FakeSlack
-from tests.helpers import HashEmbedder
-
-TEAM = "T1"
-
+from testkit.embedders import HashEmbedder
+from testkit.fakeslack import FakeSlack
+from tests.support.community import TEAM, SharedRecorder, community, dms, settings
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 # Week boundaries on purpose: early Monday in UTC, and Sunday night in UTC which is
@@ -42,41 +39,6 @@ def at(svc: DigestService, when: datetime) -> DigestService:
     assert isinstance(clock, ManualClock)
     clock.set(when)
     return svc
-
-
-TOPICS = [
-    "Beratung für Geflüchtete aus der Ukraine mit CiviCRM und Ehrenamt",
-    "Ehrenamt und Beratung für Geflüchtete, Daten in CiviCRM",
-    "Senior*innen im Quartier, Besuchsdienst und Ehrenamt mit Daten",
-    "Besuchsdienst für Senior*innen, Ehrenamt und Quartiersdaten",
-    "Wohnungslose Menschen, Kältehilfe und Beratung mit offenen Daten",
-    "Kältehilfe für Wohnungslose, Beratung und Daten zur Versorgung",
-    "Kinder in Armut, Lernförderung und Daten zu Schulen",
-    "Lernförderung für Kinder in Armut mit Ehrenamt und Daten",
-    "Hass im Netz, Beratung für Betroffene und Meldedaten",
-    "Betroffene von Hass im Netz, Beratung und Auswertung von Daten",
-]
-ORGS = ["AWO", "Caritas", "DRK", "Diakonie", "Paritätische"]
-
-
-def settings(**kw: object) -> Settings:
-    return Settings(_env_file=None, **kw)  # type: ignore[call-arg]
-
-
-def community(matcher: Matcher, n: int = 10) -> list[str]:
-    users = [f"U{i:02d}" for i in range(n)]
-    matcher.import_entries(
-        TEAM,
-        [
-            (u, f"Person {i}", ORGS[i % len(ORGS)], EntryInput(description=TOPICS[i % len(TOPICS)]))
-            for i, u in enumerate(users)
-        ],
-    )
-    return users
-
-
-def dms(notifier: RecordingNotifier) -> Counter[str]:
-    return Counter(m.target for m in notifier.sent if m.kind == "dm")
 
 
 def test_period_keys() -> None:
@@ -228,16 +190,6 @@ def test_crash_mid_run_leaves_nobody_without_and_nobody_twice(
     assert total == Counter(users), "every member exactly one digest"
     with store.session() as s:
         assert {c.status for c in repo.digest_claims(s, TEAM)} == {"sent"}
-
-
-class SharedRecorder(RecordingNotifier):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lock = threading.Lock()
-
-    def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
-        with self.lock:
-            return super().dm(user_id, text, blocks)
 
 
 def test_two_concurrent_runs_send_each_digest_once(db_url: str, store: Store) -> None:

@@ -41,7 +41,7 @@ def test_bad_settings_are_one_line_at_the_cli(tmp_path: Path, name: str, value: 
         capture_output=True,
         text=True,
         env=env,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
         timeout=120,
     )
     assert r.returncode == 1
@@ -51,7 +51,7 @@ def test_bad_settings_are_one_line_at_the_cli(tmp_path: Path, name: str, value: 
 
 
 def _env_example_keys() -> list[str]:
-    text = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
     keys = []
     for line in text.splitlines():
         body = line.lstrip("# ").strip()

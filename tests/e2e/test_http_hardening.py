@@ -36,16 +36,16 @@ from matching.service import Matcher
 from profiles.db import Store
 from profiles.migrate import upgrade
 from profiles.models import Member
-from tests.bot_helpers import SECRET, Running, start_bot
-from tests.fakeslack import (
+from testkit.embedders import HashEmbedder
+from testkit.fakeslack import (
     FakeSlack,
     block_actions_payload,
     event_callback,
     slash_command_payload,
     view_submission_payload,
 )
-from tests.fakeslack.fixtures import fake_slack
-from tests.helpers import HashEmbedder
+from testkit.fakeslack.fixtures import fake_slack
+from tests.support.slackbot import SECRET, Running, start_bot
 
 __all__ = ["fake_slack"]
 
@@ -479,7 +479,7 @@ def test_cli_logs_libraries_at_warning() -> None:
         " logging.getLogger('urllib3').getEffectiveLevel(),"
         " logging.getLogger('bot.slack.server').getEffectiveLevel())\n"
     )
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

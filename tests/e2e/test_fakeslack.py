@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from tests.fakeslack import (
+from testkit.fakeslack import (
     BOT_USER_ID,
     TEAM_ID,
     FakeSlack,
@@ -34,7 +34,7 @@ from tests.fakeslack import (
     slash_command_payload,
     view_submission_body,
 )
-from tests.fakeslack.fixtures import fake_slack, fake_socket_mode
+from testkit.fakeslack.fixtures import fake_slack, fake_socket_mode
 
 __all__ = ["fake_slack", "fake_socket_mode"]  # re-exported so pytest finds the fixtures
 

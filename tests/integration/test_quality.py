@@ -90,7 +90,7 @@ def test_cli_suggest_all_gives_exactly_the_scored_rankings(
     strip_labels(src, clean, None)
     db = f"sqlite:///{tmp_path}/cli.db"
     env = {**os.environ, "DATABASE_URL": db}
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for args in (
         ["import", str(clean), "--team", "T"],
         ["suggest", "--team", "T", "--all", "--k", "3", "--json"],

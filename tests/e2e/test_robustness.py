@@ -25,16 +25,16 @@ from profiles.db import Store
 from profiles.errors import NotFound
 from profiles.ids import MAX_ID, parse_id
 from profiles.models import Entry
-from tests.bot_helpers import BotUnderTest, all_text, command_answer, start_on, wait_responses
-from tests.fakeslack import (
+from testkit.fakeslack import (
     TEAM_ID,
     FakeSlack,
     block_actions_payload,
     slash_command_payload,
     view_submission_payload,
 )
-from tests.fakeslack.blockkit import view_problems
-from tests.fakeslack.fixtures import fake_slack
+from testkit.fakeslack.blockkit import view_problems
+from testkit.fakeslack.fixtures import fake_slack
+from tests.support.slackbot import BotUnderTest, all_text, command_answer, start_on, wait_responses
 
 __all__ = ["fake_slack"]
 

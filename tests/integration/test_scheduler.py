@@ -15,7 +15,7 @@ from bot.flows.digest import DigestService
 from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
-from tests.test_digest import TEAM, SharedRecorder, community, settings
+from tests.support.community import TEAM, SharedRecorder, community, settings
 
 
 def test_default_schedule_is_monday_nine_berlin_and_survives_restart(

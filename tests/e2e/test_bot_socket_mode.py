@@ -8,9 +8,9 @@ import pytest
 
 from bot.slack.server import socket_mode_handler
 from matching.service import Matcher
-from tests.bot_helpers import Bot, all_text, build_bot, settings_for
-from tests.fakeslack import FakeSlack, FakeSocketModeServer, event_callback, slash_command_payload
-from tests.fakeslack.fixtures import fake_slack, fake_socket_mode
+from testkit.fakeslack import FakeSlack, FakeSocketModeServer, event_callback, slash_command_payload
+from testkit.fakeslack.fixtures import fake_slack, fake_socket_mode
+from tests.support.slackbot import Bot, all_text, build_bot, settings_for
 
 __all__ = ["fake_slack", "fake_socket_mode"]
 

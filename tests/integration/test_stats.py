@@ -9,7 +9,7 @@ from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
 from profiles.models import SuggestionLog
-from tests.test_digest import TEAM, community, settings
+from tests.support.community import TEAM, community, settings
 
 
 def test_stats_after_a_digest(store: Store, matcher: Matcher) -> None:

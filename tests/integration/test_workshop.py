@@ -21,7 +21,17 @@ from matching.service import EntryInput, Matcher
 from matching.workshop_plan import repeats, swap
 from profiles.db import Store
 from profiles.errors import InvalidInput
-from tests.bot_helpers import (
+from testkit.fakeslack import (
+    TEAM_ID,
+    FakeSlack,
+    block_actions_payload,
+    block_problems,
+    view_problems,
+    view_submission_payload,
+)
+from testkit.fakeslack.fixtures import fake_slack
+from tests.support.community import ORGS, TOPICS
+from tests.support.slackbot import (
     TRANSPORTS,
     BotUnderTest,
     all_text,
@@ -30,16 +40,6 @@ from tests.bot_helpers import (
     wait_responses,
     wait_until,
 )
-from tests.fakeslack import (
-    TEAM_ID,
-    FakeSlack,
-    block_actions_payload,
-    block_problems,
-    view_problems,
-    view_submission_payload,
-)
-from tests.fakeslack.fixtures import fake_slack
-from tests.test_digest import ORGS, TOPICS
 
 __all__ = ["fake_slack"]
 

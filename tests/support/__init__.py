@@ -1,0 +1,1 @@
+"""Support code of the test suite: the sample community, the running bot, the CLI."""
