@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.flows.commands import CommandContext, CommandTable, Subcommand
+from bot.flows.consent import ConsentFlows
 from bot.flows.digest import DigestService
 from bot.flows.facilitator import FacilitatorFlows
 from bot.flows.identity import Identity
@@ -61,6 +62,7 @@ class Container:
     digest: DigestService
     workshop: WorkshopService
     facilitator: FacilitatorFlows
+    consent: ConsentFlows
     commands: CommandTable
     # Slow work after an ack runs on ``worker``; cheap work (help, modals) on
     # ``quick_worker``, so a queue of describes never delays them.
@@ -90,7 +92,9 @@ class Container:
         self.quick_worker.shutdown(wait)
 
 
-def command_table(members: MemberFlows, facilitator: FacilitatorFlows) -> CommandTable:
+def command_table(
+    members: MemberFlows, facilitator: FacilitatorFlows, consent: ConsentFlows
+) -> CommandTable:
     """Every ``/match`` subcommand, in the order the help lists them."""
     table = CommandTable(
         [
@@ -131,6 +135,12 @@ def command_table(members: MemberFlows, facilitator: FacilitatorFlows) -> Comman
             "stats.help",
             facilitator_only=True,
         ),
+        Subcommand(
+            ("einladen", "invite"),
+            consent.invite_command,
+            "consent.help",
+            facilitator_only=True,
+        ),
     ):
         table.add(sub)
     return table
@@ -163,6 +173,7 @@ def build_container(
     digest = DigestService(store, matcher, out, settings)
     workshop = WorkshopService(store, matcher, out)
     facilitator = FacilitatorFlows(store, identity, digest, workshop)
+    consent = ConsentFlows(store, matcher, out, members)
     return Container(
         settings=settings,
         store=store,
@@ -173,7 +184,8 @@ def build_container(
         digest=digest,
         workshop=workshop,
         facilitator=facilitator,
-        commands=command_table(members, facilitator),
+        consent=consent,
+        commands=command_table(members, facilitator, consent),
         worker=worker or Worker(settings.worker_threads),
         quick_worker=Worker(QUICK_THREADS, name="civic-quick"),
     )

@@ -64,6 +64,9 @@ class Doc:
     title: str = ""
     kind: str = "project"
     external_id: str | None = None
+    # False for an imported member who has not agreed yet: ranked for the operator's
+    # own tools, never suggested to other members.
+    listed: bool = True
 
     def __post_init__(self) -> None:
         # Parents count as shared: "Geflüchtete aus der Ukraine" meets "Geflüchtete".
@@ -226,6 +229,7 @@ class Pool:
         exclude_users: frozenset[str] = frozenset(),
         exclude_orgs: frozenset[str] = frozenset(),
         among: frozenset[str] | None = None,
+        listed_only: bool = False,
     ) -> list[Match]:
         """The best ``k`` entries for ``query``, best first, excluded owners removed.
 
@@ -257,6 +261,7 @@ class Pool:
                 and self.docs[e].user_id not in exclude_users
                 and self.docs[e].user_id != query.user_id
                 and not (exclude_orgs and self.docs[e].organisation in exclude_orgs)
+                and (self.docs[e].listed or not listed_only)
             ]
             if not ids:
                 return []
@@ -301,6 +306,7 @@ class Pool:
         exclude_users: frozenset[str] = frozenset(),
         exclude_orgs: frozenset[str] = frozenset(),
         among: frozenset[str] | None = None,
+        listed_only: bool = False,
     ) -> list[Match]:
         """Best partner per person for a set of query entries: one Match per member, best first.
 
@@ -321,6 +327,7 @@ class Pool:
                         exclude_users=exclude_users,
                         exclude_orgs=exclude_orgs,
                         among=among,
+                        listed_only=listed_only,
                     )
                 )
         for per_query in ranked_per_query:

@@ -177,6 +177,7 @@ class Matcher:
             title=e.title,
             kind=e.kind,
             external_id=e.external_id,
+            listed=e.member.consenting,
         )
 
     def _current(self, v: EntryVector | None, e: Entry) -> bool:
@@ -253,6 +254,8 @@ class Matcher:
                 organisation=organisation,
                 language=language,
             )
+            # Describing oneself is agreeing: an imported member becomes a normal one.
+            repo.accept_member(s, team_id, user_id)
             entry = repo.add_entry(s, member, prepared)
             self._store_vectors(s, [entry])
             entry_id = entry.id
@@ -264,13 +267,24 @@ class Matcher:
         team_id: str,
         rows: Iterable[tuple[str, str, str, EntryInput]],
         progress: Progress | None = None,
+        *,
+        consent: str = "imported",
     ) -> list[int]:
-        """Store many entries (member id, name, organisation, entry) and embed them in batches."""
+        """Store many entries (member id, name, organisation, entry) and embed them in batches.
+
+        New members are "imported": nobody asked them, so they are neither contacted nor
+        suggested until they accept an invitation. Members who exist keep their consent.
+        """
         ids: list[int] = []
         with self.store.session() as s:
             for user_id, name, org, data in rows:
                 member = repo.upsert_member(
-                    s, team_id, user_id, display_name=name or None, organisation=org or None
+                    s,
+                    team_id,
+                    user_id,
+                    display_name=name or None,
+                    organisation=org or None,
+                    consent=consent,
                 )
                 ids.append(repo.add_entry(s, member, prepare(data)).id)
         self.sync(team_id, progress=progress)
@@ -280,6 +294,8 @@ class Matcher:
         prepared = prepare(data)
         with self.store.session() as s:
             entry = repo.update_entry(s, team_id, user_id, entry_id, prepared)
+            # Editing one's own description is describing: it accepts an invitation.
+            repo.accept_member(s, team_id, user_id)
             self._store_vectors(s, [entry])
         self.sync(team_id)
 
@@ -333,15 +349,27 @@ class Matcher:
         return frozenset(users), frozenset(orgs)
 
     def suggest_for_entry(
-        self, team_id: str, entry_id: int, k: int = 5, *, exclude_same_org: bool = False
+        self,
+        team_id: str,
+        entry_id: int,
+        k: int = 5,
+        *,
+        exclude_same_org: bool = False,
+        listed_only: bool = True,
     ) -> list[Suggestion]:
-        """Partners for one entry: one suggestion per person, never its owner."""
+        """Partners for one entry: one suggestion per person, never its owner.
+
+        ``listed_only`` (the default, for anything a member sees) leaves out imported
+        people who have not agreed; the operator's offline tools pass False.
+        """
         pool = self.sync(team_id)
         query = pool.docs.get(entry_id)
         if query is None:
             raise NotFound(f"no entry {entry_id}")
         users, orgs = self._exclusions(team_id, query.user_id, exclude_same_org)
-        matches = pool.rank_members([query], k=k, exclude_users=users, exclude_orgs=orgs)
+        matches = pool.rank_members(
+            [query], k=k, exclude_users=users, exclude_orgs=orgs, listed_only=listed_only
+        )
         return self._suggestions({query.entry_id: query}, matches)
 
     def suggest_for_member(
@@ -353,6 +381,7 @@ class Matcher:
         exclude_same_org: bool = False,
         also_exclude: Iterable[str] = (),
         among: Iterable[str] | None = None,
+        listed_only: bool = True,
     ) -> list[Suggestion]:
         """Partners for a member across all of their entries (only ``among`` these, if given)."""
         pool = self.sync(team_id)
@@ -367,10 +396,13 @@ class Matcher:
             exclude_users=users,
             exclude_orgs=orgs,
             among=frozenset(among) if among is not None else None,
+            listed_only=listed_only,
         )
         return self._suggestions(queries, matches)
 
-    def find(self, team_id: str, text: str, k: int = 5, *, user_id: str = "") -> list[Suggestion]:
+    def find(
+        self, team_id: str, text: str, k: int = 5, *, user_id: str = "", listed_only: bool = True
+    ) -> list[Suggestion]:
         """Who works on this, or has data about it: free-text search over the community."""
         cleaned = clean(text)
         if not cleaned:
@@ -393,7 +425,7 @@ class Matcher:
             offers=frozenset(offers),
         )
         users = frozenset({user_id}) if user_id else frozenset()
-        matches = pool.rank_members([query], k=k, exclude_users=users)
+        matches = pool.rank_members([query], k=k, exclude_users=users, listed_only=listed_only)
         return self._suggestions({-1: query}, matches)
 
     def partner_candidates(
@@ -416,7 +448,9 @@ class Matcher:
             if not queries:
                 continue
             excl = frozenset({user} | partners_blocked.get(user, set()))
-            matches = pool.rank_members(list(queries.values()), k=k, exclude_users=excl)
+            matches = pool.rank_members(
+                list(queries.values()), k=k, exclude_users=excl, listed_only=True
+            )
             out[user] = self._suggestions(queries, matches)
         return out
 

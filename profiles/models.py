@@ -49,6 +49,12 @@ class Base(DeclarativeBase):
 CADENCES = ("weekly", "biweekly", "monthly", "paused")
 KINDS = ("project", "dataset")
 FEEDBACK_KINDS = ("connect", "not_relevant", "known")
+# How a member came to be here. "self": they used /match themselves; "imported": a
+# facilitator's file put them here and nobody has asked them yet; "invited": the one
+# invitation DM went out; "accepted": they said yes (or described themselves). Only
+# "self" and "accepted" members are contacted, suggested to others or counted as active.
+CONSENTS = ("self", "imported", "invited", "accepted")
+CONSENTING = ("self", "accepted")
 
 
 class Member(Base):
@@ -63,6 +69,8 @@ class Member(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     opted_in: Mapped[bool] = mapped_column(Boolean, default=True)
     cadence: Mapped[str] = mapped_column(String(16), default="weekly")
+    consent: Mapped[str] = mapped_column(String(16), default="self", server_default="self")
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Raised by every write (profiles.db): change detection must not rely on the clock.
@@ -71,6 +79,10 @@ class Member(Base):
     entries: Mapped[list[Entry]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def consenting(self) -> bool:
+        return self.consent in CONSENTING
 
 
 class Entry(Base):

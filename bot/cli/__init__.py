@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from tqdm import tqdm
 
+from bot.cli import admin
 from bot.container import Container, build_container, open_store
 from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
 from bot.flows.ports import RecordingNotifier
@@ -65,7 +66,7 @@ def runtime(db: str | None = None) -> Container:
 
 
 def _load_rows(
-    rt: Container, team: str, path: Path, *, quiet: bool = False
+    rt: Container, team: str, path: Path, *, quiet: bool = False, consent: str = "imported"
 ) -> tuple[int, list[BadRow]]:
     good: list[Row] = []
     bad: list[BadRow] = []
@@ -81,6 +82,7 @@ def _load_rows(
             team,
             ((r.user_id, r.name, r.organisation, r.entry) for r in good),
             progress=bar.update,
+            consent=consent,
         )
     return len(good), bad
 
@@ -138,7 +140,11 @@ def suggest(
     if not targets:
         raise CliError(f"team {team} has no entries; run 'civic-match import FILE --team {team}'")
     for entry_id, ext, title in targets:
-        sug = rt.matcher.suggest_for_entry(team, entry_id, k, exclude_same_org=exclude_same_org)
+        # The operator's own view of the data: imported people who have not agreed yet
+        # are included, they are not shown to anyone in Slack.
+        sug = rt.matcher.suggest_for_entry(
+            team, entry_id, k, exclude_same_org=exclude_same_org, listed_only=False
+        )
         if as_json:
             line = {"profile": ext, "suggestions": [_suggestion_json(x, lang) for x in sug]}
             typer.echo(json.dumps(line, ensure_ascii=False))
@@ -168,7 +174,8 @@ def demo(
     rt = runtime(db)
     sample = resources.files("bot") / "data" / "sample_community.jsonl"
     with resources.as_file(sample) as path:
-        n, bad = _load_rows(rt, DEMO_TEAM, path)
+        # Fictional people of the bundled sample: there is nobody to ask.
+        n, bad = _load_rows(rt, DEMO_TEAM, path, consent="self")
     if bad:  # the bundled file is tested; this guards local edits
         typer.echo(f"warning: {len(bad)} sample rows skipped", err=True)
     with rt.store.session() as s:
@@ -447,6 +454,10 @@ def workshop(
                 typer.echo(f"       – {reason}")
     if d.without_entries:
         typer.echo(f"\nwithout entries (invite them): {', '.join(d.without_entries)}")
+    if d.awaiting:
+        typer.echo(
+            f"\nimported, not yet agreed (left out; 'civic-match invite'): {', '.join(d.awaiting)}"
+        )
     if csv_out:
         svc = WorkshopService(rt.store, rt.matcher, notifier)
         csv_out.write_bytes(svc.csv_bytes(d, lang))
@@ -463,6 +474,9 @@ def stats(
 
     rt = runtime(db)
     typer.echo(render_stats(community_stats(rt.store, team), lang).replace("*", ""))
+
+
+admin.register(app, runtime, _slack_notifier)
 
 
 def main() -> None:

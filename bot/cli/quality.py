@@ -65,7 +65,7 @@ def rankings(matcher: Matcher, team: str, k: int) -> dict[str, list[str]]:
         entries = [(e.id, e.external_id or str(e.id)) for e in repo.active_entries(s, team)]
     out = {}
     for entry_id, ext in entries:
-        sug = matcher.suggest_for_entry(team, entry_id, k)
+        sug = matcher.suggest_for_entry(team, entry_id, k, listed_only=False)
         out[ext] = [str(x.entry_external_id or x.entry_id) for x in sug]
     return out
 

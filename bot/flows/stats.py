@@ -21,6 +21,7 @@ class Stats:
     members_suggested: int
     connect: int
     not_relevant: int
+    invited: int = 0
 
     @property
     def opted_in_share(self) -> float:
@@ -55,6 +56,7 @@ def community_stats(store: Store, team_id: str) -> Stats:
         members_suggested=c["members_suggested"],
         connect=c["connect"],
         not_relevant=c["not_relevant"],
+        invited=c["invited"],
     )
 
 
@@ -68,6 +70,7 @@ def render_stats(st: Stats, lang: str) -> str:
         lang,
         members=st.members,
         with_entries=st.members_with_entries,
+        invited=st.invited,
         entries=st.entries,
         opted_in_share=_pct(st.opted_in_share),
         digests_sent=st.digests_sent,

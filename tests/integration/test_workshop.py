@@ -52,6 +52,7 @@ def people(matcher: Matcher, team: str, n: int) -> list[str]:
             (u, f"Person {i}", ORGS[i % len(ORGS)], EntryInput(description=TOPICS[i % len(TOPICS)]))
             for i, u in enumerate(users)
         ],
+        consent="self",
     )
     return users
 

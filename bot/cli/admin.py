@@ -1,0 +1,54 @@
+"""Operator commands about people and workspaces: `invite`, `workspace list|purge`.
+
+Registered on the main app by :func:`register`, which is handed the helpers of
+``bot.cli`` (so this module does not import it back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from bot.container import Container
+from bot.flows.consent import ConsentFlows
+from bot.flows.ports import Notifier, RecordingNotifier
+from bot.settings import Settings
+
+Runtime = Callable[[str | None], Container]
+NotifierFor = Callable[[Settings], Notifier]
+
+TeamOpt = Annotated[str, typer.Option("--team", help="Slack team id (workspace)")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="database URL (default: DATABASE_URL or a local SQLite file)"),
+]
+
+
+def register(app: typer.Typer, runtime: Runtime, slack_notifier: NotifierFor) -> None:
+    @app.command()
+    def invite(
+        team: TeamOpt,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="list who would be invited; send nothing")
+        ] = False,
+        db: DbOpt = None,
+    ) -> None:
+        """DM each imported member one invitation (what was imported, accept/edit/delete)."""
+        rt = runtime(db)
+        notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
+        report = ConsentFlows(rt.store, rt.matcher, notifier, rt.members).invite(
+            team, dry_run=dry_run
+        )
+        if dry_run:
+            for user in report.planned:
+                typer.echo(f"would invite {user}")
+            typer.echo(f"dry run: {len(report.planned)} to invite; nothing sent")
+            return
+        for user, reason in report.failed:
+            typer.echo(f"{user}: failed: {reason}", err=True)
+        typer.echo(
+            f"invitations: {len(report.sent)} sent, {len(report.failed)} failed "
+            f"(of {len(report.planned)} not yet invited)"
+        )
