@@ -22,6 +22,7 @@ from bot.flows.identity import Identity
 from bot.flows.members import MemberFlows
 from bot.flows.ports import Directory, Notifier, RecordingNotifier
 from bot.flows.workshop import WorkshopService
+from bot.flows.workspaces import WorkspaceFlows
 from bot.settings import Settings
 from bot.slack.worker import Worker
 from matching.embedder import Embedder, load_embedder
@@ -63,6 +64,7 @@ class Container:
     workshop: WorkshopService
     facilitator: FacilitatorFlows
     consent: ConsentFlows
+    workspaces: WorkspaceFlows
     commands: CommandTable
     # Slow work after an ack runs on ``worker``; cheap work (help, modals) on
     # ``quick_worker``, so a queue of describes never delays them.
@@ -185,6 +187,7 @@ def build_container(
         workshop=workshop,
         facilitator=facilitator,
         consent=consent,
+        workspaces=WorkspaceFlows(settings, store, matcher),
         commands=command_table(members, facilitator, consent),
         worker=worker or Worker(settings.worker_threads),
         quick_worker=Worker(QUICK_THREADS, name="civic-quick"),

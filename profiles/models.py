@@ -249,3 +249,16 @@ class WorkshopPlan(Base):
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft/sent
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Workspace(Base):
+    """A workspace's installation state. No row means active (single-token mode, and
+    every workspace from before this table existed)."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active/uninstalled
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Every row of the workspace is deleted once this has passed (bot.scheduler).
+    purge_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

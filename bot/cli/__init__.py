@@ -338,7 +338,7 @@ def _start_scheduler(container: Container) -> None:
     """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
     from bot import scheduler
 
-    scheduler.start(container.digest)
+    scheduler.start(container.digest, workspaces=container.workspaces)
 
 
 @digest_app.command("run")

@@ -52,3 +52,37 @@ def register(app: typer.Typer, runtime: Runtime, slack_notifier: NotifierFor) ->
             f"invitations: {len(report.sent)} sent, {len(report.failed)} failed "
             f"(of {len(report.planned)} not yet invited)"
         )
+
+    workspace_app = typer.Typer(help="Installed workspaces and their data.", no_args_is_help=True)
+    app.add_typer(workspace_app, name="workspace")
+
+    @workspace_app.command("list")
+    def workspace_list(db: DbOpt = None) -> None:
+        """Workspaces with their status, members (and imported, not yet agreed), purges."""
+        rt = runtime(db)
+        rows = rt.workspaces.overview()
+        if not rows:
+            typer.echo("no workspaces")
+            return
+        for w in rows:
+            purge = f"  purge after {w.purge_after:%Y-%m-%d %H:%M} UTC" if w.purge_after else ""
+            typer.echo(
+                f"{w.team_id}  {w.status}  {w.members} members, {w.invited} imported "
+                f"(not yet agreed){purge}"
+            )
+
+    @workspace_app.command("purge")
+    def workspace_purge(
+        team: TeamOpt,
+        yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+        db: DbOpt = None,
+    ) -> None:
+        """Delete every row of a workspace now (members, entries, vectors, feedback, …)."""
+        rt = runtime(db)
+        if not yes and not typer.confirm(f"delete all data of workspace {team}?", err=True):
+            typer.echo("nothing deleted")
+            return
+        counts = rt.workspaces.purge(team)
+        total = sum(counts.values())
+        detail = ", ".join(f"{t} {n}" for t, n in counts.items() if n)
+        typer.echo(f"purged {team}: {total} rows" + (f" ({detail})" if detail else ""))

@@ -70,6 +70,8 @@ class ConsentFlows:
         """
         report = InviteReport(dry_run=dry_run)
         with self.store.session() as s:
+            if not repo.workspace_active(s, team_id):
+                return report
             pending = [
                 (m.user_id, m.display_name, m.organisation, m.language, _imported(m))
                 for m in repo.members_to_invite(s, team_id)

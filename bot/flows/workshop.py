@@ -328,6 +328,8 @@ class WorkshopService:
         """Group DMs with the intro for every group of every round, invitations for people
         without entries, optionally a summary in the channel. Sends a plan only once."""
         with self.store.session() as s:
+            if not repo.workspace_active(s, team_id):
+                raise InvalidInput("the app is no longer installed in this workspace")
             if not repo.mark_workshop_sent(s, team_id, plan_id):
                 raise InvalidInput("this workshop plan has already been sent")
         d = self.load(team_id, plan_id)

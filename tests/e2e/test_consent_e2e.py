@@ -7,7 +7,7 @@ from typing import Any
 
 from matching.service import EntryInput, Matcher
 from profiles import repo
-from testkit.fakeslack import TEAM_ID, FakeSlack, block_actions_payload
+from testkit.fakeslack import TEAM_ID, FakeSlack, block_actions_payload, event_callback
 from testkit.fakeslack.fixtures import fake_slack
 from tests.support.slackbot import BotUnderTest, all_text, command_answer, running
 
@@ -76,3 +76,19 @@ def test_delete_button_forgets_the_imported_person(
     with running.container.store.session() as s:
         assert repo.get_member(s, TEAM_ID, "U0IMPB") is None
         assert repo.get_member(s, TEAM_ID, "U0IMPA") is not None
+
+
+def test_app_uninstalled_stops_sending_and_a_request_after_reinstall_restores(
+    running: BotUnderTest, fake_slack: FakeSlack, matcher: Matcher
+) -> None:
+    setup(running, matcher)
+    running.event(event_callback({"type": "app_uninstalled"}))
+    running.idle()
+    c = running.container
+    assert not c.workspaces.active(TEAM_ID)
+    fake_slack.clear()
+    assert c.digest.run(TEAM_ID).sent == [] and c.consent.invite(TEAM_ID).sent == []
+    assert not fake_slack.calls("chat.postMessage")
+    # Slack sends nothing to an uninstalled app: the next signed request means reinstalled.
+    command_answer(running, "hilfe", "U0ANNA")
+    assert c.workspaces.active(TEAM_ID)
