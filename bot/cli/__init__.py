@@ -189,6 +189,13 @@ def demo(
         typer.echo("   sollte sprechen mit:")
         _print_suggestions(rt.matcher.suggest_for_member(DEMO_TEAM, user_id, 3), lang)
     typer.echo(f"\ndone in {time.perf_counter() - started:.1f} s")
+    first = people[0][1] if people else "a member"
+    typer.echo(
+        "\nnext: type the same /match commands as in Slack, as a demo member "
+        f"({first}) or as a facilitator:\n"
+        "  civic-match console --demo\n"
+        "  civic-match console --demo --facilitator"
+    )
 
 
 @app.command("eval")
@@ -303,14 +310,44 @@ def serve(
 @app.command()
 def console(
     team: TeamOpt = "local",
-    user: Annotated[str, typer.Option("--user", help="Slack user id to act as")] = "U_LOCAL",
+    user: Annotated[
+        str | None, typer.Option("--user", help="Slack user id to act as (default: U_LOCAL)")
+    ] = None,
     db: DbOpt = None,
+    demo_community: Annotated[
+        bool,
+        typer.Option("--demo", help="the demo community (loaded if needed), as one of its members"),
+    ] = False,
+    facilitator: Annotated[
+        bool, typer.Option("--facilitator", help="act as a facilitator (stats, digest, workshop)")
+    ] = False,
 ) -> None:
     """Type the same /match commands as in Slack, as a member of the local database."""
     from bot.cli.console import run_console
 
-    rt = runtime(db)
-    run_console(rt.settings, rt.matcher, team, user)
+    if demo_community:
+        rt = runtime(db or DEMO_DB)
+        team = DEMO_TEAM
+        with rt.store.session() as s:
+            known = [m for m in repo.list_members(s, DEMO_TEAM) if m.entries]
+        if not known:
+            sample = resources.files("bot") / "data" / "sample_community.jsonl"
+            with resources.as_file(sample) as path:
+                _load_rows(rt, DEMO_TEAM, path)
+            with rt.store.session() as s:
+                known = [m for m in repo.list_members(s, DEMO_TEAM) if m.entries]
+        if user is None:
+            user = "U_FACILITATOR" if facilitator else known[0].user_id
+            who = "a facilitator" if facilitator else known[0].display_name
+            typer.echo(f"demo community {DEMO_TEAM}, acting as {who} ({user})", err=True)
+    else:
+        rt = runtime(db)
+    user = user or "U_LOCAL"
+    settings_ = rt.settings
+    if facilitator and user not in settings_.facilitators:
+        # Local only: the console has no Slack to ask who the workspace's admins are.
+        settings_ = settings_.model_copy(update={"facilitators": [*settings_.facilitators, user]})
+    run_console(settings_, rt.matcher, team, user)
 
 
 # ---------------------------------------------------------------- digests, workshops, stats
