@@ -12,6 +12,7 @@ from bot.settings import Settings
 from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
+from profiles.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,16 @@ class WorkspaceFlows:
         self._lock = threading.Lock()
 
     def known_uninstalled(self, team_id: str) -> bool:
+        """Whether ``team_id`` is marked uninstalled; False while the database is down, so
+        that an outage never blocks a request (help must answer then)."""
         with self._lock:
             if self._gone is None:
-                with self.store.session() as s:
-                    self._gone = set(repo.uninstalled_teams(s))
+                try:
+                    with self.store.session() as s:
+                        self._gone = set(repo.uninstalled_teams(s))
+                except StoreError as exc:
+                    log.info("install state unknown (%s); asked again next request", exc)
+                    return False
             return team_id in self._gone
 
     @property
