@@ -10,15 +10,23 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from pydantic import ValidationError
 from tqdm import tqdm
 
-from bot.container import Container, build_container, open_store
+from bot.cli.common import (
+    CliError,
+    DbOpt,
+    TeamOpt,
+    _secret,
+    _slack_notifier,
+    runtime,
+    settings,
+)
+from bot.cli.outcomes import followups_app, stats
+from bot.container import Container, open_store
 from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
 from bot.flows.ports import RecordingNotifier
 from bot.messages.reasons import reason_texts
 from bot.settings import Settings
-from bot.slack.notifier import SlackNotifier, retrying_client
 from matching.errors import MatchingError
 from matching.service import Suggestion
 from matching.text import shorten
@@ -33,35 +41,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-TeamOpt = Annotated[str, typer.Option("--team", help="Slack team id (workspace)")]
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="database URL (default: DATABASE_URL or a local SQLite file)"),
-]
+app.add_typer(followups_app, name="followups")
+app.command()(stats)
 
 DEMO_TEAM = "T_DEMO"
 DEMO_DB = "sqlite:///civic-match-demo.db"
-
-
-class CliError(Exception):
-    """A problem the user can fix; shown as one line."""
-
-
-def settings(db: str | None = None) -> Settings:
-    try:
-        s = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
-    if db:
-        s = s.model_copy(update={"database_url": db})
-    return s
-
-
-def runtime(db: str | None = None) -> Container:
-    """The container for an offline command: messages are recorded, not sent."""
-    return build_container(settings(db))
 
 
 def _load_rows(
@@ -225,11 +209,6 @@ def db_upgrade(db: DbOpt = None) -> None:
     typer.echo("database schema is up to date")
 
 
-def _secret(value: object) -> str:
-    get = getattr(value, "get_secret_value", None)
-    return str(get()) if callable(get) else ""
-
-
 def _setup_logging(verbose: bool) -> None:
     import logging
 
@@ -320,18 +299,11 @@ digest_app = typer.Typer(help="Weekly partner digests.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 
 
-def _slack_notifier(s: Settings) -> SlackNotifier:
-    token = _secret(s.slack_bot_token)
-    if not token:
-        raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")
-    return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))
-
-
 def _start_scheduler(container: Container) -> None:
     """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
     from bot import scheduler
 
-    scheduler.start(container.digest)
+    scheduler.start(container.digest, followups=container.followups)
 
 
 @digest_app.command("run")
@@ -452,17 +424,6 @@ def workshop(
         csv_out.write_bytes(svc.csv_bytes(d, lang))
         typer.echo(f"\nCSV written to {csv_out}")
     typer.echo(f"plan {d.plan_id} stored as a draft")
-
-
-@app.command()
-def stats(
-    team: TeamOpt, db: DbOpt = None, lang: Annotated[str, typer.Option("--lang")] = "de"
-) -> None:
-    """Community statistics: members, entries, digests, connect rate, coverage."""
-    from bot.flows.stats import community_stats, render_stats
-
-    rt = runtime(db)
-    typer.echo(render_stats(community_stats(rt.store, team), lang).replace("*", ""))
 
 
 def main() -> None:

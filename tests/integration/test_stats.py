@@ -54,6 +54,7 @@ def test_cli_digest_dry_run_workshop_and_stats(
     users = community(matcher, 6)
     rt = build_container(settings(), matcher=matcher)
     monkeypatch.setattr(cli, "runtime", lambda db=None: rt)  # type: ignore[attr-defined]
+    monkeypatch.setattr(cli.common, "runtime", lambda db=None: rt)  # type: ignore[attr-defined]
     runner = CliRunner()
     out = runner.invoke(cli.app, ["digest", "run", "--team", TEAM, "--dry-run"])
     assert out.exit_code == 0, out.output
