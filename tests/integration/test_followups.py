@@ -7,7 +7,8 @@ import csv
 import io
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from profiles import repo
 from profiles.clock import ManualClock
 from profiles.db import Store
 from profiles.models import Feedback
+from tests.support.cli import run_cli
 from tests.support.community import TEAM, SharedRecorder, community, dms, settings
 
 
@@ -266,3 +268,25 @@ def test_csv_is_anonymised_by_default(store: Store, matcher: Matcher, clock: Man
     assert rows[1][-4] == "1" and rows[2][-4] == "0"  # met
     named = outcomes_csv(store, TEAM, "en", names=True).decode("utf-8-sig")
     assert "U00" in named and "Person 0" in named
+
+
+def test_cli_followups_dry_run_and_stats_csv(
+    db_url: str, store: Store, matcher: Matcher, clock: ManualClock, tmp_path: Path
+) -> None:
+    # The CLI runs in its own process on the real clock: introduce the pair long ago.
+    clock.set(datetime(2020, 1, 6, 9, 0, tzinfo=UTC))
+    community(matcher, 4)
+    connect(store, matcher, "U00", "U01")
+    env = {"DATABASE_URL": db_url}
+    out = run_cli(["followups", "run", "--team", TEAM, "--dry-run"], env=env)
+    assert out.returncode == 0, out.stderr
+    assert "U00 [met] about U01" in out.stdout and "2 follow-ups due; nothing sent" in out.stdout
+    with store.session() as s:
+        assert repo.followup_keys(s, TEAM) == set()
+    target = tmp_path / "outcomes.csv"
+    out = run_cli(["stats", "--team", TEAM, "--lang", "en", "--csv", str(target)], env=env)
+    assert out.returncode == 0, out.stderr
+    assert "Introductions: 1" in out.stdout and "(anonymised)" in out.stdout
+    assert target.read_text(encoding="utf-8-sig").splitlines()[1].startswith("1,M1,M2,connect,")
+    out = run_cli(["stats", "--team", TEAM, "--names"], env=env)
+    assert out.returncode == 1 and "--names only applies" in out.stderr
