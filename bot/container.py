@@ -18,6 +18,7 @@ from bot.flows.commands import CommandContext, CommandTable, Subcommand
 from bot.flows.consent import ConsentFlows
 from bot.flows.digest import DigestService
 from bot.flows.facilitator import FacilitatorFlows
+from bot.flows.followups import FollowupService
 from bot.flows.identity import Identity
 from bot.flows.members import MemberFlows
 from bot.flows.ports import Directory, Notifier, RecordingNotifier
@@ -62,6 +63,7 @@ class Container:
     members: MemberFlows
     digest: DigestService
     workshop: WorkshopService
+    followups: FollowupService
     facilitator: FacilitatorFlows
     consent: ConsentFlows
     workspaces: WorkspaceFlows
@@ -113,7 +115,7 @@ def command_table(
             ),
             Subcommand(("find", "suche", "search", "suchen"), members.find, "bot.help.find"),
             Subcommand(("profile", "profil"), members.profile, "bot.help.profile"),
-            Subcommand(("pause",), members.pause, "bot.help.pause"),
+            Subcommand(("pause", "pausieren"), members.pause, "bot.help.pause"),
             Subcommand(("resume", "weiter"), members.resume, "bot.help.resume"),
             Subcommand(("forget", "vergessen"), members.forget, "bot.help.forget", quick=True),
             Subcommand(("export", "exportieren"), members.export, "bot.help.export"),
@@ -185,6 +187,7 @@ def build_container(
         members=members,
         digest=digest,
         workshop=workshop,
+        followups=FollowupService(store, out, settings),
         facilitator=facilitator,
         consent=consent,
         workspaces=WorkspaceFlows(settings, store, matcher),

@@ -1,7 +1,7 @@
 """Digest scheduling: APScheduler 3 with its SQLAlchemy job store in the bot's database.
 
-One cron job per workspace (id ``digest:<team>``) and one sweep job for claims
-left unfinished by a crash. Jobs name their function by reference
+One cron job per workspace (id ``digest:<team>``), one sweep job for claims
+left unfinished by a crash, and an hourly follow-up job. Jobs name their function by reference
 (``bot.scheduler:run_team_digest``) so they survive restarts in the job store;
 the function finds the live services through :func:`install`. Several
 replicas may each run a scheduler: the unique digest claim, not the scheduler,
@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.flows.digest import DigestService
+from bot.flows.followups import FollowupService, run_all
 from bot.flows.workspaces import WorkspaceFlows
 from bot.settings import Settings, TeamConfig, team_config
 from profiles import repo
@@ -33,7 +34,10 @@ SWEEP_JOB = "digest-sweep"
 MISFIRE_GRACE = int(timedelta(hours=6).total_seconds())
 
 PURGE_JOB = "workspace-purge"
+FOLLOWUP_JOB = "followups"
+
 _service: DigestService | None = None
+_followups: FollowupService | None = None
 _workspaces: WorkspaceFlows | None = None
 _scheduler: BackgroundScheduler | None = None
 _service_lock = threading.Lock()
@@ -41,13 +45,15 @@ _service_lock = threading.Lock()
 
 def install(
     service: DigestService,
+    followups: FollowupService | None = None,
     workspaces: WorkspaceFlows | None = None,
     scheduler: BackgroundScheduler | None = None,
 ) -> None:
-    """Make ``service`` the one the scheduled job functions use in this process."""
-    global _service, _workspaces, _scheduler
+    """Make these services the ones the scheduled job functions use in this process."""
+    global _service, _followups, _workspaces, _scheduler
     with _service_lock:
         _service = service
+        _followups = followups
         _workspaces = workspaces or WorkspaceFlows(service.settings, service.store, service.matcher)
         _scheduler = scheduler
 
@@ -94,6 +100,23 @@ def sweep_all() -> None:
         teams = repo.team_ids(s)
     for team in teams:
         svc.sweep(team)
+
+
+def run_followups() -> None:
+    """Job function: send the follow-ups due now, in every workspace (claims keep it once)."""
+    with _service_lock:
+        svc = _followups
+    if svc is None:
+        return
+    for report in run_all(svc):
+        if report.sent or report.failed or report.swept:
+            log.info(
+                "follow-ups %s: %d sent, %d failed, %d swept",
+                report.team_id,
+                len(report.sent),
+                len(report.failed),
+                len(report.swept),
+            )
 
 
 def job_id(team_id: str) -> str:
@@ -168,6 +191,15 @@ def schedule_all(
         name="digest sweep",
         replace_existing=True,
     )
+    # Hourly is precise enough for questions due days after an introduction; the run
+    # sweeps its own unfinished claims first.
+    scheduler.add_job(
+        "bot.scheduler:run_followups",
+        IntervalTrigger(minutes=60),
+        id=FOLLOWUP_JOB,
+        name="follow-ups",
+        replace_existing=True,
+    )
     scheduler.add_job(
         "bot.scheduler:purge_due",
         IntervalTrigger(hours=1),
@@ -178,11 +210,14 @@ def schedule_all(
 
 
 def start(
-    service: DigestService, sweep_minutes: int = 10, workspaces: WorkspaceFlows | None = None
+    service: DigestService,
+    sweep_minutes: int = 10,
+    followups: FollowupService | None = None,
+    workspaces: WorkspaceFlows | None = None,
 ) -> BackgroundScheduler:
-    """Install the service, schedule every workspace and start the background thread."""
+    """Install the services, schedule every workspace and start the background thread."""
     scheduler = build_scheduler(service.store)
-    install(service, workspaces, scheduler)
+    install(service, followups, workspaces, scheduler)
     scheduler.start(paused=True)
     schedule_all(scheduler, service.store, service.settings, sweep_minutes)
     scheduler.resume()

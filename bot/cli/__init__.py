@@ -326,11 +326,13 @@ def _start_scheduler(container: Container) -> None:
     """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
     from bot import scheduler
 
-    scheduler.start(container.digest, workspaces=container.workspaces)
+    scheduler.start(
+        container.digest, followups=container.followups, workspaces=container.workspaces
+    )
 
 
 # Registered on the same app by importing them.
-from bot.cli import admin, community  # noqa: E402, F401
+from bot.cli import admin, community, followups  # noqa: E402, F401
 
 
 def main() -> None:

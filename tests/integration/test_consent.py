@@ -17,6 +17,7 @@ from matching.service import EntryInput, Matcher
 from profiles import repo
 from profiles.clock import ManualClock
 from profiles.db import Store
+from profiles.errors import NotFound
 from tests.support.community import ORGS, TEAM, TOPICS, community, settings
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -198,3 +199,13 @@ def test_no_stale_entry_nudge_before_the_invitation(c: Container, matcher: Match
     imported(matcher, 2)
     c.store.clock.set(datetime(2028, 1, 5, 8, 0, tzinfo=UTC))  # every entry is a year old
     assert c.digest.nudge_stale(TEAM) == [] and not sent(c).sent
+
+
+def test_a_forged_connect_button_cannot_reach_an_imported_person(
+    c: Container, matcher: Matcher
+) -> None:
+    (member,) = community(matcher, 1)
+    (person,) = imported(matcher, 1)
+    with pytest.raises(NotFound):
+        c.members.connect(TEAM, member, person, 1, "de")
+    assert not sent(c).sent

@@ -94,7 +94,7 @@ def test_purge_after_the_grace_period_leaves_no_row(c: Container, matcher: Match
     clock(c).advance(timedelta(days=29, hours=23))
     assert c.workspaces.purge_due() == []
     clock(c).advance(timedelta(hours=2))
-    scheduler.install(c.digest, c.workspaces)
+    scheduler.install(c.digest, workspaces=c.workspaces)
     assert scheduler.purge_due() == [TEAM]
     with c.store.session() as s:
         left = repo.count_team_rows(s, TEAM)
@@ -133,3 +133,14 @@ def test_purge_now_and_overview(c: Container, matcher: Matcher) -> None:
         for model in (Feedback, SuggestionLog, WorkshopPlan):
             assert repo.count_by(s, model, TEAM) == 0
     assert [w for w in c.workspaces.overview() if w.team_id == TEAM] == []
+
+
+def test_no_follow_up_after_uninstall(c: Container, matcher: Matcher) -> None:
+    users = community(matcher, 4)
+    c.members.connect(TEAM, users[0], users[1], 1, "de")
+    c.workspaces.uninstalled(TEAM, "app_uninstalled")
+    sent(c).sent.clear()
+    clock(c).advance(timedelta(days=c.settings.followup_days + 1))
+    assert c.followups.run(TEAM).sent == [] and sent(c).sent == []
+    c.workspaces.installed(TEAM)
+    assert c.followups.run(TEAM).sent  # the same run sends once reinstalled
