@@ -19,6 +19,7 @@ class Weights:
     themes: float = 0.1
     tools: float = 0.1
     needs: float = 0.1
+    terms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Features:
     themes: float = 0.0
     tools: float = 0.0
     needs: float = 0.0
+    terms: float = 0.0
 
     def score(self, w: Weights) -> float:
         return (
@@ -40,6 +42,7 @@ class Features:
             + w.themes * self.themes
             + w.tools * self.tools
             + w.needs * self.needs
+            + w.terms * self.terms
         )
 
 
