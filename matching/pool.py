@@ -111,9 +111,7 @@ def term_weights(doc: Doc, rarity: Rarity) -> tuple[dict[str, float], float]:
     return w, math.sqrt(sum(w.values()))
 
 
-def _term_overlap(
-    a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]
-) -> float:
+def _term_overlap(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
     (wa, na), (wb, nb) = a, b
     if not na or not nb:
         return 0.0

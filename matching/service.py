@@ -16,9 +16,8 @@ from matching.errors import EmptyText
 from matching.explain import Reason, reasons_for
 from matching.lexical import tokens
 from matching.pool import Doc, Match, Pool
-from matching.subjects import items, needs_of
-from matching.terms import key_terms
 from matching.scoring import Weights
+from matching.subjects import items, needs_of
 from matching.taxonomy import (
     detect_groups,
     detect_needs,
@@ -27,6 +26,7 @@ from matching.taxonomy import (
     parse_groups,
     parse_tools,
 )
+from matching.terms import key_terms
 from matching.text import MAX_CHARS, clean, split_sentences
 from matching.themes import detect_themes
 from profiles import repo

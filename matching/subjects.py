@@ -103,9 +103,7 @@ class NeedMatch:
     shared: tuple[str, ...]
 
 
-def need_matches(
-    mine: Iterable[Need], theirs: Iterable[Need], rarity: Rarity
-) -> list[NeedMatch]:
+def need_matches(mine: Iterable[Need], theirs: Iterable[Need], rarity: Rarity) -> list[NeedMatch]:
     """Complementary needs of two entries on a shared subject, one per need and direction."""
     mine, theirs = list(mine), list(theirs)
     out: dict[tuple[str, str], NeedMatch] = {}
@@ -114,7 +112,8 @@ def need_matches(
             if s.kind != "seek":
                 continue
             for o in offerers:
-                if o.kind != "offer" or o.need != s.need:
+                # Anyone looking for partners is one: "bietet Partner" says nothing.
+                if o.kind != "offer" or o.need != s.need or s.need == "partners":
                     continue
                 shared = shared_subject(s, o, rarity)
                 best = out.get((direction, s.need))

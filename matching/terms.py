@@ -19,14 +19,20 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
 # An item more than this share of the pool has is no reason to talk to one another.
 COMMON_SHARE = 0.25
+# ... and held by at least this many entries: in a community of ten, two entries that
+# share a group are not "a quarter of the community", they are the two to introduce.
+COMMON_MIN = 4
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _STOP_DE = frozenset(STOPWORDS_GERMAN)
 _STOP_EN = frozenset(STOPWORDS_EN)
 # Nouns of phrasing rather than topic ("zur Verfügung", "zum Beispiel", "for example").
 _GENERIC = frozenset(
-    "verfügung beispiel rahmen hilfe ziel ziele jahr jahre jahren zeit teil weise "
-    "möglichkeit möglichkeiten example years time part way ways".split()
+    {
+        *("verfügung", "beispiel", "rahmen", "hilfe", "ziel", "ziele", "jahr", "jahre"),
+        *("jahren", "zeit", "teil", "weise", "möglichkeit", "möglichkeiten"),
+        *("example", "years", "time", "part", "way", "ways"),
+    }
 )
 _STOP = _STOP_DE | _STOP_EN | _GENERIC
 _SUFFIXES = ("innen", "ungen", "ern", "en", "er", "es", "e", "n", "s")
@@ -58,11 +64,7 @@ def key_terms(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     prev: tuple[str, str] | None = None
     for w in found:
-        keep = (
-            len(w) >= MIN_CHARS
-            and w.lower() not in _STOP
-            and (not german or w[0].isupper())
-        )
+        keep = len(w) >= MIN_CHARS and w.lower() not in _STOP and (not german or w[0].isupper())
         if not keep:
             prev = None
             continue
@@ -97,8 +99,9 @@ class Rarity:
         return self.counts.get(kind, {}).get(item, 0) / self.size
 
     def common(self, kind: str, item: str) -> bool:
-        """More than a quarter of the pool has it (never in a pool of under four)."""
-        return self.size >= 4 and self.share(kind, item) > COMMON_SHARE
+        """More than a quarter of the pool (and at least COMMON_MIN entries) has it."""
+        n = self.counts.get(kind, {}).get(item, 0)
+        return n >= COMMON_MIN and n > COMMON_SHARE * self.size
 
     def idf(self, kind: str, item: str) -> float:
         n = self.counts.get(kind, {}).get(item, 0)

@@ -37,8 +37,10 @@ LABEL_KEYS = (
     "target_group_tags",
 )
 
-PLAIN = Weights(semantic=1.0, sentence=0.0, lexical=0.0, groups=0.0, tools=0.0, needs=0.0)
-LEXICAL = Weights(semantic=0.0, sentence=0.0, lexical=1.0, groups=0.0, tools=0.0, needs=0.0)
+# Baselines: one signal alone, every other weight zero.
+_NONE = Weights(**{f.name: 0.0 for f in fields(Weights)})
+PLAIN = replace(_NONE, semantic=1.0)
+LEXICAL = replace(_NONE, lexical=1.0)
 
 
 def strip_labels(src: Path, dst: Path, subset: str | None) -> int:

@@ -47,7 +47,9 @@ def reason_text(reason: Reason, lang: str, name: str = "") -> str:
         return t("reason.tools", lang, tools=join_list([tool_name(x) for x in reason.items], lang))
     if reason.kind == "needs":
         needs = join_list([need_label(x, lang) for x in reason.items], lang)
-        about = t("reason.about", lang, items=join_list([_item(x, lang) for x in reason.about], lang))
+        about = t(
+            "reason.about", lang, items=join_list([_item(x, lang) for x in reason.about], lang)
+        )
         return t(
             f"reason.needs.{reason.direction}",
             lang,
