@@ -46,6 +46,8 @@ from profiles.repo.feedback import (
     suggested_pairs_since,
 )
 from profiles.repo.members import (
+    ORG_BY_MEMBER,
+    ORG_MAX_CHARS,
     get_member,
     list_members,
     member_ids_with_entries,
@@ -54,6 +56,7 @@ from profiles.repo.members import (
     set_cadence,
     set_language,
     set_opt_in,
+    set_organisation,
     team_ids,
     upsert_member,
 )
@@ -79,6 +82,8 @@ from profiles.repo.workshops import (
 )
 
 __all__ = [
+    "ORG_BY_MEMBER",
+    "ORG_MAX_CHARS",
     "EntryData",
     "active_entries",
     "add_entry",
@@ -124,6 +129,7 @@ __all__ = [
     "set_cadence",
     "set_language",
     "set_opt_in",
+    "set_organisation",
     "stale_entries",
     "suggested_pairs_since",
     "team_ids",
