@@ -1,0 +1,54 @@
+"""What every `civic-match` command shares: the typer app, options, settings, errors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from bot.container import Container, build_container
+from bot.settings import Settings
+
+app = typer.Typer(
+    help="civic-match: partner suggestions for data projects of non-profits, with reasons.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+TeamOpt = Annotated[str, typer.Option("--team", help="Slack team id (workspace)")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="database URL (default: DATABASE_URL or a local SQLite file)"),
+]
+
+DEMO_TEAM = "T_DEMO"
+DEMO_DB = "sqlite:///civic-match-demo.db"
+
+
+class CliError(Exception):
+    """A problem the user can fix; shown as one line."""
+
+
+def settings(db: str | None = None) -> Settings:
+    try:
+        s = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    if db:
+        s = s.model_copy(update={"database_url": db})
+    return s
+
+
+def runtime(db: str | None = None) -> Container:
+    """The container for an offline command: messages are recorded, not sent."""
+    return build_container(settings(db))
+
+
+def secret(value: object) -> str:
+    get = getattr(value, "get_secret_value", None)
+    return str(get()) if callable(get) else ""
