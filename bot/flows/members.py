@@ -1,7 +1,7 @@
-"""What a member does: describe, suggest, find, profile (their organisation too), pause,
-forget, export, connect.
+"""What a member does: describe, suggest, find, profile, pause, forget, export, connect.
 
-The buttons on suggestions (connect, not relevant, known) are here too.
+The buttons on suggestions (connect, not relevant, known) are here too, and the
+member's organisation (through bot.flows.organisation).
 
 Each operation takes plain values (team id, user id, typed input) and returns a
 :class:`bot.flows.commands.Reply` or a view; outbound messages go through the
