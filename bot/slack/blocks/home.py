@@ -57,6 +57,7 @@ def home_view(
     opted_in: bool,
     organisation: str = "",
     organisation_suggested: bool = False,
+    pause_note: str = "",
 ) -> dict[str, Any]:
     """The App Home tab: settings, the member's entries, current suggestions.
 
@@ -99,6 +100,7 @@ def home_view(
                 ),
             },
         ),
+        *([context(pause_note)] if pause_note else []),
         organisation_input(organisation, lang),
     ]
     if organisation_suggested:

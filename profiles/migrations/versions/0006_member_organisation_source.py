@@ -5,8 +5,8 @@ organisation): nothing else may overwrite it, and the describe modal stops askin
 "import" when `civic-match import` set it; "" when nobody has. Existing rows with an
 organisation came from the import, the only way to set one until now.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 06:00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
