@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -14,9 +15,19 @@ from matching.embedder import Embedder, Vectors, text_hash
 from matching.errors import EmptyText
 from matching.explain import Reason, reasons_for
 from matching.lexical import tokens
+from matching.orgs import org_key
 from matching.pool import Doc, Match, Pool
 from matching.scoring import Weights
-from matching.taxonomy import detect_groups, detect_needs, detect_tools, parse_groups, parse_tools
+from matching.subjects import items, needs_of
+from matching.taxonomy import (
+    detect_groups,
+    detect_needs,
+    detect_tools,
+    expand_groups,
+    parse_groups,
+    parse_tools,
+)
+from matching.terms import key_terms
 from matching.text import MAX_CHARS, clean, split_sentences
 from matching.themes import detect_themes
 from profiles import repo
@@ -73,6 +84,31 @@ def prepare(data: EntryData) -> EntryData:
         offers=sorted(set(data.offers) | offers),
         external_id=data.external_id,
     )
+
+
+def topics(
+    text: str,
+    *,
+    groups: Iterable[str],
+    tools: Iterable[str],
+    looking_for: Iterable[str],
+    offers: Iterable[str],
+    region: str = "",
+) -> dict[str, Any]:
+    """What an entry is about, as Doc fields: groups, themes, tools, terms, region, needs."""
+    groups = expand_groups(groups)
+    themes = detect_themes(text)
+    terms = key_terms(text)
+    return {
+        "groups": frozenset(groups),
+        "themes": frozenset(themes),
+        "tools": frozenset(tools),
+        "looking_for": frozenset(looking_for),
+        "offers": frozenset(offers),
+        "terms": terms,
+        "region": " ".join(region.split()),
+        "needs": needs_of(text, looking_for, offers, items(groups, themes, tools, terms)),
+    }
 
 
 def embed_text(entry: Entry) -> str:
@@ -167,17 +203,20 @@ class Matcher:
             sentences=sents,
             sentence_vectors=sv,
             tokens=tokens(text),
-            groups=frozenset(e.all_groups),
-            themes=frozenset(detect_themes(text)),
-            tools=frozenset(e.tools),
-            looking_for=frozenset(e.looking_for),
-            offers=frozenset(e.offers),
             organisation=e.member.organisation,
             display_name=e.member.display_name,
             title=e.title,
             kind=e.kind,
             external_id=e.external_id,
             listed=e.member.consenting,
+            **topics(
+                text,
+                groups=e.all_groups,
+                tools=e.tools,
+                looking_for=e.looking_for,
+                offers=e.offers,
+                region=e.region,
+            ),
         )
 
     def _current(self, v: EntryVector | None, e: Entry) -> bool:
@@ -254,8 +293,7 @@ class Matcher:
                 organisation=organisation,
                 language=language,
             )
-            # Describing oneself is agreeing: an imported member becomes a normal one.
-            repo.accept_member(s, team_id, user_id)
+            repo.accept_member(s, team_id, user_id)  # describing oneself is agreeing
             entry = repo.add_entry(s, member, prepared)
             self._store_vectors(s, [entry])
             entry_id = entry.id
@@ -270,11 +308,8 @@ class Matcher:
         *,
         consent: str = "imported",
     ) -> list[int]:
-        """Store many entries (member id, name, organisation, entry) and embed them in batches.
-
-        New members are "imported": nobody asked them, so they are neither contacted nor
-        suggested until they accept an invitation. Members who exist keep their consent.
-        """
+        """Store many entries (member id, name, organisation, entry) and embed them in batches;
+        new members are "imported" (profiles.models.CONSENTS), existing ones keep theirs."""
         ids: list[int] = []
         with self.store.session() as s:
             for user_id, name, org, data in rows:
@@ -294,8 +329,7 @@ class Matcher:
         prepared = prepare(data)
         with self.store.session() as s:
             entry = repo.update_entry(s, team_id, user_id, entry_id, prepared)
-            # Editing one's own description is describing: it accepts an invitation.
-            repo.accept_member(s, team_id, user_id)
+            repo.accept_member(s, team_id, user_id)  # editing is describing: agreeing
             self._store_vectors(s, [entry])
         self.sync(team_id)
 
@@ -344,8 +378,9 @@ class Matcher:
             orgs: set[str] = set()
             if exclude_same_org:
                 member = repo.get_member(s, team_id, user_id)
-                if member is not None and member.organisation:
-                    orgs.add(member.organisation)
+                key = org_key(member.organisation) if member is not None else ""
+                if key:
+                    orgs.add(key)
         return frozenset(users), frozenset(orgs)
 
     def suggest_for_entry(
@@ -357,11 +392,7 @@ class Matcher:
         exclude_same_org: bool = False,
         listed_only: bool = True,
     ) -> list[Suggestion]:
-        """Partners for one entry: one suggestion per person, never its owner.
-
-        ``listed_only`` (the default, for anything a member sees) leaves out imported
-        people who have not agreed; the operator's offline tools pass False.
-        """
+        """Partners for one entry: one suggestion per person, never its owner."""
         pool = self.sync(team_id)
         query = pool.docs.get(entry_id)
         if query is None:
@@ -418,11 +449,13 @@ class Matcher:
             sentences=sents,
             sentence_vectors=vecs[1:] if len(sents) > 0 else vecs[:1],
             tokens=tokens(cleaned),
-            groups=frozenset(detect_groups(cleaned)),
-            themes=frozenset(detect_themes(cleaned)),
-            tools=frozenset(detect_tools(cleaned)),
-            looking_for=frozenset(looks),
-            offers=frozenset(offers),
+            **topics(
+                cleaned,
+                groups=detect_groups(cleaned),
+                tools=detect_tools(cleaned),
+                looking_for=looks,
+                offers=offers,
+            ),
         )
         users = frozenset({user_id}) if user_id else frozenset()
         matches = pool.rank_members([query], k=k, exclude_users=users, listed_only=listed_only)
@@ -448,9 +481,7 @@ class Matcher:
             if not queries:
                 continue
             excl = frozenset({user} | partners_blocked.get(user, set()))
-            matches = pool.rank_members(
-                list(queries.values()), k=k, exclude_users=excl, listed_only=True
-            )
+            matches = pool.rank_members(list(queries.values()), k=k, exclude_users=excl)
             out[user] = self._suggestions(queries, matches)
         return out
 

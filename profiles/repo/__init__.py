@@ -68,6 +68,8 @@ from profiles.repo.followups import (
     set_followup_payload,
 )
 from profiles.repo.members import (
+    ORG_BY_MEMBER,
+    ORG_MAX_CHARS,
     accept_member,
     auto_pause,
     consenting_user_ids,
@@ -84,6 +86,7 @@ from profiles.repo.members import (
     set_cadence,
     set_language,
     set_opt_in,
+    set_organisation,
     team_ids,
     unmark_invited,
     upsert_member,
@@ -127,6 +130,8 @@ __all__ = [
     "MET",
     "MET_AGAIN",
     "MET_ANSWERS",
+    "ORG_BY_MEMBER",
+    "ORG_MAX_CHARS",
     "STAGES",
     "EntryData",
     "accept_member",
@@ -199,6 +204,7 @@ __all__ = [
     "set_followup_payload",
     "set_language",
     "set_opt_in",
+    "set_organisation",
     "stale_entries",
     "suggested_pairs_since",
     "team_ids",
