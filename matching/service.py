@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
+from matching import learning as learn
 from matching.embedder import Embedder, Vectors, text_hash
 from matching.errors import EmptyText
 from matching.explain import Reason, reasons_for
+from matching.feedback import Fit, Learning
 from matching.lexical import tokens
 from matching.pool import Doc, Match, Pool
 from matching.scoring import Weights
@@ -87,10 +89,18 @@ FULL_CHECK_S = 30.0
 class Matcher:
     """Keeps one Pool per workspace in step with the database and answers queries."""
 
-    def __init__(self, store: Store, embedder: Embedder, weights: Weights | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        weights: Weights | None = None,
+        learning: Learning | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
+        # The default weights, and the prior every refit is pulled towards.
         self.weights = weights or Weights()
+        self.learning = learning or Learning()
         self._pools: dict[str, Pool] = {}
         self._known: dict[str, dict[int, str]] = {}
         # Per team: the revision the pool reflects and when versions were last compared.
@@ -221,7 +231,7 @@ class Matcher:
             if stale:
                 vectors.update(self._store_vectors(s, stale, progress))
             if pool is None:
-                pool = Pool(self.embedder.dim, self.weights)
+                pool = Pool(self.embedder.dim, self._team_weights(team_id))
             pool.remove(removed)
             pool.upsert(self._doc(e, vectors[e.id]) for e in entries)
             self._pools[team_id] = pool
@@ -295,6 +305,39 @@ class Matcher:
         self.sync(team_id)
         return counts
 
+    # ------------------------------------------------------------ learning
+
+    def _team_weights(self, team_id: str) -> Weights:
+        if self.learning.fitted_weights:
+            return learn.fitted_weights(self.store, team_id) or self.weights
+        return self.weights
+
+    def refit_weights(self, team_id: str) -> Fit | None:
+        """Refit this workspace's weights from its feedback; rank with them from now on."""
+        pool = self.sync(team_id)
+        fit = learn.refit(self.store, pool, team_id, self.weights)
+        if fit is not None and self.learning.fitted_weights:
+            pool.weights = fit.weights
+        return fit
+
+    def _learned(
+        self,
+        team_id: str,
+        user_id: str,
+        pool: Pool,
+        matches: list[Match],
+        k: int,
+        rows: list[learn.Reaction] | None = None,
+    ) -> list[Match]:
+        """The member's top ``k`` after their own feedback (``rows``, else read now)."""
+        if self.learning.strength <= 0:
+            return matches[:k]
+        with self.store.session() as s:
+            if rows is None:
+                rows = repo.reactions(s, team_id, user_id)
+            now = self.store.clock()
+        return learn.rerank(matches, pool, rows, now, self.learning, k)
+
     # ------------------------------------------------------------ queries
 
     def _suggestions(self, queries: dict[int, Doc], matches: list[Match]) -> list[Suggestion]:
@@ -341,7 +384,10 @@ class Matcher:
         if query is None:
             raise NotFound(f"no entry {entry_id}")
         users, orgs = self._exclusions(team_id, query.user_id, exclude_same_org)
-        matches = pool.rank_members([query], k=k, exclude_users=users, exclude_orgs=orgs)
+        matches = pool.rank_members(
+            [query], k=learn.depth(k, self.learning), exclude_users=users, exclude_orgs=orgs
+        )
+        matches = self._learned(team_id, query.user_id, pool, matches, k)
         return self._suggestions({query.entry_id: query}, matches)
 
     def suggest_for_member(
@@ -363,11 +409,12 @@ class Matcher:
         users = users | frozenset(also_exclude)
         matches = pool.rank_members(
             list(queries.values()),
-            k=k,
+            k=learn.depth(k, self.learning),
             exclude_users=users,
             exclude_orgs=orgs,
             among=frozenset(among) if among is not None else None,
         )
+        matches = self._learned(team_id, user_id, pool, matches, k)
         return self._suggestions(queries, matches)
 
     def find(self, team_id: str, text: str, k: int = 5, *, user_id: str = "") -> list[Suggestion]:
@@ -405,6 +452,10 @@ class Matcher:
         out: dict[str, list[Suggestion]] = {}
         with self.store.session() as s:
             blocked = repo.blocked_pairs(s, team_id)
+            reactions = repo.reactions(s, team_id) if self.learning.strength > 0 else []
+        by_user: dict[str, list[learn.Reaction]] = {}
+        for row in reactions:
+            by_user.setdefault(row[0], []).append(row)
         partners_blocked: dict[str, set[str]] = {}
         for pair in blocked:
             if len(pair) == 2:
@@ -416,7 +467,10 @@ class Matcher:
             if not queries:
                 continue
             excl = frozenset({user} | partners_blocked.get(user, set()))
-            matches = pool.rank_members(list(queries.values()), k=k, exclude_users=excl)
+            matches = pool.rank_members(
+                list(queries.values()), k=learn.depth(k, self.learning), exclude_users=excl
+            )
+            matches = self._learned(team_id, user, pool, matches, k, by_user.get(user, []))
             out[user] = self._suggestions(queries, matches)
         return out
 

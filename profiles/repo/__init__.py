@@ -43,6 +43,7 @@ from profiles.repo.feedback import (
     blocked_pairs,
     blocked_partners,
     log_suggestions,
+    reactions,
     record_feedback,
     suggested_pairs_since,
 )
@@ -97,6 +98,7 @@ from profiles.repo.stats import (
     feedback_counts,
     users_with_suggestions,
 )
+from profiles.repo.weights import save_weight_fit, weight_fits
 from profiles.repo.workshops import (
     get_workshop_plan,
     mark_workshop_sent,
@@ -159,6 +161,7 @@ __all__ = [
     "own_entry",
     "pause_until",
     "paused_users",
+    "reactions",
     "read_team_settings",
     "reclaim_digest",
     "reclaim_followup",
@@ -166,6 +169,7 @@ __all__ = [
     "record_introduction",
     "require_member",
     "save_vector",
+    "save_weight_fit",
     "save_workshop_plan",
     "set_archived",
     "set_cadence",
@@ -182,4 +186,5 @@ __all__ = [
     "users_with_suggestions",
     "vectors_by_ids",
     "vectors_for",
+    "weight_fits",
 ]
