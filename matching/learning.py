@@ -35,10 +35,15 @@ def depth(k: int, learning: Learning) -> int:
     return k if learning.strength <= 0 else max(3 * k, k + 20)
 
 
-def clicks(pool: Pool, rows: Sequence[Reaction], now: datetime) -> list[Click]:
-    """A member's reactions as clicks on their partners' current entry vectors."""
+def clicks(pool: Pool, user: str, rows: Sequence[Reaction], now: datetime) -> list[Click]:
+    """The reactions ``user`` took part in, as clicks on the partner's current entry vectors.
+
+    Either side counts: a connect opens a conversation of both, and a decline removes the
+    pair for both, so each is a judgement about the pair.
+    """
     out = []
-    for _user, other, kind, when in rows:
+    for a, b, kind, when in rows:
+        other = b if a == user else a
         vec = unit_mean([d.vector for d in pool.docs_of(other)])
         sign = sign_of(kind)
         if vec is None or sign == 0.0:
@@ -50,6 +55,7 @@ def clicks(pool: Pool, rows: Sequence[Reaction], now: datetime) -> list[Click]:
 def rerank(
     matches: list[Match],
     pool: Pool,
+    user: str,
     rows: Sequence[Reaction],
     now: datetime,
     learning: Learning,
@@ -60,7 +66,7 @@ def rerank(
     Only reorders what the ranking offered (exclusions such as vetoes already applied),
     and only for this member: nobody else's list changes.
     """
-    d = direction(clicks(pool, rows, now), learning.half_life_days) if rows else None
+    d = direction(clicks(pool, user, rows, now), learning.half_life_days) if rows else None
     if d is None or learning.strength <= 0 or not matches:
         return matches[:k]
     delta = adjustments(d, np.vstack([m.doc.vector for m in matches]), learning.strength)

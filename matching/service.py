@@ -336,7 +336,7 @@ class Matcher:
             if rows is None:
                 rows = repo.reactions(s, team_id, user_id)
             now = self.store.clock()
-        return learn.rerank(matches, pool, rows, now, self.learning, k)
+        return learn.rerank(matches, pool, user_id, rows, now, self.learning, k)
 
     # ------------------------------------------------------------ queries
 
@@ -456,6 +456,7 @@ class Matcher:
         by_user: dict[str, list[learn.Reaction]] = {}
         for row in reactions:
             by_user.setdefault(row[0], []).append(row)
+            by_user.setdefault(row[1], []).append(row)
         partners_blocked: dict[str, set[str]] = {}
         for pair in blocked:
             if len(pair) == 2:

@@ -72,7 +72,9 @@ def simulate(
     echo: Callable[[str], None] = print,
 ) -> SimResult:
     cfg = settings or Settings()
-    learning = Learning(cfg.feedback_strength, cfg.feedback_half_life_days, fitted_weights=True)
+    learning = Learning(
+        cfg.feedback_strength, cfg.feedback_half_life_days, fitted_weights=cfg.refit_weights
+    )
     with tempfile.TemporaryDirectory() as tmp:
         clean = Path(tmp) / "items.jsonl"
         strip_labels(data, clean, None)
