@@ -97,10 +97,11 @@ def run_followups() -> None:
 
 
 def refit_all() -> None:
-    """Job function: refit every workspace's scoring weights from its own feedback."""
+    """Job function: refit every workspace's scoring weights from its own feedback.
+
+    Every fit is stored (data size, change); whether ranking uses it is REFIT_WEIGHTS.
+    """
     svc = _current()
-    if not svc.settings.refit_weights:
-        return
     with svc.store.session() as s:
         teams = repo.team_ids(s)
     for team in teams:

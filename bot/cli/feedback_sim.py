@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bot.cli.quality import import_file, strip_labels
@@ -72,9 +72,7 @@ def simulate(
     echo: Callable[[str], None] = print,
 ) -> SimResult:
     cfg = settings or Settings()
-    learning = Learning(
-        cfg.feedback_strength, cfg.feedback_half_life_days, fitted_weights=cfg.refit_weights
-    )
+    learning = Learning(cfg.feedback_strength, cfg.feedback_half_life_days)
     with tempfile.TemporaryDirectory() as tmp:
         clean = Path(tmp) / "items.jsonl"
         strip_labels(data, clean, None)
@@ -96,6 +94,7 @@ def _run(
 ) -> SimResult:
     learner = Matcher(store, embedder, learning=learning)
     veto_only = Matcher(store, embedder)
+    refitted = Matcher(store, embedder, learning=replace(learning, fitted_weights=True))
     import_file(learner, TEAM, clean)
     flows = build_container(Settings(), matcher=learner, notifier=RecordingNotifier()).members
     users = sorted(u for u in learner.sync(TEAM).users() if labels.get(u))
@@ -134,24 +133,33 @@ def _run(
         b = [p5(u, before[u][5:10] if fb else before[u][:5]) for u in members]
         v = [p5(u, top(veto_only, u)) for u in members]
         a = [p5(u, top(learner, u)) for u in members]
+        r = [p5(u, top(refitted, u)) for u in members]
         n = max(len(members), 1)
-        p5s[name] = {"before": sum(b) / n, "veto only": sum(v) / n, "learning": sum(a) / n}
+        p5s[name] = {
+            "before": sum(b) / n,
+            "veto only": sum(v) / n,
+            "learning": sum(a) / n,
+            "+ refit": sum(r) / n,
+        }
         deltas[name] = {
             "learning - before": paired(b, a),
             "learning - veto only": paired(v, a),
+            "refit - veto only": paired(v, r),
             "veto only - before": paired(b, v),
         }
     echo(f"{len(users)} members, {len(reacting)} reacted: {pos} connect, {neg} not relevant")
+    echo("P@5; learning = the member's own and received clicks; + refit = also the refit weights")
     echo(
-        f"{'group':<32}{'n':>5}{'before':>9}{'veto only':>11}{'learning':>10}"
-        f"{'Δ vs before':>18}{'Δ vs veto only':>18}"
+        f"{'group':<32}{'n':>5}{'before':>9}{'veto only':>11}{'learning':>10}{'+ refit':>9}"
+        f"{'learning-before':>18}{'learning-veto':>18}{'+refit-veto':>18}"
     )
     for name, members in groups.items():
-        r, d = p5s[name], deltas[name]
+        row, d = p5s[name], deltas[name]
         echo(
-            f"{name:<32}{len(members):>5}{r['before']:>9.3f}{r['veto only']:>11.3f}"
-            f"{r['learning']:>10.3f}"
+            f"{name:<32}{len(members):>5}{row['before']:>9.3f}{row['veto only']:>11.3f}"
+            f"{row['learning']:>10.3f}{row['+ refit']:>9.3f}"
             f"{_pm(d['learning - before']):>18}{_pm(d['learning - veto only']):>18}"
+            f"{_pm(d['refit - veto only']):>18}"
         )
     echo(weights_table(Weights(), fit))
     return SimResult(p5s, deltas, fit, (pos, neg))

@@ -161,17 +161,20 @@ def test_another_workspaces_feedback_never_counts(
     assert {u: scores(m, u, OTHER_TEAM) for u in users} == before
 
 
-def test_scheduler_refits_every_workspace_unless_switched_off(
+def test_scheduler_stores_a_fit_ranking_uses_it_only_when_switched_on(
     store: Store, hash_embedder: HashEmbedder
 ) -> None:
-    m = learner(store, hash_embedder, fitted_weights=True)
-    community(m, N)
+    plain = Matcher(store, hash_embedder)
+    community(plain, N)
     _many_reactions(store)
-    sched.install(DigestService(store, m, RecordingNotifier(), settings(refit_weights=False)))
-    sched.refit_all()
-    with store.session() as s:
-        assert repo.weight_fits(s, TEAM) == []
-    sched.install(DigestService(store, m, RecordingNotifier(), settings()))
+    sched.install(DigestService(store, plain, RecordingNotifier(), settings()))
     sched.refit_all()
     with store.session() as s:
         assert len(repo.weight_fits(s, TEAM)) == 1
+        # A later fit with clearly different weights: the newest one is what counts.
+        custom = Weights(semantic=0.5, lexical=1.0)
+        repo.save_weight_fit(
+            s, TEAM, positives=30, negatives=30, weights=vars(custom), prior={}, change=1.0
+        )
+    assert Matcher(store, hash_embedder).sync(TEAM).weights == Weights()
+    assert learner(store, hash_embedder, fitted_weights=True).sync(TEAM).weights == custom
