@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -19,7 +20,16 @@ from matching.lexical import tokens
 from matching.orgs import org_key
 from matching.pool import Doc, Match, Pool
 from matching.scoring import Weights
-from matching.taxonomy import detect_groups, detect_needs, detect_tools, parse_groups, parse_tools
+from matching.subjects import items, needs_of
+from matching.taxonomy import (
+    detect_groups,
+    detect_needs,
+    detect_tools,
+    expand_groups,
+    parse_groups,
+    parse_tools,
+)
+from matching.terms import key_terms
 from matching.text import MAX_CHARS, clean, split_sentences
 from matching.themes import detect_themes
 from profiles import repo
@@ -76,6 +86,31 @@ def prepare(data: EntryData) -> EntryData:
         offers=sorted(set(data.offers) | offers),
         external_id=data.external_id,
     )
+
+
+def topics(
+    text: str,
+    *,
+    groups: Iterable[str],
+    tools: Iterable[str],
+    looking_for: Iterable[str],
+    offers: Iterable[str],
+    region: str = "",
+) -> dict[str, Any]:
+    """What an entry is about, as Doc fields: groups, themes, tools, terms, region, needs."""
+    groups = expand_groups(groups)
+    themes = detect_themes(text)
+    terms = key_terms(text)
+    return {
+        "groups": frozenset(groups),
+        "themes": frozenset(themes),
+        "tools": frozenset(tools),
+        "looking_for": frozenset(looking_for),
+        "offers": frozenset(offers),
+        "terms": terms,
+        "region": " ".join(region.split()),
+        "needs": needs_of(text, looking_for, offers, items(groups, themes, tools, terms)),
+    }
 
 
 def embed_text(entry: Entry) -> str:
@@ -178,16 +213,19 @@ class Matcher:
             sentences=sents,
             sentence_vectors=sv,
             tokens=tokens(text),
-            groups=frozenset(e.all_groups),
-            themes=frozenset(detect_themes(text)),
-            tools=frozenset(e.tools),
-            looking_for=frozenset(e.looking_for),
-            offers=frozenset(e.offers),
             organisation=e.member.organisation,
             display_name=e.member.display_name,
             title=e.title,
             kind=e.kind,
             external_id=e.external_id,
+            **topics(
+                text,
+                groups=e.all_groups,
+                tools=e.tools,
+                looking_for=e.looking_for,
+                offers=e.offers,
+                region=e.region,
+            ),
         )
 
     def _current(self, v: EntryVector | None, e: Entry) -> bool:
@@ -435,11 +473,13 @@ class Matcher:
             sentences=sents,
             sentence_vectors=vecs[1:] if len(sents) > 0 else vecs[:1],
             tokens=tokens(cleaned),
-            groups=frozenset(detect_groups(cleaned)),
-            themes=frozenset(detect_themes(cleaned)),
-            tools=frozenset(detect_tools(cleaned)),
-            looking_for=frozenset(looks),
-            offers=frozenset(offers),
+            **topics(
+                cleaned,
+                groups=detect_groups(cleaned),
+                tools=detect_tools(cleaned),
+                looking_for=looks,
+                offers=offers,
+            ),
         )
         users = frozenset({user_id}) if user_id else frozenset()
         matches = pool.rank_members([query], k=k, exclude_users=users)
