@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -28,6 +29,53 @@ from profiles import repo
 from profiles.db import Store
 
 Reaction = tuple[str, str, str, datetime]
+
+
+class Learner(Protocol):
+    """What of the Matcher learning needs (a protocol: learning cannot import service)."""
+
+    store: Store
+    weights: Weights
+    learning: Learning
+
+
+def weights_for(m: Learner, team_id: str) -> Weights:
+    """The weights a new pool of this workspace ranks with: its latest fit, if used."""
+    if m.learning.fitted_weights:
+        return fitted_weights(m.store, team_id) or m.weights
+    return m.weights
+
+
+def reactions_by_member(m: Learner, team_id: str) -> dict[str, list[Reaction]]:
+    """Every reaction of the workspace under both members of its pair (empty if unused)."""
+    out: dict[str, list[Reaction]] = {}
+    if m.learning.strength <= 0:
+        return out
+    with m.store.session() as s:
+        rows = repo.reactions(s, team_id)
+    for row in rows:
+        out.setdefault(row[0], []).append(row)
+        out.setdefault(row[1], []).append(row)
+    return out
+
+
+def learned(
+    m: Learner,
+    team_id: str,
+    user_id: str,
+    pool: Pool,
+    matches: list[Match],
+    k: int,
+    rows: list[Reaction] | None = None,
+) -> list[Match]:
+    """The member's top ``k`` after their feedback (``rows``, else read now)."""
+    if m.learning.strength <= 0:
+        return matches[:k]
+    with m.store.session() as s:
+        if rows is None:
+            rows = repo.reactions(s, team_id, user_id)
+        now = m.store.clock()
+    return rerank(matches, pool, user_id, rows, now, m.learning, k)
 
 
 def depth(k: int, learning: Learning) -> int:
@@ -111,6 +159,14 @@ def refit(store: Store, pool: Pool, team_id: str, prior: Weights) -> Fit | None:
             prior=asdict(fit.prior),
             change=fit.change,
         )
+    return fit
+
+
+def refit_pool(m: Learner, pool: Pool, team_id: str) -> Fit | None:
+    """Refit and store; if fits are used, this pool ranks with the new weights at once."""
+    fit = refit(m.store, pool, team_id, m.weights)
+    if fit is not None and m.learning.fitted_weights:
+        pool.weights = fit.weights
     return fit
 
 

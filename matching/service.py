@@ -270,7 +270,7 @@ class Matcher:
             if stale:
                 vectors.update(self._store_vectors(s, stale, progress))
             if pool is None:
-                pool = Pool(self.embedder.dim, self._team_weights(team_id))
+                pool = Pool(self.embedder.dim, learn.weights_for(self, team_id))
             pool.remove(removed)
             pool.upsert(self._doc(e, vectors[e.id]) for e in entries)
             self._pools[team_id] = pool
@@ -344,38 +344,9 @@ class Matcher:
         self.sync(team_id)
         return counts
 
-    # ------------------------------------------------------------ learning
-
-    def _team_weights(self, team_id: str) -> Weights:
-        if self.learning.fitted_weights:
-            return learn.fitted_weights(self.store, team_id) or self.weights
-        return self.weights
-
     def refit_weights(self, team_id: str) -> Fit | None:
-        """Refit this workspace's weights from its feedback; rank with them from now on."""
-        pool = self.sync(team_id)
-        fit = learn.refit(self.store, pool, team_id, self.weights)
-        if fit is not None and self.learning.fitted_weights:
-            pool.weights = fit.weights
-        return fit
-
-    def _learned(
-        self,
-        team_id: str,
-        user_id: str,
-        pool: Pool,
-        matches: list[Match],
-        k: int,
-        rows: list[learn.Reaction] | None = None,
-    ) -> list[Match]:
-        """The member's top ``k`` after their own feedback (``rows``, else read now)."""
-        if self.learning.strength <= 0:
-            return matches[:k]
-        with self.store.session() as s:
-            if rows is None:
-                rows = repo.reactions(s, team_id, user_id)
-            now = self.store.clock()
-        return learn.rerank(matches, pool, user_id, rows, now, self.learning, k)
+        """Refit this workspace's weights from its feedback (see matching/learning.py)."""
+        return learn.refit_pool(self, self.sync(team_id), team_id)
 
     # ------------------------------------------------------------ queries
 
@@ -427,7 +398,7 @@ class Matcher:
         matches = pool.rank_members(
             [query], k=learn.depth(k, self.learning), exclude_users=users, exclude_orgs=orgs
         )
-        matches = self._learned(team_id, query.user_id, pool, matches, k)
+        matches = learn.learned(self, team_id, query.user_id, pool, matches, k)
         return self._suggestions({query.entry_id: query}, matches)
 
     def suggest_for_member(
@@ -454,7 +425,7 @@ class Matcher:
             exclude_orgs=orgs,
             among=frozenset(among) if among is not None else None,
         )
-        matches = self._learned(team_id, user_id, pool, matches, k)
+        matches = learn.learned(self, team_id, user_id, pool, matches, k)
         return self._suggestions(queries, matches)
 
     def find(self, team_id: str, text: str, k: int = 5, *, user_id: str = "") -> list[Suggestion]:
@@ -494,11 +465,7 @@ class Matcher:
         out: dict[str, list[Suggestion]] = {}
         with self.store.session() as s:
             blocked = repo.blocked_pairs(s, team_id)
-            reactions = repo.reactions(s, team_id) if self.learning.strength > 0 else []
-        by_user: dict[str, list[learn.Reaction]] = {}
-        for row in reactions:
-            by_user.setdefault(row[0], []).append(row)
-            by_user.setdefault(row[1], []).append(row)
+        by_user = learn.reactions_by_member(self, team_id)
         partners_blocked: dict[str, set[str]] = {}
         for pair in blocked:
             if len(pair) == 2:
@@ -513,7 +480,7 @@ class Matcher:
             matches = pool.rank_members(
                 list(queries.values()), k=learn.depth(k, self.learning), exclude_users=excl
             )
-            matches = self._learned(team_id, user, pool, matches, k, by_user.get(user, []))
+            matches = learn.learned(self, team_id, user, pool, matches, k, by_user.get(user, []))
             out[user] = self._suggestions(queries, matches)
         return out
 
