@@ -27,6 +27,7 @@ from bot.flows.workspaces import WorkspaceFlows
 from bot.settings import Settings
 from bot.slack.worker import Worker
 from matching.embedder import Embedder, load_embedder
+from matching.feedback import Learning
 from matching.service import Matcher
 from profiles.db import Store
 from profiles.errors import StoreUnavailable
@@ -169,7 +170,15 @@ def build_container(
     if matcher is None:
         store = open_store(settings.database_url)
         emb = embedder or load_embedder(settings.model, threads=threads or settings.threads)
-        matcher = Matcher(store, emb)
+        matcher = Matcher(
+            store,
+            emb,
+            learning=Learning(
+                settings.feedback_strength,
+                settings.feedback_half_life_days,
+                fitted_weights=settings.refit_weights,
+            ),
+        )
     store = matcher.store
     out: Notifier = notifier if notifier is not None else RecordingNotifier()
     identity = Identity(settings, store, directory)

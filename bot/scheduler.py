@@ -1,7 +1,8 @@
 """Digest scheduling: APScheduler 3 with its SQLAlchemy job store in the bot's database.
 
 One cron job per workspace (id ``digest:<team>``), one sweep job for claims
-left unfinished by a crash, and an hourly follow-up job. Jobs name their function by reference
+left unfinished by a crash, an hourly follow-up job
+and a daily refit of each workspace's scoring weights. Jobs name their function by reference
 (``bot.scheduler:run_team_digest``) so they survive restarts in the job store;
 the function finds the live services through :func:`install`. Several
 replicas may each run a scheduler: the unique digest claim, not the scheduler,
@@ -35,6 +36,7 @@ MISFIRE_GRACE = int(timedelta(hours=6).total_seconds())
 
 PURGE_JOB = "workspace-purge"
 FOLLOWUP_JOB = "followups"
+REFIT_JOB = "refit-weights"
 
 _service: DigestService | None = None
 _followups: FollowupService | None = None
@@ -116,6 +118,26 @@ def run_followups() -> None:
                 len(report.sent),
                 len(report.failed),
                 len(report.swept),
+            )
+
+
+def refit_all() -> None:
+    """Job function: refit every workspace's scoring weights from its own feedback.
+
+    Every fit is stored (data size, change); whether ranking uses it is REFIT_WEIGHTS.
+    """
+    svc = _current()
+    with svc.store.session() as s:
+        teams = repo.team_ids(s)
+    for team in teams:
+        fit = svc.matcher.refit_weights(team)
+        if fit is not None:
+            log.info(
+                "weights %s refit from %d+/%d-: change %.3f",
+                team,
+                fit.positives,
+                fit.negatives,
+                fit.change,
             )
 
 
@@ -205,6 +227,14 @@ def schedule_all(
         IntervalTrigger(hours=1),
         id=PURGE_JOB,
         name="purge uninstalled workspaces",
+        replace_existing=True,
+    )
+    # Daily: feedback trickles in over weeks, and a fit over all of it is cheap.
+    scheduler.add_job(
+        "bot.scheduler:refit_all",
+        IntervalTrigger(hours=24),
+        id=REFIT_JOB,
+        name="refit weights",
         replace_existing=True,
     )
 

@@ -87,13 +87,15 @@ class Settings(BaseSettings):
         description="digests in a row without a click before an automatic pause (0: never)",
     )
     feedback_strength: float = Field(
-        0.3, ge=0.0, le=2.0, description="how far a member's own feedback moves their ranking"
+        0.5, ge=0.0, le=2.0, description="how far a member's own feedback moves their ranking"
     )
     feedback_half_life_days: int = Field(
         120, ge=1, le=3650, description="after this many days a click counts half"
     )
     refit_weights: bool = Field(
-        True, description="refit each workspace's scoring weights from its feedback (scheduler)"
+        False,
+        description="rank with each workspace's refit scoring weights (the scheduler computes "
+        "and stores a fit either way; off by default: see BENCHMARKS.md, learning from feedback)",
     )
 
     @field_validator("digest_day", mode="before")

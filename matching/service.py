@@ -6,34 +6,26 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
+from matching import learning as learn
 from matching.embedder import Embedder, Vectors, text_hash
+from matching.entries import embed_text, prepare, topics
 from matching.errors import EmptyText
 from matching.explain import Reason, reasons_for
+from matching.feedback import Fit, Learning
 from matching.lexical import tokens
 from matching.orgs import org_key
 from matching.pool import Doc, Match, Pool
 from matching.scoring import Weights
-from matching.subjects import items, needs_of
-from matching.taxonomy import (
-    detect_groups,
-    detect_needs,
-    detect_tools,
-    expand_groups,
-    parse_groups,
-    parse_tools,
-)
-from matching.terms import key_terms
-from matching.text import MAX_CHARS, clean, split_sentences
-from matching.themes import detect_themes
+from matching.taxonomy import detect_groups, detect_needs, detect_tools
+from matching.text import clean, split_sentences
 from profiles import repo
 from profiles.db import Store
 from profiles.entry import EntryData
-from profiles.errors import InvalidInput, NotFound
+from profiles.errors import NotFound
 from profiles.models import Entry, EntryVector
 
 Progress = Callable[[int], object]
@@ -59,62 +51,6 @@ class Suggestion:
     reasons: tuple[Reason, ...]
 
 
-def prepare(data: EntryData) -> EntryData:
-    """Validate and enrich an entry: clean text, detect target groups, tools and needs."""
-    title = clean(data.title)[:300]
-    description = clean(data.description)
-    if not (title or description):
-        raise InvalidInput("empty")
-    if len(description) > MAX_CHARS:
-        raise InvalidInput(f"too long: {len(description)} > {MAX_CHARS} characters")
-    text = f"{title}. {description}" if title and description else title or description
-    chosen, _unknown = parse_groups(data.target_groups)
-    looks, offers = detect_needs(text)
-    if data.kind == "dataset":
-        offers.add("data")
-    return EntryData(
-        title=title,
-        description=description,
-        kind=data.kind,
-        target_groups=chosen,
-        detected_groups=[g for g in detect_groups(text) if g not in chosen],
-        tools=list(dict.fromkeys([*parse_tools(data.tools), *detect_tools(text)])),
-        region=clean(data.region)[:200],
-        looking_for=sorted(set(data.looking_for) | looks),
-        offers=sorted(set(data.offers) | offers),
-        external_id=data.external_id,
-    )
-
-
-def topics(
-    text: str,
-    *,
-    groups: Iterable[str],
-    tools: Iterable[str],
-    looking_for: Iterable[str],
-    offers: Iterable[str],
-    region: str = "",
-) -> dict[str, Any]:
-    """What an entry is about, as Doc fields: groups, themes, tools, terms, region, needs."""
-    groups = expand_groups(groups)
-    themes = detect_themes(text)
-    terms = key_terms(text)
-    return {
-        "groups": frozenset(groups),
-        "themes": frozenset(themes),
-        "tools": frozenset(tools),
-        "looking_for": frozenset(looking_for),
-        "offers": frozenset(offers),
-        "terms": terms,
-        "region": " ".join(region.split()),
-        "needs": needs_of(text, looking_for, offers, items(groups, themes, tools, terms)),
-    }
-
-
-def embed_text(entry: Entry) -> str:
-    return clean(entry.text())
-
-
 # Even with an unchanged revision, compare every entry's version this often: a write
 # that bypassed the ORM (a hand-run SQL fix) is picked up within this time.
 FULL_CHECK_S = 30.0
@@ -123,10 +59,18 @@ FULL_CHECK_S = 30.0
 class Matcher:
     """Keeps one Pool per workspace in step with the database and answers queries."""
 
-    def __init__(self, store: Store, embedder: Embedder, weights: Weights | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        weights: Weights | None = None,
+        learning: Learning | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
+        # The default weights, and the prior every refit is pulled towards.
         self.weights = weights or Weights()
+        self.learning = learning or Learning()
         self._pools: dict[str, Pool] = {}
         self._known: dict[str, dict[int, str]] = {}
         # Per team: the revision the pool reflects and when versions were last compared.
@@ -261,7 +205,7 @@ class Matcher:
             if stale:
                 vectors.update(self._store_vectors(s, stale, progress))
             if pool is None:
-                pool = Pool(self.embedder.dim, self.weights)
+                pool = Pool(self.embedder.dim, learn.weights_for(self, team_id))
             pool.remove(removed)
             pool.upsert(self._doc(e, vectors[e.id]) for e in entries)
             self._pools[team_id] = pool
@@ -345,6 +289,10 @@ class Matcher:
         self.sync(team_id)
         return counts
 
+    def refit_weights(self, team_id: str) -> Fit | None:
+        """Refit this workspace's weights from its feedback (see matching/learning.py)."""
+        return learn.refit_pool(self, self.sync(team_id), team_id)
+
     # ------------------------------------------------------------ queries
 
     def _suggestions(self, queries: dict[int, Doc], matches: list[Match]) -> list[Suggestion]:
@@ -399,8 +347,13 @@ class Matcher:
             raise NotFound(f"no entry {entry_id}")
         users, orgs = self._exclusions(team_id, query.user_id, exclude_same_org)
         matches = pool.rank_members(
-            [query], k=k, exclude_users=users, exclude_orgs=orgs, listed_only=listed_only
+            [query],
+            k=learn.depth(k, self.learning),
+            exclude_users=users,
+            exclude_orgs=orgs,
+            listed_only=listed_only,
         )
+        matches = learn.learned(self, team_id, query.user_id, pool, matches, k)
         return self._suggestions({query.entry_id: query}, matches)
 
     def suggest_for_member(
@@ -423,12 +376,13 @@ class Matcher:
         users = users | frozenset(also_exclude)
         matches = pool.rank_members(
             list(queries.values()),
-            k=k,
+            k=learn.depth(k, self.learning),
             exclude_users=users,
             exclude_orgs=orgs,
             among=frozenset(among) if among is not None else None,
             listed_only=listed_only,
         )
+        matches = learn.learned(self, team_id, user_id, pool, matches, k)
         return self._suggestions(queries, matches)
 
     def find(
@@ -470,6 +424,7 @@ class Matcher:
         out: dict[str, list[Suggestion]] = {}
         with self.store.session() as s:
             blocked = repo.blocked_pairs(s, team_id)
+        by_user = learn.reactions_by_member(self, team_id)
         partners_blocked: dict[str, set[str]] = {}
         for pair in blocked:
             if len(pair) == 2:
@@ -481,7 +436,10 @@ class Matcher:
             if not queries:
                 continue
             excl = frozenset({user} | partners_blocked.get(user, set()))
-            matches = pool.rank_members(list(queries.values()), k=k, exclude_users=excl)
+            matches = pool.rank_members(
+                list(queries.values()), k=learn.depth(k, self.learning), exclude_users=excl
+            )
+            matches = learn.learned(self, team_id, user, pool, matches, k, by_user.get(user, []))
             out[user] = self._suggestions(queries, matches)
         return out
 

@@ -182,6 +182,14 @@ def eval_cmd(
     subset: Annotated[str | None, typer.Option("--subset", help="boolean key to filter")] = None,
     k: Annotated[int, typer.Option("--k", min=5, max=50)] = 10,
     ablations: Annotated[bool, typer.Option("--ablations/--no-ablations")] = True,
+    simulate_feedback: Annotated[
+        bool,
+        typer.Option(
+            "--simulate-feedback",
+            help="half the members react to their top 5; P@5 before/after learning (1st field)",
+        ),
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="who reacts (--simulate-feedback)")] = 0,
 ) -> None:
     """Score baselines and the product side by side (P@5, nDCG@10) on a labelled set."""
     from bot.cli.quality import run
@@ -190,6 +198,12 @@ def eval_cmd(
     if not data.exists():
         raise CliError(f"file not found: {data}")
     s = settings()
+    if simulate_feedback:
+        from bot.cli.feedback_sim import simulate
+
+        emb = load_embedder(s.model, threads=s.threads)
+        simulate(data, field[0], emb, settings=s, seed=seed, echo=typer.echo)
+        return
     run(
         data,
         list(field),

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from matching.service import EntryInput, prepare
+from matching.entries import prepare
+from matching.service import EntryInput
 from profiles.errors import InvalidInput
 
 LIST_SPLIT = (";", ",", "|")

@@ -43,6 +43,7 @@ from profiles.repo.feedback import (
     blocked_pairs,
     blocked_partners,
     log_suggestions,
+    reactions,
     record_feedback,
     suggested_pairs_since,
 )
@@ -106,6 +107,7 @@ from profiles.repo.stats import (
     feedback_counts,
     users_with_suggestions,
 )
+from profiles.repo.weights import save_weight_fit, weight_fits
 from profiles.repo.workshops import (
     get_workshop_plan,
     mark_workshop_sent,
@@ -191,6 +193,7 @@ __all__ = [
     "paused_users",
     "purge_team",
     "purges_due",
+    "reactions",
     "read_team_settings",
     "reclaim_digest",
     "reclaim_followup",
@@ -198,6 +201,7 @@ __all__ = [
     "record_introduction",
     "require_member",
     "save_vector",
+    "save_weight_fit",
     "save_workshop_plan",
     "set_archived",
     "set_cadence",
@@ -218,6 +222,7 @@ __all__ = [
     "users_with_suggestions",
     "vectors_by_ids",
     "vectors_for",
+    "weight_fits",
     "workspace_active",
     "workspace_overview",
 ]

@@ -9,7 +9,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from profiles.errors import InvalidInput
-from profiles.models import FEEDBACK_KINDS, VETO_KINDS, Feedback, SuggestionLog
+from profiles.models import (
+    FEEDBACK_KINDS,
+    NEGATIVE_KINDS,
+    POSITIVE_KINDS,
+    VETO_KINDS,
+    Feedback,
+    SuggestionLog,
+)
 
 
 def record_feedback(s: Session, team_id: str, user_id: str, other_user_id: str, kind: str) -> None:
@@ -71,3 +78,18 @@ def suggested_pairs_since(s: Session, team_id: str, since: datetime) -> set[froz
         )
     )
     return {frozenset((a, b)) for a, b in rows}
+
+
+def reactions(
+    s: Session, team_id: str, user_id: str | None = None
+) -> list[tuple[str, str, str, datetime]]:
+    """Positive and negative reactions ``(user, partner, kind, when)`` in this workspace;
+    with ``user_id``, those in which that member is either side (a connect introduces
+    both, a decline ends the pair for both): what learning from feedback reads."""
+    q = select(Feedback.user_id, Feedback.other_user_id, Feedback.kind, Feedback.created_at).where(
+        Feedback.team_id == team_id,
+        Feedback.kind.in_((*POSITIVE_KINDS, *NEGATIVE_KINDS)),
+    )
+    if user_id is not None:
+        q = q.where(or_(Feedback.user_id == user_id, Feedback.other_user_id == user_id))
+    return [(a, b, k, t) for a, b, k, t in s.execute(q.order_by(Feedback.id))]

@@ -115,3 +115,23 @@ def test_eval_run_prints_baselines_and_product(tmp_path: Path, use_embedder: obj
     assert res["product"]["labels"].queries == len(ITEMS)
     assert res["product"]["labels"].p_at_5 >= res["random"]["labels"].p_at_5
     assert any("product" in line for line in lines)
+
+
+def test_feedback_simulation_goes_through_the_buttons_and_reports_every_group(
+    tmp_path: Path,
+) -> None:
+    from bot.cli.feedback_sim import simulate
+    from testkit.embedders import HashEmbedder
+
+    lines: list[str] = []
+    emb = HashEmbedder()
+    res = simulate(_write(tmp_path / "items.jsonl"), "labels", emb, seed=1, echo=lines.append)
+    pos, neg = res.reactions
+    # Half of the seven members (3) react to their top 5 of the 6 others, no more.
+    assert 0 < pos + neg <= 3 * 5
+    assert set(res.p5) == {"no feedback (top 5)", "gave feedback (next 5 unseen)"}
+    for row in res.p5.values():
+        assert set(row) == {"before", "veto only", "learning", "+ refit"}
+        assert all(0.0 <= v <= 1.0 for v in row.values())
+    assert any("veto only" in line for line in lines)
+    assert any(line.startswith("weights") for line in lines)
