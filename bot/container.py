@@ -131,6 +131,7 @@ def command_table(members: MemberFlows, facilitator: FacilitatorFlows) -> Comman
             "stats.help",
             facilitator_only=True,
         ),
+        Subcommand(("map", "karte"), facilitator.map_command, "map.help", facilitator_only=True),
     ):
         table.add(sub)
     return table
@@ -162,7 +163,7 @@ def build_container(
     members = MemberFlows(settings, store, matcher, out, identity)
     digest = DigestService(store, matcher, out, settings)
     workshop = WorkshopService(store, matcher, out)
-    facilitator = FacilitatorFlows(store, identity, digest, workshop)
+    facilitator = FacilitatorFlows(store, matcher, out, identity, digest, workshop)
     return Container(
         settings=settings,
         store=store,

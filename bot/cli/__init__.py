@@ -10,15 +10,22 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from pydantic import ValidationError
 from tqdm import tqdm
 
-from bot.container import Container, build_container, open_store
+from bot.cli.common import (
+    CliError,
+    DbOpt,
+    TeamOpt,
+    runtime,
+    secret,
+    settings,
+    slack_notifier,
+)
+from bot.container import Container, open_store
 from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
 from bot.flows.ports import RecordingNotifier
 from bot.messages.reasons import reason_texts
 from bot.settings import Settings
-from bot.slack.notifier import SlackNotifier, retrying_client
 from matching.errors import MatchingError
 from matching.service import Suggestion
 from matching.text import shorten
@@ -34,34 +41,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-TeamOpt = Annotated[str, typer.Option("--team", help="Slack team id (workspace)")]
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="database URL (default: DATABASE_URL or a local SQLite file)"),
-]
-
 DEMO_TEAM = "T_DEMO"
 DEMO_DB = "sqlite:///civic-match-demo.db"
-
-
-class CliError(Exception):
-    """A problem the user can fix; shown as one line."""
-
-
-def settings(db: str | None = None) -> Settings:
-    try:
-        s = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
-    if db:
-        s = s.model_copy(update={"database_url": db})
-    return s
-
-
-def runtime(db: str | None = None) -> Container:
-    """The container for an offline command: messages are recorded, not sent."""
-    return build_container(settings(db))
 
 
 def _load_rows(
@@ -225,11 +206,6 @@ def db_upgrade(db: DbOpt = None) -> None:
     typer.echo("database schema is up to date")
 
 
-def _secret(value: object) -> str:
-    get = getattr(value, "get_secret_value", None)
-    return str(get()) if callable(get) else ""
-
-
 def _setup_logging(verbose: bool) -> None:
     import logging
 
@@ -270,7 +246,7 @@ def run(
     app, container = connect(s, mode="socket", threads=s.bot_threads)
     _start_scheduler(container)
     typer.echo("civic-match: connected over Socket Mode; Ctrl-C stops", err=True)
-    handler = socket_mode_handler(app, _secret(s.slack_app_token))
+    handler = socket_mode_handler(app, secret(s.slack_app_token))
     handler.start()  # type: ignore[no-untyped-call]
 
 
@@ -320,13 +296,6 @@ digest_app = typer.Typer(help="Weekly partner digests.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 
 
-def _slack_notifier(s: Settings) -> SlackNotifier:
-    token = _secret(s.slack_bot_token)
-    if not token:
-        raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")
-    return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))
-
-
 def _start_scheduler(container: Container) -> None:
     """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
     from bot import scheduler
@@ -344,7 +313,7 @@ def digest_run(
     from bot.flows.digest import DigestService, describe_plan
 
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else _slack_notifier(rt.settings)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
     report = DigestService(rt.store, rt.matcher, notifier, rt.settings).run(team, dry_run=dry_run)
     if dry_run:
         for line in describe_plan(report.planned):
@@ -425,7 +394,7 @@ def workshop(
         raise CliError("give --pairs or --groups N, not both")
     rt = runtime(db)
     ids = _read_members(members) if members else None
-    notifier = _slack_notifier(rt.settings) if channel else RecordingNotifier()
+    notifier = slack_notifier(rt.settings) if channel else RecordingNotifier()
     try:
         d = WorkshopService(rt.store, rt.matcher, notifier).create(
             team,
@@ -456,13 +425,50 @@ def workshop(
 
 @app.command()
 def stats(
-    team: TeamOpt, db: DbOpt = None, lang: Annotated[str, typer.Option("--lang")] = "de"
+    team: TeamOpt,
+    db: DbOpt = None,
+    lang: Annotated[str, typer.Option("--lang")] = "de",
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="also write the per-month chart as PNG")
+    ] = None,
 ) -> None:
     """Community statistics: members, entries, digests, connect rate, coverage."""
+    from bot.cli.pictures import write_chart
     from bot.flows.stats import community_stats, render_stats
 
     rt = runtime(db)
     typer.echo(render_stats(community_stats(rt.store, team), lang).replace("*", ""))
+    if chart:
+        typer.echo(write_chart(rt, team, lang, chart))
+
+
+# ---------------------------------------------------------------- community map (issue 15)
+
+
+@app.command("map")
+def map_cmd(
+    team: TeamOpt,
+    out: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write")],
+    by: Annotated[
+        Literal["group", "theme", "organisation"],
+        typer.Option("--by", help="colour the points by target group, theme or organisation"),
+    ] = "group",
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="only this Slack channel's members")
+    ] = None,
+    names: Annotated[
+        bool, typer.Option("--names", help="label points with members' names")
+    ] = False,
+    lang: Annotated[str, typer.Option("--lang")] = "de",
+    db: DbOpt = None,
+) -> None:
+    """Draw the community map: one point per entry, near what it is about."""
+    from bot.cli.pictures import require_charts, write_map
+    from bot.flows.community_map import MapOptions
+
+    require_charts()
+    opts = MapOptions(by=by, channel=channel or "", names=names, lang=lang)
+    typer.echo(write_map(runtime(db), team, opts, out))
 
 
 def main() -> None:

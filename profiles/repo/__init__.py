@@ -41,6 +41,7 @@ from profiles.repo.entries import (
 from profiles.repo.feedback import (
     blocked_pairs,
     blocked_partners,
+    connect_pairs,
     log_suggestions,
     record_feedback,
     suggested_pairs_since,
@@ -70,6 +71,7 @@ from profiles.repo.stats import (
     community_stats,
     count_by,
     feedback_counts,
+    monthly_activity,
     users_with_suggestions,
 )
 from profiles.repo.workshops import (
@@ -89,6 +91,7 @@ __all__ = [
     "claims_to_sweep",
     "community_stats",
     "confirm_entry_current",
+    "connect_pairs",
     "count_by",
     "delete_entry",
     "digest_claims",
@@ -113,6 +116,7 @@ __all__ = [
     "mark_workshop_sent",
     "member_ids_with_entries",
     "members_by_user",
+    "monthly_activity",
     "own_entry",
     "read_team_settings",
     "reclaim_digest",

@@ -71,3 +71,13 @@ def suggested_pairs_since(s: Session, team_id: str, since: datetime) -> set[froz
         )
     )
     return {frozenset((a, b)) for a, b in rows}
+
+
+def connect_pairs(s: Session, team_id: str) -> set[frozenset[str]]:
+    """Pairs of members one of whom asked to be connected with the other (the map's lines)."""
+    rows = s.execute(
+        select(Feedback.user_id, Feedback.other_user_id).where(
+            Feedback.team_id == team_id, Feedback.kind == "connect"
+        )
+    )
+    return {frozenset((a, b)) for a, b in rows if a != b}

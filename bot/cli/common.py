@@ -1,0 +1,54 @@
+"""What every `civic-match` command shares: options, one-line errors, settings, the container.
+
+Kept apart from the command definitions so bot/cli/__init__.py stays one screenful of
+commands; this module imports none of them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from bot.container import Container, build_container
+from bot.settings import Settings
+from bot.slack.notifier import SlackNotifier, retrying_client
+
+TeamOpt = Annotated[str, typer.Option("--team", help="Slack team id (workspace)")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="database URL (default: DATABASE_URL or a local SQLite file)"),
+]
+
+
+class CliError(Exception):
+    """A problem the user can fix; shown as one line."""
+
+
+def settings(db: str | None = None) -> Settings:
+    try:
+        s = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    if db:
+        s = s.model_copy(update={"database_url": db})
+    return s
+
+
+def runtime(db: str | None = None) -> Container:
+    """The container for an offline command: messages are recorded, not sent."""
+    return build_container(settings(db))
+
+
+def secret(value: object) -> str:
+    get = getattr(value, "get_secret_value", None)
+    return str(get()) if callable(get) else ""
+
+
+def slack_notifier(s: Settings) -> SlackNotifier:
+    token = secret(s.slack_bot_token)
+    if not token:
+        raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")
+    return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))
