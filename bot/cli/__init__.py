@@ -13,17 +13,19 @@ import typer
 from tqdm import tqdm
 
 from bot.cli.common import (
+    DEMO_DB,
+    DEMO_TEAM,
     CliError,
     DbOpt,
     TeamOpt,
+    app,
+    db_app,
     runtime,
     secret,
     settings,
-    slack_notifier,
 )
 from bot.container import Container, open_store
 from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
-from bot.flows.ports import RecordingNotifier
 from bot.messages.reasons import reason_texts
 from bot.settings import Settings
 from matching.errors import MatchingError
@@ -31,18 +33,6 @@ from matching.service import Suggestion
 from matching.text import shorten
 from profiles import repo
 from profiles.errors import StoreError
-
-app = typer.Typer(
-    help="civic-match: partner suggestions for data projects of non-profits, with reasons.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-
-DEMO_TEAM = "T_DEMO"
-DEMO_DB = "sqlite:///civic-match-demo.db"
 
 
 def _load_rows(
@@ -170,6 +160,13 @@ def demo(
         typer.echo("   sollte sprechen mit:")
         _print_suggestions(rt.matcher.suggest_for_member(DEMO_TEAM, user_id, 3), lang)
     typer.echo(f"\ndone in {time.perf_counter() - started:.1f} s")
+    first = people[0][1] if people else "a member"
+    typer.echo(
+        "\nnext: type the same /match commands as in Slack, as a demo member "
+        f"({first}) or as a facilitator:\n"
+        "  civic-match console --demo\n"
+        "  civic-match console --demo --facilitator"
+    )
 
 
 @app.command("eval")
@@ -279,21 +276,44 @@ def serve(
 @app.command()
 def console(
     team: TeamOpt = "local",
-    user: Annotated[str, typer.Option("--user", help="Slack user id to act as")] = "U_LOCAL",
+    user: Annotated[
+        str | None, typer.Option("--user", help="Slack user id to act as (default: U_LOCAL)")
+    ] = None,
     db: DbOpt = None,
+    demo_community: Annotated[
+        bool,
+        typer.Option("--demo", help="the demo community (loaded if needed), as one of its members"),
+    ] = False,
+    facilitator: Annotated[
+        bool, typer.Option("--facilitator", help="act as a facilitator (stats, digest, workshop)")
+    ] = False,
 ) -> None:
     """Type the same /match commands as in Slack, as a member of the local database."""
     from bot.cli.console import run_console
 
-    rt = runtime(db)
-    run_console(rt.settings, rt.matcher, team, user)
-
-
-# ---------------------------------------------------------------- digests, workshops, stats
-# (issue 5)
-
-digest_app = typer.Typer(help="Weekly partner digests.", no_args_is_help=True)
-app.add_typer(digest_app, name="digest")
+    if demo_community:
+        rt = runtime(db or DEMO_DB)
+        team = DEMO_TEAM
+        with rt.store.session() as s:
+            known = [m for m in repo.list_members(s, DEMO_TEAM) if m.entries]
+        if not known:
+            sample = resources.files("bot") / "data" / "sample_community.jsonl"
+            with resources.as_file(sample) as path:
+                _load_rows(rt, DEMO_TEAM, path)
+            with rt.store.session() as s:
+                known = [m for m in repo.list_members(s, DEMO_TEAM) if m.entries]
+        if user is None:
+            user = "U_FACILITATOR" if facilitator else known[0].user_id
+            who = "a facilitator" if facilitator else known[0].display_name
+            typer.echo(f"demo community {DEMO_TEAM}, acting as {who} ({user})", err=True)
+    else:
+        rt = runtime(db)
+    user = user or "U_LOCAL"
+    settings_ = rt.settings
+    if facilitator and user not in settings_.facilitators:
+        # Local only: the console has no Slack to ask who the workspace's admins are.
+        settings_ = settings_.model_copy(update={"facilitators": [*settings_.facilitators, user]})
+    run_console(settings_, rt.matcher, team, user)
 
 
 def _start_scheduler(container: Container) -> None:
@@ -303,172 +323,8 @@ def _start_scheduler(container: Container) -> None:
     scheduler.start(container.digest)
 
 
-@digest_app.command("run")
-def digest_run(
-    team: TeamOpt,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="show the plan; send nothing")] = False,
-    db: DbOpt = None,
-) -> None:
-    """Send this period's digest to every member who is due (or show it with --dry-run)."""
-    from bot.flows.digest import DigestService, describe_plan
-
-    rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
-    report = DigestService(rt.store, rt.matcher, notifier, rt.settings).run(team, dry_run=dry_run)
-    if dry_run:
-        for line in describe_plan(report.planned):
-            typer.echo(line)
-        typer.echo(f"dry run: {len(report.planned)} members due; nothing sent")
-        return
-    for user, reason in report.failed:
-        typer.echo(f"{user}: failed: {reason}", err=True)
-    typer.echo(
-        f"digest {', '.join(report.periods) or '-'}: {len(report.sent)} sent "
-        f"({len(report.swept)} from earlier runs), {len(report.skipped)} already claimed, "
-        f"{len(report.failed)} failed, {len(report.empty)} without news, "
-        f"{len(report.nudged)} stale-entry nudges"
-    )
-
-
-@digest_app.command("next")
-def digest_next(
-    team: Annotated[
-        str | None, typer.Option("--team", help="one workspace (default: every workspace)")
-    ] = None,
-    db: DbOpt = None,
-) -> None:
-    """When each workspace's next digest goes out, in its own time zone."""
-    from bot import scheduler
-
-    conf = settings(db)
-    store = open_store(conf.database_url)
-    try:
-        with store.session() as s:
-            teams = [team] if team else repo.team_ids(s)
-        if not teams:
-            typer.echo("no workspace yet; a new one gets its digest at:")
-            teams = ["(new workspace)"]
-        now = store.clock()
-        for team_id, config in scheduler.team_configs(store, conf, teams).items():
-            when = scheduler.next_digest(config, now)
-            typer.echo(f"{team_id}: {when:%A %Y-%m-%d %H:%M} {config.timezone}")
-    finally:
-        store.dispose()
-
-
-def _read_members(path: Path) -> list[str]:
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
-    out = []
-    for line in lines:
-        first = line.split(",")[0].strip().strip('"')
-        if first and not first.startswith("#") and first.lower() not in ("id", "user_id"):
-            out.append(first)
-    return out
-
-
-@app.command()
-def workshop(
-    team: TeamOpt,
-    channel: Annotated[str | None, typer.Option("--channel", help="Slack channel id")] = None,
-    members: Annotated[
-        Path | None, typer.Option("--members", help="file with one member id per line (or CSV)")
-    ] = None,
-    pairs: Annotated[bool, typer.Option("--pairs", help="pairs (the default)")] = False,
-    groups: Annotated[int | None, typer.Option("--groups", min=2, max=10)] = None,
-    rounds: Annotated[int, typer.Option("--rounds", min=1, max=20)] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="another seed gives another plan")] = 0,
-    csv_out: Annotated[Path | None, typer.Option("--csv", help="write the plan as CSV")] = None,
-    lang: Annotated[str, typer.Option("--lang")] = "de",
-    db: DbOpt = None,
-) -> None:
-    """Match workshop participants into pairs or groups for several rounds, without repeats."""
-    from bot.flows.workshop import WorkshopService
-    from matching.errors import PlanningError
-
-    if bool(channel) == bool(members):
-        raise CliError("give exactly one of --channel C or --members FILE")
-    if pairs and groups:
-        raise CliError("give --pairs or --groups N, not both")
-    rt = runtime(db)
-    ids = _read_members(members) if members else None
-    notifier = slack_notifier(rt.settings) if channel else RecordingNotifier()
-    try:
-        d = WorkshopService(rt.store, rt.matcher, notifier).create(
-            team,
-            "cli",
-            channel=channel or "",
-            members=ids,
-            group_size=groups or 2,
-            rounds=rounds,
-            seed=seed,
-        )
-    except PlanningError as exc:
-        raise CliError(str(exc)) from exc
-    for r, rnd in enumerate(d.rounds, start=1):
-        typer.echo(f"\nround {r}")
-        for g in rnd:
-            who = " + ".join(f"{d.name(u)} ({d.orgs.get(u) or '-'})" for u in g)
-            typer.echo(f"  {who}")
-            for reason in d.group_reasons(g, lang):
-                typer.echo(f"       – {reason}")
-    if d.without_entries:
-        typer.echo(f"\nwithout entries (invite them): {', '.join(d.without_entries)}")
-    if csv_out:
-        svc = WorkshopService(rt.store, rt.matcher, notifier)
-        csv_out.write_bytes(svc.csv_bytes(d, lang))
-        typer.echo(f"\nCSV written to {csv_out}")
-    typer.echo(f"plan {d.plan_id} stored as a draft")
-
-
-@app.command()
-def stats(
-    team: TeamOpt,
-    db: DbOpt = None,
-    lang: Annotated[str, typer.Option("--lang")] = "de",
-    chart: Annotated[
-        Path | None, typer.Option("--chart", help="also write the per-month chart as PNG")
-    ] = None,
-) -> None:
-    """Community statistics: members, entries, digests, connect rate, coverage."""
-    from bot.cli.pictures import write_chart
-    from bot.flows.stats import community_stats, render_stats
-
-    rt = runtime(db)
-    typer.echo(render_stats(community_stats(rt.store, team), lang).replace("*", ""))
-    if chart:
-        typer.echo(write_chart(rt, team, lang, chart))
-
-
-# ---------------------------------------------------------------- community map (issue 15)
-
-
-@app.command("map")
-def map_cmd(
-    team: TeamOpt,
-    out: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write")],
-    by: Annotated[
-        Literal["group", "theme", "organisation"],
-        typer.Option("--by", help="colour the points by target group, theme or organisation"),
-    ] = "group",
-    channel: Annotated[
-        str | None, typer.Option("--channel", help="only this Slack channel's members")
-    ] = None,
-    names: Annotated[
-        bool, typer.Option("--names", help="label points with members' names")
-    ] = False,
-    lang: Annotated[str, typer.Option("--lang")] = "de",
-    db: DbOpt = None,
-) -> None:
-    """Draw the community map: one point per entry, near what it is about."""
-    from bot.cli.pictures import require_charts, write_map
-    from bot.flows.community_map import MapOptions
-
-    require_charts()
-    opts = MapOptions(by=by, channel=channel or "", names=names, lang=lang)
-    typer.echo(write_map(runtime(db), team, opts, out))
+# Registered on the same app by importing them.
+from bot.cli import community  # noqa: E402, F401
 
 
 def main() -> None:

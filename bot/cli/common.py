@@ -1,8 +1,4 @@
-"""What every `civic-match` command shares: options, one-line errors, settings, the container.
-
-Kept apart from the command definitions so bot/cli/__init__.py stays one screenful of
-commands; this module imports none of them.
-"""
+"""What every `civic-match` command shares: the typer app, options, settings, errors."""
 
 from __future__ import annotations
 
@@ -13,13 +9,24 @@ from pydantic import ValidationError
 
 from bot.container import Container, build_container
 from bot.settings import Settings
-from bot.slack.notifier import SlackNotifier, retrying_client
+
+app = typer.Typer(
+    help="civic-match: partner suggestions for data projects of non-profits, with reasons.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 TeamOpt = Annotated[str, typer.Option("--team", help="Slack team id (workspace)")]
 DbOpt = Annotated[
     str | None,
     typer.Option("--db", help="database URL (default: DATABASE_URL or a local SQLite file)"),
 ]
+
+DEMO_TEAM = "T_DEMO"
+DEMO_DB = "sqlite:///civic-match-demo.db"
 
 
 class CliError(Exception):
@@ -45,10 +52,3 @@ def runtime(db: str | None = None) -> Container:
 def secret(value: object) -> str:
     get = getattr(value, "get_secret_value", None)
     return str(get()) if callable(get) else ""
-
-
-def slack_notifier(s: Settings) -> SlackNotifier:
-    token = secret(s.slack_bot_token)
-    if not token:
-        raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")
-    return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))

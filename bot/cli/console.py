@@ -19,16 +19,22 @@ from bot.flows.ports import Blocks
 from bot.settings import Settings
 from bot.slack.blocks.kit import blocks_to_text
 from matching.service import Matcher
+from profiles import repo
 
 Out = Callable[[str], None]
 
 
 class ConsoleNotifier:
-    """Prints what would be sent to Slack."""
+    """Prints what would be sent to Slack.
 
-    def __init__(self, out: Out) -> None:
+    The terminal has no Slack channels: every channel holds the whole local
+    community (``members``), so `workshop #any` plans for everyone.
+    """
+
+    def __init__(self, out: Out, members: Callable[[], list[str]] | None = None) -> None:
         self.out = out
         self._n = 0
+        self._members = members
 
     def _show(self, where: str, text: str, blocks: Blocks | None) -> str:
         self._n += 1
@@ -53,7 +59,7 @@ class ConsoleNotifier:
         self.out(content.decode("utf-8", errors="replace")[:2000])
 
     def channel_members(self, channel: str) -> list[str]:
-        return []
+        return self._members() if self._members is not None else []
 
 
 def render(reply: Reply) -> str:
@@ -69,10 +75,14 @@ class Console:
     ) -> None:
         self.out = out
         self.container: Container = build_container(
-            settings, matcher=matcher, notifier=ConsoleNotifier(out)
+            settings, matcher=matcher, notifier=ConsoleNotifier(out, self._community)
         )
         self.team_id = team_id
         self.user_id = user_id
+
+    def _community(self) -> list[str]:
+        with self.container.store.session() as s:
+            return [m.user_id for m in repo.list_members(s, self.team_id)]
 
     def handle(self, line: str) -> str:
         """One input line → the answer as text (same handlers as Slack)."""

@@ -38,7 +38,9 @@ from profiles.ids import parse_id, valid_id
 
 log = logging.getLogger(__name__)
 
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,})$")
+# A channel as Slack sends it (<#C123|name>), its id, or a plain #name (the console, or
+# a channel Slack did not resolve; Slack then says whether it exists).
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,})$|^#([\w-]+)$")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^([UW][A-Z0-9]{4,})$")
 
 
@@ -116,7 +118,7 @@ def parse_workshop(text: str) -> WorkshopArgs:
         w = words[i].lower()
         m = _CHANNEL.search(words[i])
         if m:
-            args.channel = m.group(1) or m.group(2)
+            args.channel = m.group(1) or m.group(2) or m.group(3)
         elif w in ("pairs", "paare"):
             args.group_size = 2
         elif w in ("groups", "gruppen") and i + 1 < len(words) and words[i + 1].isdigit():

@@ -1,5 +1,6 @@
-"""What a member does with their own data: describe, suggest, find, profile, pause,
-forget, export, and the buttons on suggestions (connect, not relevant, known).
+"""What a member does: describe, suggest, find, profile, pause, forget, export, connect.
+
+The buttons on suggestions (connect, not relevant, known) are here too.
 
 Each operation takes plain values (team id, user id, typed input) and returns a
 :class:`bot.flows.commands.Reply` or a view; outbound messages go through the

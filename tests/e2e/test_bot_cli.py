@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,23 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def _cli(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     # A model path that does not exist and a database nobody listens on: if the command
     # got as far as loading either, the error would name them instead of the secret.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    clean.update(
-        PYTHONPATH=str(ROOT),
-        MODEL=str(tmp_path / "no-such-model"),
-        DATABASE_URL="postgresql://127.0.0.1:1/never",
-        FACILITATORS="",
-        **env,
-    )
-    # cwd without a .env, so only the variables above count
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        env=clean,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    # cwd without a .env, so only the variables above count.
+    base = {
+        "MODEL": str(tmp_path / "no-such-model"),
+        "DATABASE_URL": "postgresql://127.0.0.1:1/never",
+        "FACILITATORS": "",
+    }
+    return run_cli(args, env={**base, **env}, cwd=tmp_path, drop_env_prefix="SLACK_", timeout=120)
 
 
 @pytest.mark.parametrize(

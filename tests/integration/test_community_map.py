@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-import bot.cli as cli
-from bot.container import Container, build_container
+from bot.cli.common import DEMO_TEAM
 from bot.flows import charts, community_map
 from bot.flows.community_map import (
     Connection,
@@ -29,7 +28,8 @@ from matching.service import Matcher
 from profiles import repo
 from profiles.clock import ManualClock
 from profiles.db import Store
-from tests.support.community import people, settings
+from tests.support.cli import ROOT, run_cli
+from tests.support.community import people
 
 T = "T0MAP"
 
@@ -136,53 +136,52 @@ def test_outcomes_per_month(store: Store, matcher: Matcher, clock: ManualClock) 
 # ---------------------------------------------------------------- the CLI
 
 
-@pytest.fixture
-def demo_container(real_matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> Container:
-    rt = build_container(settings(), matcher=real_matcher)
-    monkeypatch.setattr(cli, "runtime", lambda db=None: rt)
-    return rt
-
-
 @pytest.mark.slow
-def test_demo_map_by_cli_groups_land_together(demo_container: Container, tmp_path: Path) -> None:
-    runner = CliRunner()
-    assert runner.invoke(cli.app, ["demo", "--members", "1"]).exit_code == 0
+def test_demo_map_by_cli_groups_land_together(
+    db_url: str, store: Store, real_matcher: Matcher, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": db_url}
+    demo = run_cli(["demo", "--members", "1", "--db", db_url], env=env)
+    assert demo.returncode == 0, demo.stderr
     out = tmp_path / "map.png"
-    r = runner.invoke(cli.app, ["map", "--team", cli.DEMO_TEAM, "-o", str(out)])
-    assert r.exit_code == 0, r.output
-    assert "42 entries" in r.output
+    r = run_cli(["map", "--team", DEMO_TEAM, "-o", str(out)], env=env)
+    assert r.returncode == 0, r.stderr
+    assert "42 entries" in r.stdout
     w, h = png_size(out.read_bytes())
     assert w >= 800 and h >= 600
     # Entries sharing a target group: on average 0.70 of a random pair's distance on
     # the demo community (1.0 would be no better than chance).
-    with demo_container.store.session() as s:
-        groups = {e.id: e.all_groups for e in repo.active_entries(s, cli.DEMO_TEAM)}
-    pts = community_map.map_points(demo_container.matcher, cli.DEMO_TEAM)
-    pool = demo_container.matcher.sync(cli.DEMO_TEAM)
-    ids = sorted(pool.docs)
+    with store.session() as s:
+        groups = {e.id: e.all_groups for e in repo.active_entries(s, DEMO_TEAM)}
+    pts = community_map.map_points(real_matcher, DEMO_TEAM)
+    ids = sorted(real_matcher.sync(DEMO_TEAM).docs)
     xy = projection.layout(
         np.vstack([p.vector for p in pts]), [p.groups for p in pts], [p.themes for p in pts]
     )
     assert projection.closeness_ratio(xy, [groups[i] for i in ids]) < 0.8
     chart = tmp_path / "chart.png"
-    r = runner.invoke(cli.app, ["stats", "--team", cli.DEMO_TEAM, "--chart", str(chart)])
-    assert r.exit_code == 0 and png_size(chart.read_bytes())[0] >= 800
+    r = run_cli(["stats", "--team", DEMO_TEAM, "--chart", str(chart)], env=env)
+    assert r.returncode == 0, r.stderr
+    assert png_size(chart.read_bytes())[0] >= 800
 
 
-def test_cli_map_errors_are_one_line(
-    matcher: Matcher, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    rt = build_container(settings(), matcher=matcher)
-    monkeypatch.setattr(cli, "runtime", lambda db=None: rt)
+def test_cli_map_errors_are_one_line(db_url: str, matcher: Matcher, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": db_url}
     out = tmp_path / "m.png"
-    r = CliRunner().invoke(cli.app, ["map", "--team", "T0EMPTY", "-o", str(out)])
-    assert isinstance(r.exception, cli.CliError) and "no entries" in str(r.exception)
+    r = run_cli(["map", "--team", "T0EMPTY", "-o", str(out)], env=env)
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [
+        "civic-match: error: no entries for team T0EMPTY: nothing to draw"
+    ]
     assert not out.exists()
-    monkeypatch.setattr(charts, "available", lambda: False)
+    # Without the [map] extra: a matplotlib that cannot be imported comes first on the path.
+    fake = tmp_path / "no-extra" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('not installed')\n")
+    env["PYTHONPATH"] = f"{fake.parent}{os.pathsep}{ROOT}"
     people(matcher, T, 2)
-    r = CliRunner().invoke(cli.app, ["map", "--team", T, "-o", str(out)])
-    assert isinstance(r.exception, cli.CliError)
-    assert "pip install 'civic-match[map]'" in str(r.exception)
-    r = CliRunner().invoke(cli.app, ["stats", "--team", T, "--chart", str(out)])
-    assert isinstance(r.exception, cli.CliError)
-    assert "pip install 'civic-match[map]'" in str(r.exception) and not out.exists()
+    for args in (["map", "--team", T, "-o", str(out)], ["stats", "--team", T, "--chart", str(out)]):
+        r = run_cli(args, env=env)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert "pip install 'civic-match[map]'" in r.stderr.strip().splitlines()[-1]
+        assert not out.exists()

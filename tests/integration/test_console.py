@@ -58,3 +58,42 @@ def test_feedback_from_the_console_changes_suggestions(console: Console) -> None
     assert "Otto" in console.handle("/match vorschläge")
     console.handle("!not_relevant U_OTHER")
     assert "Otto" not in console.handle("/match vorschläge")
+
+
+@pytest.fixture
+def facilitator_console(matcher: Matcher) -> Console:
+    for i, text in enumerate(
+        [
+            "Beratung für Geflüchtete aus der Ukraine mit CiviCRM.",
+            "Wohnraum für Geflüchtete aus der Ukraine, Daten in CiviCRM.",
+            "Besuchsdienst für Senior*innen im Quartier.",
+            "Tablets für Senior*innen, Ehrenamt und Daten.",
+        ]
+    ):
+        matcher.save_entry(
+            "T1", f"U{i}", EntryInput(description=text), display_name=f"P{i}", organisation=f"O{i}"
+        )
+    settings = Settings(_env_file=None, facilitators=["U_FAC"])  # type: ignore[call-arg]
+    return Console(settings, matcher, "T1", "U_FAC", out=lambda _line: None)
+
+
+def test_the_console_knows_every_command_slack_knows(facilitator_console: Console) -> None:
+    table = facilitator_console.container.commands
+    for sub in table:
+        for word in sub.words:
+            answer = facilitator_console.handle(word)
+            assert "kenne ich nicht" not in answer, word
+
+
+def test_a_facilitator_gets_stats_digest_preview_and_workshops(
+    facilitator_console: Console,
+) -> None:
+    assert "Community-Statistik" in facilitator_console.handle("stats")
+    preview = facilitator_console.handle("digest vorschau")
+    assert "P0" in preview or "P1" in preview  # who would get whom
+    plan = facilitator_console.handle("workshop #alle")
+    assert "Workshop-Vorschau" in plan and "4 Teilnehmende" in plan
+
+
+def test_members_are_refused_facilitator_commands(console: Console) -> None:
+    assert "Moderator" in console.handle("stats")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
+from tests.support.cli import run_cli
 
 ROWS = [
     {
@@ -87,15 +86,7 @@ def test_unreadable_files_raise_a_file_error(tmp_path: Path) -> None:
 
 
 def _cli(args: list[str], env_db: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": env_db}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-    )
+    return run_cli(args, env={"DATABASE_URL": env_db}, cwd=cwd)
 
 
 @pytest.mark.slow
@@ -148,3 +139,12 @@ def test_demo_runs_on_the_bundled_community(tmp_path: Path) -> None:
     assert r.stdout.count("━━") == 4
     assert "sollte sprechen mit" in r.stdout
     assert "gemeinsame Zielgruppe" in r.stdout
+    # The demo ends with the next step; that step works on the same database.
+    assert "civic-match console --demo" in r.stdout
+    c = run_cli(
+        ["console", "--demo", "--facilitator", "--db", f"sqlite:///{tmp_path}/demo.db"],
+        stdin="stats\nvorschläge\n",
+        cwd=root,
+    )
+    assert c.returncode == 0, c.stderr
+    assert "Community-Statistik" in c.stdout and "Mitglieder: 24" in c.stdout

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from matching.service import Matcher
 from matching.themes import detect_themes
 from profiles.db import Store
 from profiles.migrate import upgrade
+from tests.support.cli import run_cli
 
 LABELS = {"a": frozenset({"x"}), "b": frozenset({"x"}), "c": frozenset({"y"}), "d": frozenset()}
 
@@ -89,20 +87,12 @@ def test_cli_suggest_all_gives_exactly_the_scored_rankings(
     clean = tmp_path / "clean.jsonl"
     strip_labels(src, clean, None)
     db = f"sqlite:///{tmp_path}/cli.db"
-    env = {**os.environ, "DATABASE_URL": db}
     root = Path(__file__).resolve().parents[2]
     for args in (
         ["import", str(clean), "--team", "T"],
         ["suggest", "--team", "T", "--all", "--k", "3", "--json"],
     ):
-        r = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=root,
-            timeout=300,
-        )
+        r = run_cli(args, env={"DATABASE_URL": db}, cwd=root)
         assert r.returncode == 0, r.stderr
     from_cli = rankings_from_jsonl(r.stdout.splitlines())
     store = Store.from_url(db)

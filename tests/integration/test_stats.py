@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.flows.digest import DigestService
 from bot.flows.ports import RecordingNotifier
 from bot.flows.stats import community_stats, render_stats
@@ -9,6 +11,7 @@ from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
 from profiles.models import SuggestionLog
+from tests.support.cli import run_cli
 from tests.support.community import TEAM, community, settings
 
 
@@ -42,43 +45,22 @@ def test_stats_of_an_empty_workspace(store: Store) -> None:
 
 
 def test_cli_digest_dry_run_workshop_and_stats(
-    store: Store, matcher: Matcher, tmp_path: object, monkeypatch: object
+    db_url: str, store: Store, matcher: Matcher, tmp_path: Path
 ) -> None:
-    from pathlib import Path
-
-    from typer.testing import CliRunner
-
-    import bot.cli as cli
-    from bot.container import build_container
-
     users = community(matcher, 6)
-    rt = build_container(settings(), matcher=matcher)
-    monkeypatch.setattr(cli, "runtime", lambda db=None: rt)  # type: ignore[attr-defined]
-    runner = CliRunner()
-    out = runner.invoke(cli.app, ["digest", "run", "--team", TEAM, "--dry-run"])
-    assert out.exit_code == 0, out.output
-    assert "6 members due; nothing sent" in out.output
+    env = {"DATABASE_URL": db_url}
+    out = run_cli(["digest", "run", "--team", TEAM, "--dry-run"], env=env)
+    assert out.returncode == 0, out.stderr
+    assert "6 members due; nothing sent" in out.stdout
     with store.session() as s:
         assert repo.digest_claims(s, TEAM) == []
-    members = Path(str(tmp_path)) / "members.csv"
+    members = tmp_path / "members.csv"
     members.write_text("id,name\n" + "\n".join(f"{u},x" for u in [*users, "U_GUEST"]) + "\n")
-    csv_out = Path(str(tmp_path)) / "plan.csv"
-    out = runner.invoke(
-        cli.app,
-        [
-            "workshop",
-            "--team",
-            TEAM,
-            "--members",
-            str(members),
-            "--rounds",
-            "2",
-            "--csv",
-            str(csv_out),
-        ],
-    )
-    assert out.exit_code == 0, out.output
-    assert "round 2" in out.output and "U_GUEST" in out.output
+    csv_out = tmp_path / "plan.csv"
+    args = ["workshop", "--team", TEAM, "--members", str(members), "--rounds", "2"]
+    out = run_cli([*args, "--csv", str(csv_out)], env=env)
+    assert out.returncode == 0, out.stderr
+    assert "round 2" in out.stdout and "U_GUEST" in out.stdout
     assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")
-    out = runner.invoke(cli.app, ["stats", "--team", TEAM, "--lang", "en"])
-    assert out.exit_code == 0 and "Members: 6" in out.output
+    out = run_cli(["stats", "--team", TEAM, "--lang", "en"], env=env)
+    assert out.returncode == 0 and "Members: 6" in out.stdout

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ from pydantic import ValidationError
 
 from bot.settings import Settings, team_config
 from profiles.models import TeamSettings
+from tests.support.cli import run_cli
 
 
 @pytest.mark.parametrize(
@@ -35,15 +33,7 @@ def test_secrets_never_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(("name", "value"), [("THREADS", "many"), ("FACILITATORS", "[broken")])
 def test_bad_settings_are_one_line_at_the_cli(tmp_path: Path, name: str, value: str) -> None:
-    env = {**os.environ, name: value, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
-    r = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[2],
-        timeout=120,
-    )
+    r = run_cli(["db", "upgrade"], env={name: value, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("civic-match: error: bad setting")
@@ -69,20 +59,8 @@ def test_every_key_in_env_example_is_a_setting() -> None:
 
 
 def test_digest_schedule_settings_reach_the_schedule(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DIGEST_DAY": "fri",
-        "DIGEST_HOUR": "17",
-        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-    }
-    r = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "digest", "next", "--team", "T1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    env = {"DIGEST_DAY": "fri", "DIGEST_HOUR": "17", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    r = run_cli(["digest", "next", "--team", "T1"], env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "T1: Friday" in r.stdout and "17:00 Europe/Berlin" in r.stdout
 

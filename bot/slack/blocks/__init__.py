@@ -1,6 +1,7 @@
-"""Block Kit rendering: pure functions from domain objects to Slack JSON, one module
-per surface (suggestions, profile, modals, home, digest, workshop) on the primitives
-of :mod:`bot.slack.blocks.kit`.
+"""Block Kit rendering, one module per surface, on the primitives of ``kit``.
+
+Pure functions from domain objects to Slack JSON (suggestions, profile, modals,
+home, digest, workshop).
 
 Everything a member wrote is passed through ``escape`` before it lands in a
 ``mrkdwn`` field or a message's fallback ``text``, so a description containing

@@ -1,4 +1,4 @@
-"""Block Kit rendering: pure functions from domain objects to Slack JSON.
+"""Block Kit primitives (sections, buttons, selects), escaping and Slack's limits.
 
 Everything a member wrote is passed through :func:`escape` before it lands in a
 ``mrkdwn`` field or a message's fallback ``text``, so a description containing
