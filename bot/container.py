@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.flows.commands import CommandContext, CommandTable, Subcommand
 from bot.flows.digest import DigestService
 from bot.flows.facilitator import FacilitatorFlows
+from bot.flows.followups import FollowupService
 from bot.flows.identity import Identity
 from bot.flows.members import MemberFlows
 from bot.flows.ports import Directory, Notifier, RecordingNotifier
@@ -60,6 +61,7 @@ class Container:
     members: MemberFlows
     digest: DigestService
     workshop: WorkshopService
+    followups: FollowupService
     facilitator: FacilitatorFlows
     commands: CommandTable
     # Slow work after an ack runs on ``worker``; cheap work (help, modals) on
@@ -107,7 +109,7 @@ def command_table(members: MemberFlows, facilitator: FacilitatorFlows) -> Comman
             ),
             Subcommand(("find", "suche", "search", "suchen"), members.find, "bot.help.find"),
             Subcommand(("profile", "profil"), members.profile, "bot.help.profile"),
-            Subcommand(("pause",), members.pause, "bot.help.pause"),
+            Subcommand(("pause", "pausieren"), members.pause, "bot.help.pause"),
             Subcommand(("resume", "weiter"), members.resume, "bot.help.resume"),
             Subcommand(("forget", "vergessen"), members.forget, "bot.help.forget", quick=True),
             Subcommand(("export", "exportieren"), members.export, "bot.help.export"),
@@ -173,6 +175,7 @@ def build_container(
         members=members,
         digest=digest,
         workshop=workshop,
+        followups=FollowupService(store, out, settings),
         facilitator=facilitator,
         commands=command_table(members, facilitator),
         worker=worker or Worker(settings.worker_threads),

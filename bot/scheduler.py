@@ -1,7 +1,7 @@
 """Digest scheduling: APScheduler 3 with its SQLAlchemy job store in the bot's database.
 
-One cron job per workspace (id ``digest:<team>``) and one sweep job for claims
-left unfinished by a crash. Jobs name their function by reference
+One cron job per workspace (id ``digest:<team>``), one sweep job for claims
+left unfinished by a crash, and an hourly follow-up job. Jobs name their function by reference
 (``bot.scheduler:run_team_digest``) so they survive restarts in the job store;
 the function finds the live services through :func:`install`. Several
 replicas may each run a scheduler: the unique digest claim, not the scheduler,
@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.flows.digest import DigestService
+from bot.flows.followups import FollowupService, run_all
 from bot.settings import Settings, TeamConfig, team_config
 from profiles import repo
 from profiles.db import Store
@@ -31,15 +32,19 @@ JOB_TABLE = "apscheduler_jobs"
 SWEEP_JOB = "digest-sweep"
 MISFIRE_GRACE = int(timedelta(hours=6).total_seconds())
 
+FOLLOWUP_JOB = "followups"
+
 _service: DigestService | None = None
+_followups: FollowupService | None = None
 _service_lock = threading.Lock()
 
 
-def install(service: DigestService) -> None:
-    """Make ``service`` the one the scheduled job functions use in this process."""
-    global _service
+def install(service: DigestService, followups: FollowupService | None = None) -> None:
+    """Make these services the ones the scheduled job functions use in this process."""
+    global _service, _followups
     with _service_lock:
         _service = service
+        _followups = followups
 
 
 def _current() -> DigestService:
@@ -70,6 +75,23 @@ def sweep_all() -> None:
         teams = repo.team_ids(s)
     for team in teams:
         svc.sweep(team)
+
+
+def run_followups() -> None:
+    """Job function: send the follow-ups due now, in every workspace (claims keep it once)."""
+    with _service_lock:
+        svc = _followups
+    if svc is None:
+        return
+    for report in run_all(svc):
+        if report.sent or report.failed or report.swept:
+            log.info(
+                "follow-ups %s: %d sent, %d failed, %d swept",
+                report.team_id,
+                len(report.sent),
+                len(report.failed),
+                len(report.swept),
+            )
 
 
 def job_id(team_id: str) -> str:
@@ -144,11 +166,22 @@ def schedule_all(
         name="digest sweep",
         replace_existing=True,
     )
+    # Hourly is precise enough for questions due days after an introduction; the run
+    # sweeps its own unfinished claims first.
+    scheduler.add_job(
+        "bot.scheduler:run_followups",
+        IntervalTrigger(minutes=60),
+        id=FOLLOWUP_JOB,
+        name="follow-ups",
+        replace_existing=True,
+    )
 
 
-def start(service: DigestService, sweep_minutes: int = 10) -> BackgroundScheduler:
-    """Install the service, schedule every workspace and start the background thread."""
-    install(service)
+def start(
+    service: DigestService, sweep_minutes: int = 10, followups: FollowupService | None = None
+) -> BackgroundScheduler:
+    """Install the services, schedule every workspace and start the background thread."""
+    install(service, followups)
     scheduler = build_scheduler(service.store)
     scheduler.start(paused=True)
     schedule_all(scheduler, service.store, service.settings, sweep_minutes)

@@ -62,6 +62,34 @@ class Settings(BaseSettings):
         3, ge=1, le=50, description="how often one member may be suggested to others per period"
     )
 
+    followup_days: int = Field(
+        14, ge=1, le=365, description="days after an introduction until 'did you get in touch?'"
+    )
+    followup_again_days: int = Field(
+        14, ge=1, le=365, description="days after 'not yet' until the question comes once more"
+    )
+    followup_collab_days: int = Field(
+        90,
+        ge=1,
+        le=730,
+        description="days after 'yes, we talked' until 'did something come of it?'",
+    )
+    auto_pause_after: int = Field(
+        4,
+        ge=0,
+        le=52,
+        description="digests in a row without a click before an automatic pause (0: never)",
+    )
+    feedback_strength: float = Field(
+        0.3, ge=0.0, le=2.0, description="how far a member's own feedback moves their ranking"
+    )
+    feedback_half_life_days: int = Field(
+        120, ge=1, le=3650, description="after this many days a click counts half"
+    )
+    refit_weights: bool = Field(
+        True, description="refit each workspace's scoring weights from its feedback (scheduler)"
+    )
+
     @field_validator("digest_day", mode="before")
     @classmethod
     def _day(cls, value: object) -> object:

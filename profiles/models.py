@@ -48,7 +48,11 @@ class Base(DeclarativeBase):
 
 CADENCES = ("weekly", "biweekly", "monthly", "paused")
 KINDS = ("project", "dataset")
-FEEDBACK_KINDS = ("connect", "not_relevant", "known")
+# met / collaboration / not_fit come from follow-up answers; not_fit vetoes like not_relevant.
+FEEDBACK_KINDS = ("connect", "not_relevant", "known", "met", "collaboration", "not_fit")
+VETO_KINDS = ("not_relevant", "known", "not_fit")
+POSITIVE_KINDS = ("connect", "met", "collaboration")
+NEGATIVE_KINDS = ("not_relevant", "not_fit")
 
 
 class Member(Base):
@@ -67,6 +71,12 @@ class Member(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Raised by every write (profiles.db): change detection must not rely on the clock.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A pause with an end: digests resume by themselves once it has passed.
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # "" (not paused, or paused by the member) or "auto" (ignored several digests).
+    paused_reason: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # Digests ignored "in a row" are counted from here (the last resume).
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
@@ -236,4 +246,78 @@ class WorkshopPlan(Base):
     rounds: Mapped[int] = mapped_column(Integer, default=1)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft/sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Introduction(Base):
+    """Two members the bot put in touch (a "connect us" group DM or a workshop pair).
+
+    One row per pair: follow-ups ask about the pair, not about each click.
+    """
+
+    __tablename__ = "introductions"
+    __table_args__ = (UniqueConstraint("team_id", "user_a", "user_b", name="uq_intro_team_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_a: Mapped[str] = mapped_column(String(128))  # user_a < user_b
+    user_b: Mapped[str] = mapped_column(String(128))
+    starter: Mapped[str] = mapped_column(String(128), default="")
+    source: Mapped[str] = mapped_column(String(16), default="connect")  # connect/workshop
+    channel: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    followups: Mapped[list[Followup]] = relationship(
+        back_populates="introduction", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def other(self, user_id: str) -> str:
+        return self.user_b if user_id == self.user_a else self.user_a
+
+
+class Followup(Base):
+    """One follow-up question to one member about one introduction, at one stage.
+
+    Like DigestClaim the unique key is the exactly-once guarantee: a row is inserted
+    (claimed) before the question is sent, and only one process can insert it.
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        UniqueConstraint(
+            "team_id", "intro_id", "stage", "user_id", name="uq_followup_intro_stage_user"
+        ),
+        Index("ix_followups_team_status", "team_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    intro_id: Mapped[int] = mapped_column(ForeignKey("introductions.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(128))
+    stage: Mapped[str] = mapped_column(String(16))  # met / met_again / collab
+    status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed/sent/failed
+    owner: Mapped[str] = mapped_column(String(64), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str] = mapped_column(String(300), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    answer: Mapped[str | None] = mapped_column(String(16), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    introduction: Mapped[Introduction] = relationship(back_populates="followups")
+
+
+class WeightFit(Base):
+    """A refit of a workspace's scoring weights from its feedback and outcomes."""
+
+    __tablename__ = "weight_fits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    positives: Mapped[int] = mapped_column(Integer, default=0)
+    negatives: Mapped[int] = mapped_column(Integer, default=0)
+    weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    prior: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    change: Mapped[float] = mapped_column(Float, default=0.0)  # L1 distance to the prior
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

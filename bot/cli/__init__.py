@@ -320,11 +320,11 @@ def _start_scheduler(container: Container) -> None:
     """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
     from bot import scheduler
 
-    scheduler.start(container.digest)
+    scheduler.start(container.digest, followups=container.followups)
 
 
 # Registered on the same app by importing them.
-from bot.cli import community  # noqa: E402, F401
+from bot.cli import community, followups  # noqa: E402, F401
 
 
 def main() -> None:

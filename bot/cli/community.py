@@ -155,14 +155,26 @@ def stats(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="also write the per-month chart as PNG")
     ] = None,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="write the outcome of every introduced pair")
+    ] = None,
+    names: Annotated[
+        bool, typer.Option("--names", help="put Slack ids and names into the CSV (not anonymised)")
+    ] = False,
 ) -> None:
-    """Community statistics: members, entries, digests, connect rate, coverage."""
+    """Community statistics: members, entries, digests, connect rate, coverage, outcomes."""
     from bot.flows.charts import ChartsUnavailable
     from bot.flows.community_map import outcome_chart
+    from bot.flows.outcomes import outcomes_csv
     from bot.flows.stats import community_stats, render_stats
 
+    if names and csv_out is None:
+        raise CliError("--names only applies to --csv FILE")
     rt = runtime(db)
     typer.echo(render_stats(community_stats(rt.store, team), lang).replace("*", ""))
+    if csv_out is not None:
+        csv_out.write_bytes(outcomes_csv(rt.store, team, lang, names=names))
+        typer.echo(f"outcomes per pair written to {csv_out}{'' if names else ' (anonymised)'}")
     if chart:
         try:
             chart.write_bytes(outcome_chart(rt.store, team, lang))

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from bot.flows.ports import Blocks, DeliveryError, Notifier
 from bot.settings import Settings, team_config
 from bot.slack.blocks.digest import render_digest, stale_message
+from bot.slack.blocks.followups import auto_pause_message
 from matching.digest_plan import plan_digest
 from matching.service import Matcher, Suggestion
 from matching.text import shorten
@@ -120,6 +121,7 @@ class RunReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     swept: list[str] = field(default_factory=list)
     nudged: list[int] = field(default_factory=list)
+    auto_paused: list[str] = field(default_factory=list)
     dry_run: bool = False
 
 
@@ -158,8 +160,11 @@ class DigestService:
             today = now.astimezone(tz).date()
             recipients = [
                 (m.user_id, m.cadence, m.language, m.display_name, m.organisation)
-                for m in repo.digest_recipients(s, team_id)
+                for m in repo.digest_recipients(s, team_id, now)
             ]
+            # Members who do not read their suggestions now are not offered to others
+            # as if they were active.
+            away = repo.paused_users(s, team_id, now)
             periods = {u: period_key(c, today) for u, c, *_ in recipients}
             done = repo.claimed_keys(s, team_id, periods.values())
             last_sent = repo.digests_sent_since(s, team_id, now - timedelta(days=31))
@@ -192,7 +197,7 @@ class DigestService:
         edges: list[tuple[str, str, float]] = []
         for viewer, sugg in cands.items():
             for x in sugg:
-                if frozenset((viewer, x.user_id)) in recent:
+                if frozenset((viewer, x.user_id)) in recent or x.user_id in away:
                     continue
                 if exclude_same_org and orgs.get(viewer) and x.organisation == orgs[viewer]:
                     continue
@@ -220,6 +225,7 @@ class DigestService:
         report = RunReport(team_id, dry_run=dry_run)
         if not dry_run:
             self.sweep(team_id, report=report)
+            self.pause_silent(team_id, report=report)
         planned = self.plan(team_id)
         report.planned = planned
         report.periods = sorted({d.period for d in planned})
@@ -295,6 +301,29 @@ class DigestService:
             report.swept.append(user_id)
             self._deliver(team_id, claim_id, user_id, period, payload, report)
         return report
+
+    def pause_silent(self, team_id: str, *, report: RunReport | None = None) -> list[str]:
+        """Pause members who ignored their last digests, and tell each of them once."""
+        limit = self.settings.auto_pause_after
+        if limit <= 0:
+            return []
+        with self.store.session() as s:
+            silent = sorted(u for u, n in repo.ignored_digests(s, team_id).items() if n >= limit)
+            langs = {u: m.language for u, m in repo.members_by_user(s, team_id, silent).items()}
+        paused: list[str] = []
+        for user in silent:
+            with self.store.session() as s:
+                if not repo.auto_pause(s, team_id, user):
+                    continue  # another process paused them (and tells them)
+            text, blocks = auto_pause_message(limit, langs.get(user, "de"))
+            try:
+                self.notifier.dm(user, text, blocks)
+            except DeliveryError as exc:
+                log.info("auto-pause notice to %s failed: %s", user, exc.reason)
+            paused.append(user)
+        if report is not None:
+            report.auto_paused.extend(paused)
+        return paused
 
     def nudge_stale(self, team_id: str, *, report: RunReport | None = None) -> list[int]:
         """Ask owners of entries older than a year to refresh or archive them, once."""

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.flows.commands import CommandContext, Reply
+from bot.flows.followups import starter_for
 from bot.flows.identity import Identity
+from bot.flows.pause import parse_duration, pause_date, pause_note
 from bot.flows.ports import Notifier
 from bot.messages import t
-from bot.messages.reasons import reason_texts
+from bot.messages.reasons import reason_texts, shared_reason
 from bot.settings import Settings
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.kit import escape
@@ -184,7 +186,18 @@ class MemberFlows:
         return Reply(text=text, blocks=blocks)
 
     def pause(self, ctx: CommandContext) -> Reply:
-        return self.set_opt_in(ctx.team_id, ctx.user_id, False, ctx.lang)
+        """`pause` stops digests; `pause 4w` (or `pausieren 4 Wochen`) for a while."""
+        if not ctx.text.strip():
+            return self.set_opt_in(ctx.team_id, ctx.user_id, False, ctx.lang)
+        length = parse_duration(ctx.text)
+        if length is None:
+            return Reply(
+                text=t("bot.pause.bad_duration", ctx.lang, text=escape(shorten(ctx.text, 40)))
+            )
+        until = self.store.clock() + length
+        with self.store.session() as s:
+            repo.pause_until(s, ctx.team_id, ctx.user_id, until)
+        return Reply(text=t("bot.pause.until", ctx.lang, until=pause_date(until, self.settings)))
 
     def resume(self, ctx: CommandContext) -> Reply:
         return self.set_opt_in(ctx.team_id, ctx.user_id, True, ctx.lang)
@@ -248,15 +261,28 @@ class MemberFlows:
                 title = entry.title
         # Recomputed rather than carried in the button, so the intro reflects the entries
         # as they are now and a forged button cannot put words in the bot's mouth.
+        found: Suggestion | None = None
         for sg in self.matcher.suggest_for_member(team_id, user_id, k=50):
             if sg.user_id == other_id:
-                reasons = reason_texts(sg, lang)
+                found, reasons = sg, reason_texts(sg, lang)
                 title = title or sg.entry_title
                 break
-        text, blocks = intro_message(user_id, other_id, reasons, lang, title)
-        self.notifier.group_dm([user_id, other_id], text, blocks)
+        starter = starter_for(user_id, other_id, found.reasons if found else ())
+        text, blocks = intro_message(
+            user_id,
+            other_id,
+            reasons,
+            lang,
+            title,
+            starter=starter,
+            opener=shared_reason(found, lang) if found else "",
+        )
+        channel = self.notifier.group_dm([user_id, other_id], text, blocks)
         with self.store.session() as s:
             repo.record_feedback(s, team_id, user_id, other_id, "connect")
+            repo.record_introduction(
+                s, team_id, user_id, other_id, starter=starter, source="connect", channel=channel
+            )
         return Reply(text=t("bot.connect.done", lang, name=escape(name)))
 
     def feedback(self, team_id: str, user_id: str, other_id: str, kind: str, lang: str) -> Reply:
@@ -365,6 +391,7 @@ class MemberFlows:
             member = repo.get_member(s, team_id, user_id)
             cadence = member.cadence if member else "weekly"
             opted_in = member.opted_in if member else True
+            note = pause_note(member, self.store.clock(), self.settings, lang)
         entries = self.entries(team_id, user_id)
         sugg: list[Suggestion] = []
         if entries:
@@ -375,7 +402,12 @@ class MemberFlows:
                 exclude_same_org=self.settings.exclude_same_org,
             )
         return home_view(
-            lang, entries=entries, suggestions=sugg, cadence=cadence, opted_in=opted_in
+            lang,
+            entries=entries,
+            suggestions=sugg,
+            cadence=cadence,
+            opted_in=opted_in,
+            pause_note=note,
         )
 
     def set_cadence(self, team_id: str, user_id: str, cadence: str) -> None:

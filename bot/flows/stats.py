@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.flows.outcomes import Outcomes, outcomes, render_outcomes
 from bot.messages import t
 from profiles import repo
 from profiles.db import Store
@@ -21,6 +22,7 @@ class Stats:
     members_suggested: int
     connect: int
     not_relevant: int
+    outcomes: Outcomes = field(default_factory=lambda: Outcomes([], 0, 0))
 
     @property
     def opted_in_share(self) -> float:
@@ -55,6 +57,7 @@ def community_stats(store: Store, team_id: str) -> Stats:
         members_suggested=c["members_suggested"],
         connect=c["connect"],
         not_relevant=c["not_relevant"],
+        outcomes=outcomes(store, team_id),
     )
 
 
@@ -63,6 +66,10 @@ def _pct(x: float) -> str:
 
 
 def render_stats(st: Stats, lang: str) -> str:
+    return _counts(st, lang) + "\n" + render_outcomes(st.outcomes, lang)
+
+
+def _counts(st: Stats, lang: str) -> str:
     return t(
         "stats.report",
         lang,

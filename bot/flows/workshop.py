@@ -330,10 +330,24 @@ class WorkshopService:
             for group in rnd:
                 text = intro_text(d, group, r, lang)
                 try:
-                    self.notifier.group_dm(list(group), text)
+                    channel = self.notifier.group_dm(list(group), text)
                     report.groups += 1
                 except DeliveryError as exc:
                     report.failed.append((exc.target, exc.reason))
+                    continue
+                if len(group) == 2:
+                    # Pairs get the follow-ups of an introduction; larger groups do not,
+                    # one question per partner would be too many.
+                    with self.store.session() as s:
+                        repo.record_introduction(
+                            s,
+                            team_id,
+                            group[0],
+                            group[1],
+                            starter=group[0],
+                            source="workshop",
+                            channel=channel,
+                        )
         for u in d.without_entries if d.channel else []:
             try:
                 self.notifier.dm(u, t("workshop.invite", lang, channel=d.channel))

@@ -40,3 +40,11 @@ def reason_text(reason: Reason, lang: str, name: str = "") -> str:
 def reason_texts(suggestion: Suggestion, lang: str) -> list[str]:
     """All reasons of ``suggestion``, in the order matching found them."""
     return [reason_text(r, lang, suggestion.display_name) for r in suggestion.reasons]
+
+
+def shared_reason(suggestion: Suggestion, lang: str) -> str:
+    """A reason true from both sides (target groups, tools), for a first message; or ""."""
+    for r in suggestion.reasons:
+        if r.kind in ("groups", "tools"):
+            return reason_text(r, lang)
+    return ""

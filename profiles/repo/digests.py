@@ -6,18 +6,19 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profiles.db import now
-from profiles.models import DigestClaim, Entry, Member
+from profiles.models import DigestClaim, Entry, Feedback, Member
+from profiles.repo._claims import finish, insert_claim, reclaim, to_sweep
 from profiles.repo._common import rowcount
 from profiles.repo.entries import own_entry
 
 
-def digest_recipients(s: Session, team_id: str) -> list[Member]:
-    """Opted-in members with a cadence other than paused who have at least one active entry."""
+def digest_recipients(s: Session, team_id: str, at: datetime | None = None) -> list[Member]:
+    """Opted-in members with a cadence other than paused who have at least one active entry
+    (and, with ``at``, whose pause for a while is over by then)."""
     with_entries = select(Entry.member_id).where(
         Entry.team_id == team_id, Entry.archived.is_(False)
     )
@@ -29,10 +30,49 @@ def digest_recipients(s: Session, team_id: str) -> list[Member]:
                 Member.opted_in.is_(True),
                 Member.cadence != "paused",
                 Member.id.in_(with_entries),
+                *(
+                    [or_(Member.paused_until.is_(None), Member.paused_until <= at)]
+                    if at is not None
+                    else []
+                ),
             )
             .order_by(Member.user_id)
         )
     )
+
+
+def ignored_digests(s: Session, team_id: str) -> dict[str, int]:
+    """Per opted-in member: digests sent since their last click (any feedback) or resume.
+
+    A member absent from the result has no such digest.
+    """
+    last_click = dict(
+        s.execute(
+            select(Feedback.user_id, func.max(Feedback.created_at))
+            .where(Feedback.team_id == team_id)
+            .group_by(Feedback.user_id)
+        ).all()
+    )
+    members = {
+        m.user_id: m.resumed_at
+        for m in s.scalars(
+            select(Member).where(Member.team_id == team_id, Member.opted_in.is_(True))
+        )
+    }
+    out: dict[str, int] = {}
+    rows = s.execute(
+        select(DigestClaim.user_id, DigestClaim.sent_at).where(
+            DigestClaim.team_id == team_id, DigestClaim.status == "sent"
+        )
+    )
+    for user, sent_at in rows:
+        if user not in members or sent_at is None:
+            continue
+        marks = [x for x in (last_click.get(user), members[user]) if x is not None]
+        if marks and sent_at <= max(marks):
+            continue
+        out[user] = out.get(user, 0) + 1
+    return out
 
 
 def claimed_keys(s: Session, team_id: str, periods: Iterable[str]) -> set[tuple[str, str]]:
@@ -67,22 +107,11 @@ def digests_sent_since(
 def claim_digest(
     s: Session, team_id: str, user_id: str, period: str, owner: str, payload: dict[str, Any]
 ) -> DigestClaim | None:
-    """Insert the claim for (team, user, period); None if another process holds it.
-
-    The unique constraint is the guarantee: of two concurrent inserts exactly
-    one succeeds, on SQLite and PostgreSQL alike. A savepoint keeps the
-    surrounding transaction usable after the violation.
-    """
-    claim = DigestClaim(
-        team_id=team_id, user_id=user_id, period=period, owner=owner, payload=payload
+    """Insert the claim for (team, user, period); None if another process holds it."""
+    return insert_claim(
+        s,
+        DigestClaim(team_id=team_id, user_id=user_id, period=period, owner=owner, payload=payload),
     )
-    try:
-        with s.begin_nested():
-            s.add(claim)
-            s.flush()
-    except IntegrityError:
-        return None
-    return claim
 
 
 def claims_to_sweep(
@@ -93,56 +122,25 @@ def claims_to_sweep(
     max_attempts: int,
     permanent_errors: Iterable[str],
 ) -> list[DigestClaim]:
-    """Claims whose digest was never delivered: failed for a passing reason, or claimed
-    by a process that has not finished since ``stuck_before`` (it crashed)."""
-    return list(
-        s.scalars(
-            select(DigestClaim)
-            .where(
-                DigestClaim.team_id == team_id,
-                DigestClaim.attempts < max_attempts,
-                or_(
-                    (DigestClaim.status == "claimed") & (DigestClaim.claimed_at < stuck_before),
-                    (DigestClaim.status == "failed")
-                    & DigestClaim.error.not_in(list(permanent_errors)),
-                ),
-            )
-            .order_by(DigestClaim.id)
-        )
+    """Digest claims never delivered (see profiles.repo._claims.to_sweep)."""
+    return to_sweep(
+        s,
+        DigestClaim,
+        team_id,
+        stuck_before=stuck_before,
+        max_attempts=max_attempts,
+        permanent_errors=permanent_errors,
     )
 
 
 def reclaim_digest(s: Session, claim: DigestClaim, owner: str) -> bool:
-    """Take over a claim found by ``claims_to_sweep``; False if another sweeper was faster.
-
-    Compare-and-set on (status, attempts): both sweepers read the same row, only
-    the first update still matches it.
-    """
-    result = s.execute(
-        update(DigestClaim)
-        .where(
-            DigestClaim.id == claim.id,
-            DigestClaim.status == claim.status,
-            DigestClaim.attempts == claim.attempts,
-        )
-        .values(status="claimed", owner=owner, attempts=claim.attempts + 1, claimed_at=now(s))
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
+    """Take over a stuck or failed digest claim; False if another sweeper was faster."""
+    return reclaim(s, DigestClaim, claim, owner)
 
 
 def finish_digest(s: Session, claim_id: int, owner: str, *, sent: bool, error: str = "") -> bool:
     """Mark a claim sent or failed, if ``owner`` still holds it."""
-    values: dict[str, Any] = {"status": "sent" if sent else "failed", "error": error[:300]}
-    if sent:
-        values["sent_at"] = now(s)
-    result = s.execute(
-        update(DigestClaim)
-        .where(DigestClaim.id == claim_id, DigestClaim.owner == owner)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
+    return finish(s, DigestClaim, claim_id, owner, sent=sent, error=error)
 
 
 def digest_claims(s: Session, team_id: str, period: str | None = None) -> list[DigestClaim]:

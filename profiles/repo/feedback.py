@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from profiles.errors import InvalidInput
-from profiles.models import FEEDBACK_KINDS, Feedback, SuggestionLog
+from profiles.models import FEEDBACK_KINDS, VETO_KINDS, Feedback, SuggestionLog
 
 
 def record_feedback(s: Session, team_id: str, user_id: str, other_user_id: str, kind: str) -> None:
@@ -24,7 +24,7 @@ def blocked_partners(s: Session, team_id: str, user_id: str) -> set[str]:
     rows = s.execute(
         select(Feedback.user_id, Feedback.other_user_id).where(
             Feedback.team_id == team_id,
-            Feedback.kind.in_(("not_relevant", "known")),
+            Feedback.kind.in_(VETO_KINDS),
             or_(Feedback.user_id == user_id, Feedback.other_user_id == user_id),
         )
     )
@@ -34,7 +34,7 @@ def blocked_partners(s: Session, team_id: str, user_id: str) -> set[str]:
 def blocked_pairs(s: Session, team_id: str) -> set[frozenset[str]]:
     rows = s.execute(
         select(Feedback.user_id, Feedback.other_user_id).where(
-            Feedback.team_id == team_id, Feedback.kind.in_(("not_relevant", "known"))
+            Feedback.team_id == team_id, Feedback.kind.in_(VETO_KINDS)
         )
     )
     return {frozenset((a, b)) for a, b in rows}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from profiles.db import now
 from profiles.errors import InvalidInput, NotFound
 from profiles.models import CADENCES, Entry, Member
-from profiles.repo._common import chunks
+from profiles.repo._common import chunks, rowcount
 
 
 def get_member(s: Session, team_id: str, user_id: str) -> Member | None:
@@ -106,9 +107,51 @@ def set_cadence(s: Session, team_id: str, user_id: str, cadence: str) -> Member:
 def set_opt_in(s: Session, team_id: str, user_id: str, opted_in: bool) -> Member:
     member = upsert_member(s, team_id, user_id)
     member.opted_in = opted_in
-    if opted_in and member.cadence == "paused":
-        member.cadence = "weekly"
+    if opted_in:
+        if member.cadence == "paused":
+            member.cadence = "weekly"
+        # Ignored digests are counted again from zero, and a timed pause ends now.
+        member.paused_until = None
+        member.paused_reason = ""
+        member.resumed_at = now(s)
     return member
+
+
+def pause_until(s: Session, team_id: str, user_id: str, until: datetime) -> Member:
+    """Pause the member's digests until ``until``; they resume by themselves after it."""
+    member = upsert_member(s, team_id, user_id)
+    member.paused_until = until
+    member.paused_reason = ""
+    member.resumed_at = until
+    return member
+
+
+def auto_pause(s: Session, team_id: str, user_id: str) -> bool:
+    """Pause a member who ignores their digests; False if they were paused already
+    (by another process, or by themselves): only one caller tells them."""
+    result = s.execute(
+        update(Member)
+        .where(
+            Member.team_id == team_id,
+            Member.user_id == user_id,
+            Member.opted_in.is_(True),
+            Member.paused_reason == "",
+        )
+        .values(opted_in=False, paused_reason="auto", version=Member.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def paused_users(s: Session, team_id: str, at: datetime) -> set[str]:
+    """Members who do not read suggestions now: paused for a while, or automatically."""
+    rows = s.scalars(
+        select(Member.user_id).where(
+            Member.team_id == team_id,
+            or_(Member.paused_until > at, Member.paused_reason == "auto"),
+        )
+    )
+    return set(rows)
 
 
 def set_language(s: Session, team_id: str, user_id: str, language: str) -> Member:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from profiles.models import DigestClaim, Entry, Feedback, SuggestionLog
 from profiles.repo._common import rowcount
+from profiles.repo.followups import delete_introductions_of
 from profiles.repo.members import get_member
 
 
@@ -31,6 +32,7 @@ def forget_member(s: Session, team_id: str, user_id: str) -> dict[str, int]:
         delete(DigestClaim).where(DigestClaim.team_id == team_id, DigestClaim.user_id == user_id)
     )
     counts["digests"] = rowcount(result)
+    counts["introductions"] = delete_introductions_of(s, team_id, user_id)
     s.flush()
     return counts
 

@@ -186,7 +186,9 @@ def test_connect_opens_group_dm_with_reasons(running: BotUnderTest, fake_slack: 
     intro = fake_slack.wait_for("chat.postMessage", ok_only=True)[-1]
     assert intro.params["channel"].startswith("G")
     assert "CiviCRM" in intro.params["text"] and "Warum" in intro.params["text"]
-    assert sorted(mentions(intro.params)) == ["@U0ANNA", "@U0ANNA", "@U0BERT", "@U0BERT"]
+    # In the text and in the blocks: the greeting, who starts, and whom the first message greets.
+    assert sorted(mentions(intro.params)) == ["@U0ANNA"] * 4 + ["@U0BERT"] * 4
+    assert "<@U0ANNA>, magst du das Gespräch beginnen?" in intro.params["text"]
     with running.container.store.session() as s:
         assert [f.kind for f in s.scalars(select(Feedback))] == ["connect"]
 

@@ -30,6 +30,7 @@ def home_view(
     suggestions: Sequence[Suggestion],
     cadence: str,
     opted_in: bool,
+    pause_note: str = "",
 ) -> dict[str, Any]:
     """The App Home tab: settings, the member's entries, current suggestions."""
     langs = [option("Deutsch", "de"), option("English", "en")]
@@ -68,6 +69,7 @@ def home_view(
                 ),
             },
         ),
+        *([context(pause_note)] if pause_note else []),
         divider(),
         header(t("bot.home.entries", lang)),
     ]

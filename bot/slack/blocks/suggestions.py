@@ -101,9 +101,20 @@ def suggestions_message(
 
 
 def intro_message(
-    me: str, other: str, reasons: Iterable[str], lang: str, title: str = ""
+    me: str,
+    other: str,
+    reasons: Iterable[str],
+    lang: str,
+    title: str = "",
+    *,
+    starter: str = "",
+    opener: str = "",
 ) -> tuple[str, Blocks]:
-    """The first message in a group DM the bot opens for two members."""
+    """The first message in a group DM the bot opens for two members.
+
+    With a ``starter`` it names who begins and suggests a first message to the other
+    one, built from ``opener`` (a reason both share) when there is one.
+    """
     lines = [t("bot.connect.intro", lang, a=f"<@{me}>", b=f"<@{other}>")]
     if title:
         lines.append(t("bot.connect.about", lang, title=escape(shorten(title, 150))))
@@ -111,7 +122,15 @@ def intro_message(
     if rs:
         lines.append(t("bot.suggestion.why", lang))
         lines.extend(rs)
-    lines.append(t("bot.connect.outro", lang))
+    if starter in (me, other):
+        addressee = f"<@{other if starter == me else me}>"
+        lines.append(t("bot.connect.starter", lang, starter=f"<@{starter}>"))
+        if opener:
+            lines.append(t("bot.connect.opener", lang, other=addressee, reason=escape(opener)))
+        else:
+            lines.append(t("bot.connect.opener.plain", lang, other=addressee))
+    else:
+        lines.append(t("bot.connect.outro", lang))
     text = "\n".join(lines)
     return fallback(text), [section(text)]
 
