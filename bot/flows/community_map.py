@@ -36,11 +36,11 @@ LONER_BELOW = 0.45
 MAX_CATEGORIES = 9
 # Names on more points than this are unreadable; the map then names no one.
 MAX_NAMED = 300
-# What the outcome chart shows, in this order; "met" and "joint_project" appear once
-# follow-up outcomes are recorded (as feedback-like kinds per month), until then the
+# What the outcome chart shows, in this order; "met" and "collaboration" appear once
+# follow-ups have recorded them (feedback kinds, bot.flows.followups), until then the
 # chart has shown / connect / not relevant.
-SERIES = ("shown", "connect", "met", "joint_project", "not_relevant")
-OPTIONAL_SERIES = ("met", "joint_project")
+SERIES = ("shown", "connect", "met", "collaboration", "not_relevant")
+OPTIONAL_SERIES = ("met", "collaboration")
 
 
 class EmptyMap(Exception):
@@ -228,7 +228,12 @@ def community_map(
     points = map_points(matcher, team_id, members)
     with store.session() as s:
         pairs = repo.connect_pairs(s, team_id)
-    connections = [Connection(a, b) for a, b in (sorted(p) for p in pairs if len(p) == 2)]
+        met = repo.connect_pairs(s, team_id, kind="met")
+    # A workshop pair that met was never asked to connect: its line is drawn too.
+    connections = [
+        Connection(a, b, met=frozenset((a, b)) in met)
+        for a, b in sorted(sorted(p) for p in pairs | met if len(p) == 2)
+    ]
     return draw_map(points, connections, o)
 
 

@@ -73,11 +73,12 @@ def suggested_pairs_since(s: Session, team_id: str, since: datetime) -> set[froz
     return {frozenset((a, b)) for a, b in rows}
 
 
-def connect_pairs(s: Session, team_id: str) -> set[frozenset[str]]:
-    """Pairs of members one of whom asked to be connected with the other (the map's lines)."""
+def connect_pairs(s: Session, team_id: str, kind: str = "connect") -> set[frozenset[str]]:
+    """Pairs of members one of whom gave feedback ``kind`` about the other: asked to be
+    connected, or (``kind="met"``) said in a follow-up that they met (the map's lines)."""
     rows = s.execute(
         select(Feedback.user_id, Feedback.other_user_id).where(
-            Feedback.team_id == team_id, Feedback.kind == "connect"
+            Feedback.team_id == team_id, Feedback.kind == kind
         )
     )
     return {frozenset((a, b)) for a, b in rows if a != b}

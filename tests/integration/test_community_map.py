@@ -103,6 +103,11 @@ def test_map_of_a_team_and_of_a_channel(store: Store, matcher: Matcher) -> None:
         repo.record_feedback(s, "T0OTHER", users[4], users[5], "connect")
     m = community_map.community_map(store, matcher, T)
     assert m.entries == 8 and m.connections == 1
+    # A follow-up's "met" (also of a workshop pair never asked to connect) draws a line.
+    with store.session() as s:
+        repo.record_feedback(s, T, users[6], users[7], "met")
+    m = community_map.community_map(store, matcher, T)
+    assert m.connections == 2
     notifier = RecordingNotifier(channels={"C0WS": users[:3]})
     m = community_map.community_map(store, matcher, T, MapOptions(channel="C0WS"), notifier)
     assert {p.user_id for p in m.points} == set(users[:3]) and m.entries == 3
@@ -130,6 +135,11 @@ def test_outcomes_per_month(store: Store, matcher: Matcher, clock: ManualClock) 
     assert o.series["shown"][-3:] == [2, 0, 1]
     assert o.series["connect"][-3:] == [1, 0, 0]
     assert o.series["not_relevant"][-1] == 1
+    with store.session() as s:
+        repo.record_feedback(s, T, users[0], users[1], "met")
+    o = monthly_outcomes(store, T)
+    assert list(o.series) == ["shown", "connect", "met", "not_relevant"]
+    assert o.series["met"][-1] == 1
     assert png_size(outcome_chart(store, T, "en"))[0] >= 800
 
 
