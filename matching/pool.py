@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from matching.index import VectorIndex
 from matching.lexical import Lexical
+from matching.orgs import org_key
 from matching.scoring import (
     Features,
     Weights,
@@ -64,10 +65,13 @@ class Doc:
     title: str = ""
     kind: str = "project"
     external_id: str | None = None
+    # The organisation as compared (matching.orgs.org_key), computed once per entry.
+    org: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         # Parents count as shared: "Geflüchtete aus der Ukraine" meets "Geflüchtete".
         self.groups = frozenset(expand_groups(self.groups))
+        self.org = org_key(self.organisation)
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,8 @@ class Pool:
     ) -> list[Match]:
         """The best ``k`` entries for ``query``, best first, excluded owners removed.
 
+        ``exclude_orgs`` holds organisation keys (matching.orgs.org_key), not names.
+
         With ``among``, only those members' entries are candidates, and every
         one of them is scored exactly (a workshop needs all pairs, not a top-k).
         """
@@ -256,7 +262,7 @@ class Pool:
                 and e != query.entry_id
                 and self.docs[e].user_id not in exclude_users
                 and self.docs[e].user_id != query.user_id
-                and not (exclude_orgs and self.docs[e].organisation in exclude_orgs)
+                and not (exclude_orgs and self.docs[e].org in exclude_orgs)
             ]
             if not ids:
                 return []

@@ -14,6 +14,7 @@ from matching.embedder import Embedder, Vectors, text_hash
 from matching.errors import EmptyText
 from matching.explain import Reason, reasons_for
 from matching.lexical import tokens
+from matching.orgs import org_key
 from matching.pool import Doc, Match, Pool
 from matching.scoring import Weights
 from matching.taxonomy import detect_groups, detect_needs, detect_tools, parse_groups, parse_tools
@@ -328,8 +329,9 @@ class Matcher:
             orgs: set[str] = set()
             if exclude_same_org:
                 member = repo.get_member(s, team_id, user_id)
-                if member is not None and member.organisation:
-                    orgs.add(member.organisation)
+                key = org_key(member.organisation) if member is not None else ""
+                if key:
+                    orgs.add(key)
         return frozenset(users), frozenset(orgs)
 
     def suggest_for_entry(

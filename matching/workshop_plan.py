@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from matching.errors import PlanningError
+from matching.orgs import org_key
 
 SCALE = 10_000  # scores become integer weights with four decimals
 
@@ -29,7 +30,8 @@ class WorkshopProblem:
     """Who takes part, how well each pair fits, and what is fixed.
 
     ``scores`` maps frozenset({a, b}) to a matching score (missing pairs count
-    as 0); ``orgs`` gives each person's organisation for the same-org penalty;
+    as 0); ``orgs`` gives each person's organisation for the same-org penalty
+    (compared by matching.orgs.org_key, so spellings of one organisation count);
     ``met`` are pairs that must not meet again (e.g. earlier workshops).
     """
 
@@ -38,10 +40,15 @@ class WorkshopProblem:
     orgs: Mapping[str, str] = field(default_factory=dict)
     met: Iterable[frozenset[str]] = ()
     same_org_penalty: float = 0.5
+    _org_keys: dict[str, str] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # weight() runs for every pair in every round: normalise each name once.
+        self._org_keys = {p: org_key(o) for p, o in self.orgs.items()}
 
     def weight(self, a: str, b: str) -> float:
         w = self.scores.get(frozenset((a, b)), 0.0)
-        oa, ob = self.orgs.get(a, ""), self.orgs.get(b, "")
+        oa, ob = self._org_keys.get(a, ""), self._org_keys.get(b, "")
         if oa and oa == ob:
             w -= self.same_org_penalty
         return w

@@ -64,6 +64,8 @@ class Member(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    # "member" (typed by the member: nothing else overwrites it), "import" or "".
+    organisation_source: Mapped[str] = mapped_column(String(16), default="", server_default="")
     language: Mapped[str] = mapped_column(String(5), default="de")
     opted_in: Mapped[bool] = mapped_column(Boolean, default=True)
     cadence: Mapped[str] = mapped_column(String(16), default="weekly")

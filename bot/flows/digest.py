@@ -35,6 +35,7 @@ from bot.settings import Settings, team_config
 from bot.slack.blocks.digest import render_digest, stale_message
 from bot.slack.blocks.followups import auto_pause_message
 from matching.digest_plan import plan_digest
+from matching.orgs import org_key
 from matching.service import Matcher, Suggestion
 from matching.text import shorten
 from profiles import repo
@@ -184,7 +185,7 @@ class DigestService:
         ]
         if not due:
             return []
-        orgs = {u: org for u, _c, _l, _n, org in recipients}
+        orgs = {u: org_key(org) for u, _c, _l, _n, org in recipients}
         recent_count: dict[str, int] = {}
         for pair in recent:
             for u in pair:
@@ -199,7 +200,8 @@ class DigestService:
             for x in sugg:
                 if frozenset((viewer, x.user_id)) in recent or x.user_id in away:
                     continue
-                if exclude_same_org and orgs.get(viewer) and x.organisation == orgs[viewer]:
+                own = orgs.get(viewer)
+                if exclude_same_org and own and org_key(x.organisation) == own:
                     continue
                 by_pair[(viewer, x.user_id)] = x
                 edges.append((viewer, x.user_id, x.score))

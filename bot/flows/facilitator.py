@@ -21,7 +21,7 @@ from bot.flows.digest import DigestService
 from bot.flows.identity import Identity
 from bot.flows.ports import DeliveryError, Notifier
 from bot.flows.stats import community_stats, render_stats
-from bot.flows.workshop import EDITS, PlanData, WorkshopService
+from bot.flows.workshop import EDITS, AlreadySent, PlanData, WorkshopService
 from bot.messages import t
 from bot.slack.blocks.kit import (
     context,
@@ -339,14 +339,19 @@ class FacilitatorFlows:
             text, blocks = preview(svc.reshuffle(team_id, plan_id), lang)
             return Reply(text=text, blocks=blocks, replace_original=True)
         if action_id == "workshop_csv":
-            d = svc.load(team_id, plan_id)
-            svc.upload_csv(d, d.channel or user_id, lang)
-            return Reply(text=t("workshop.csv_uploaded", lang), replace_original=False)
+            svc.send_csv(svc.load(team_id, plan_id), user_id, lang)
+            return Reply(text=t("workshop.csv_sent", lang), replace_original=False)
         if action_id in ("workshop_send", "workshop_send_summary"):
             d = svc.load(team_id, plan_id)
-            if d.status != "draft":
+            summary = action_id == "workshop_send_summary"
+            try:
+                if d.status != "draft":
+                    raise AlreadySent(plan_id)
+                # A second click may pass the check above while the first is sending;
+                # the service's conditional update lets only one of them through.
+                r = svc.send(team_id, plan_id, lang, summary=summary)
+            except AlreadySent:
                 return Reply(text=t("workshop.already_sent", lang), replace_original=False)
-            r = svc.send(team_id, plan_id, lang, summary=action_id == "workshop_send_summary")
             text = t(
                 "workshop.sent",
                 lang,

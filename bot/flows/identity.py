@@ -140,6 +140,12 @@ class Identity:
             name = info.name if info else None
         return name
 
+    def organisation_hint(self, team_id: str, user_id: str) -> str | None:
+        """What the member's Slack profile says about their organisation (users.info,
+        cached like the rest of it); only ever offered as a pre-fill."""
+        info = self._user_info(team_id, user_id)
+        return info.organisation if info is not None else None
+
     def forget_cached(self, team_id: str, user_id: str) -> None:
         with self._cache.lock:
             self._cache.lang.pop((team_id, user_id), None)

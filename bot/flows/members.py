@@ -1,6 +1,7 @@
 """What a member does: describe, suggest, find, profile, pause, forget, export, connect.
 
-The buttons on suggestions (connect, not relevant, known) are here too.
+The buttons on suggestions (connect, not relevant, known) are here too, and the
+member's organisation (through bot.flows.organisation).
 
 Each operation takes plain values (team id, user id, typed input) and returns a
 :class:`bot.flows.commands.Reply` or a view; outbound messages go through the
@@ -18,14 +19,15 @@ from typing import Any
 from bot.flows.commands import CommandContext, Reply
 from bot.flows.followups import starter_for
 from bot.flows.identity import Identity
+from bot.flows.organisation import Organisations, org_subcommand
 from bot.flows.pause import parse_duration, pause_date, pause_note
 from bot.flows.ports import Notifier
 from bot.messages import t
 from bot.messages.reasons import reason_texts, shared_reason
-from bot.settings import Settings
+from bot.settings import Settings, team_config
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.kit import escape
-from bot.slack.blocks.modals import TITLE_MAX_CHARS, describe_modal
+from bot.slack.blocks.modals import ORG_BLOCK, TITLE_MAX_CHARS, describe_modal
 from bot.slack.blocks.profile import confirm_blocks, profile_blocks
 from bot.slack.blocks.suggestions import intro_message, suggestions_message
 from matching.service import EntryInput, Matcher, Suggestion
@@ -52,6 +54,8 @@ class EntryForm:
     tools: str = ""
     looking_for: str = ""
     entry_id: int | None = None
+    # None: the modal did not ask (the member already answered it once).
+    organisation: str | None = None
 
 
 @dataclass
@@ -76,8 +80,15 @@ class MemberFlows:
         self.matcher = matcher
         self.notifier = notifier
         self.identity = identity
+        self.orgs = Organisations(store, identity)
 
     # ------------------------------------------------------------ members
+
+    def exclude_same_org(self, team_id: str) -> bool:
+        """The workspace's choice, else the process Settings (one source of defaults)."""
+        with self.store.session() as s:
+            row = repo.read_team_settings(s, team_id)
+            return team_config(self.settings, row).exclude_same_org
 
     @property
     def max_chars(self) -> int:
@@ -127,7 +138,8 @@ class MemberFlows:
 
     def describe(self, ctx: CommandContext) -> Reply:
         if not ctx.text.strip():
-            return Reply(text=t("bot.modal.title", ctx.lang), view=self.modal(ctx.lang))
+            view = self.modal(ctx.lang, team_id=ctx.team_id, user_id=ctx.user_id)
+            return Reply(text=t("bot.modal.title", ctx.lang), view=view)
         body = self.cap_text(ctx.text)
         if not body.text:
             return Reply(text=t("bot.error.empty", ctx.lang))
@@ -141,7 +153,7 @@ class MemberFlows:
             ctx.team_id,
             entry_id,
             self.settings.suggestions_shown,
-            exclude_same_org=self.settings.exclude_same_org,
+            exclude_same_org=self.exclude_same_org(ctx.team_id),
         )
         return self._suggestions_reply(
             ctx.team_id, ctx.user_id, sugg, ctx.lang, t("bot.suggest.intro", ctx.lang), notes=notes
@@ -156,7 +168,7 @@ class MemberFlows:
             ctx.team_id,
             ctx.user_id,
             self.settings.suggestions_shown,
-            exclude_same_org=self.settings.exclude_same_org,
+            exclude_same_org=self.exclude_same_org(ctx.team_id),
         )
         return self._suggestions_reply(
             ctx.team_id, ctx.user_id, sugg, ctx.lang, t("bot.suggest.intro", ctx.lang)
@@ -182,7 +194,14 @@ class MemberFlows:
             ]
 
     def profile(self, ctx: CommandContext) -> Reply:
-        text, blocks = profile_blocks(self.entries(ctx.team_id, ctx.user_id), ctx.lang)
+        """`/match profil`: the member's entries; `profil organisation <Name>` sets theirs."""
+        is_org, rest = org_subcommand(ctx.text)
+        if is_org:
+            return self.orgs.command(ctx.team_id, ctx.user_id, rest, ctx.lang)
+        if ctx.text.strip():
+            return Reply(text=t("bot.profile.usage", ctx.lang))
+        org = self.orgs.state(ctx.team_id, ctx.user_id, lookup=False).stored
+        text, blocks = profile_blocks(self.entries(ctx.team_id, ctx.user_id), ctx.lang, org)
         return Reply(text=text, blocks=blocks)
 
     def pause(self, ctx: CommandContext) -> Reply:
@@ -297,8 +316,11 @@ class MemberFlows:
     def modal(
         self, lang: str, entry_id: int | None = None, team_id: str = "", user_id: str = ""
     ) -> dict[str, Any]:
+        # Asked once, in whichever describe modal comes first, pre-filled with what is known.
+        org = self.orgs.state(team_id, user_id) if team_id and user_id else None
+        organisation = org.prefill if org is not None and org.ask else None
         if entry_id is None:
-            return describe_modal(lang, max_chars=self.max_chars)
+            return describe_modal(lang, max_chars=self.max_chars, organisation=organisation)
         with self.store.session() as s:
             e = repo.own_entry(s, team_id, user_id, entry_id)
             return describe_modal(
@@ -311,6 +333,7 @@ class MemberFlows:
                 tools=e.tools,
                 looking_for=", ".join(e.looking_for),
                 max_chars=self.max_chars,
+                organisation=organisation,
             )
 
     def entry_gone(self, team_id: str, user_id: str, entry_id: int) -> str | None:
@@ -338,6 +361,9 @@ class MemberFlows:
             errors["description"] = t("bot.error.too_long", lang, limit=self.max_chars)
         if len(form.title) > TITLE_MAX_CHARS:
             errors["title"] = t("bot.error.too_long", lang, limit=TITLE_MAX_CHARS)
+        org_problem = self.orgs.error(form.organisation or "", lang)
+        if org_problem is not None:
+            errors[ORG_BLOCK] = org_problem
         return errors
 
     def save_form(self, team_id: str, user_id: str, form: EntryForm, lang: str) -> Reply:
@@ -351,6 +377,9 @@ class MemberFlows:
             tools=parse_tools([form.tools]) if form.tools.strip() else [],
             looking_for=[],
         )
+        if form.organisation is not None:
+            # Before the entry, so that its first suggestions already know the organisation.
+            self.orgs.store_typed(team_id, user_id, form.organisation, lang)
         try:
             entry_id = self._save(team_id, user_id, data, lang, form.entry_id)
         except NotFound:
@@ -369,7 +398,7 @@ class MemberFlows:
             team_id,
             entry_id,
             self.settings.suggestions_shown,
-            exclude_same_org=self.settings.exclude_same_org,
+            exclude_same_org=self.exclude_same_org(team_id),
         )
         reply = self._suggestions_reply(
             team_id, user_id, sugg, lang, t("bot.suggest.intro", lang), notes=notes
@@ -399,16 +428,23 @@ class MemberFlows:
                 team_id,
                 user_id,
                 self.settings.suggestions_shown,
-                exclude_same_org=self.settings.exclude_same_org,
+                exclude_same_org=self.exclude_same_org(team_id),
             )
+        org = self.orgs.state(team_id, user_id)
         return home_view(
             lang,
             entries=entries,
             suggestions=sugg,
             cadence=cadence,
             opted_in=opted_in,
+            organisation=org.prefill,
+            organisation_suggested=org.suggested,
             pause_note=note,
         )
+
+    def set_organisation(self, team_id: str, user_id: str, typed: str, lang: str) -> str | None:
+        """The organisation typed into App Home; why it cannot be stored, or None."""
+        return self.orgs.store_typed(team_id, user_id, typed, lang)
 
     def set_cadence(self, team_id: str, user_id: str, cadence: str) -> None:
         with self.store.session() as s:

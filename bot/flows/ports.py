@@ -15,11 +15,13 @@ Blocks = list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class UserInfo:
-    """What Slack tells us about a member: a name to show and their locale."""
+    """What Slack tells us about a member: a name to show, their locale, and what their
+    Slack profile says about their organisation (only ever offered, never stored)."""
 
     name: str
     locale: str | None = None
     is_admin: bool = False  # workspace admin or owner
+    organisation: str | None = None
 
 
 class Directory(Protocol):

@@ -39,6 +39,13 @@ MAX_PEOPLE = 300  # blossom matching is cubic; a bigger room needs several works
 EDITS = ("swap", "lock", "unlock")
 
 
+class AlreadySent(InvalidInput):
+    """The plan was sent (by another click, maybe a moment ago): nothing is sent twice."""
+
+    def __init__(self, plan_id: int) -> None:
+        super().__init__(f"workshop plan {plan_id} has already been sent")
+
+
 def pair_key(a: str, b: str) -> str:
     return "|".join(sorted((a, b)))
 
@@ -242,7 +249,7 @@ class WorkshopService:
         with self.store.session() as s:
             row = repo.get_workshop_plan(s, d.team_id, d.plan_id)
             if row.status != "draft":
-                raise InvalidInput("this workshop plan has already been sent")
+                raise AlreadySent(d.plan_id)
             row.plan = _encode(d)
         return d
 
@@ -308,13 +315,15 @@ class WorkshopService:
                     )
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
-    def upload_csv(self, d: PlanData, channel: str, lang: str) -> None:
+    def send_csv(self, d: PlanData, user_id: str, lang: str) -> None:
+        """The plan as CSV to ``user_id`` alone, in their DM with the bot: a draft holds
+        reasons and organisations the participants have not been sent yet."""
+        channel = self.notifier.group_dm([user_id], t("workshop.csv_uploaded", lang))
         self.notifier.upload(
             channel,
             f"workshop-{d.plan_id}.csv",
             self.csv_bytes(d, lang),
             title=f"Workshop {d.plan_id}",
-            comment=t("workshop.csv_uploaded", lang),
         )
 
     def send(self, team_id: str, plan_id: int, lang: str, *, summary: bool = False) -> SendReport:
@@ -322,7 +331,7 @@ class WorkshopService:
         without entries, optionally a summary in the channel. Sends a plan only once."""
         with self.store.session() as s:
             if not repo.mark_workshop_sent(s, team_id, plan_id):
-                raise InvalidInput("this workshop plan has already been sent")
+                raise AlreadySent(plan_id)
         d = self.load(team_id, plan_id)
         report = SendReport(failed=[])
         assert report.failed is not None

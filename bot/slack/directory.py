@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -32,4 +33,39 @@ class SlackDirectory:
             name=str(name or user_id),
             locale=user.get("locale"),
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            organisation=profile_organisation(profile),
         )
+
+
+# Labels of custom profile fields that hold the organisation, casefolded.
+_ORG_LABELS = re.compile(
+    r"organi[sz]ation|organisatie|träger|traeger|verein|verband|einrichtung|company|firma|employer"
+    r"|arbeitgeber"
+)
+
+
+def profile_organisation(profile: dict[str, Any]) -> str | None:
+    """The organisation a Slack profile names: a custom field labelled like "Organisation"
+    (workspaces that keep one), else the title; None when neither says anything.
+
+    users.info carries a custom field's label only in some workspaces (users.profile.get
+    with include_labels always does); without a label a field cannot be told apart
+    from a phone number, so it is not guessed at.
+    """
+    fields = profile.get("fields")
+    if isinstance(fields, dict):
+        for field in fields.values():
+            if not isinstance(field, dict):
+                continue
+            label, value = field.get("label"), field.get("value")
+            if (
+                isinstance(label, str)
+                and isinstance(value, str)
+                and value.strip()
+                and _ORG_LABELS.search(label.casefold())
+            ):
+                return value.strip()
+    title = profile.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    return None

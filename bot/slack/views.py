@@ -13,7 +13,7 @@ from bot.flows.facilitator import WorkshopEdit
 from bot.flows.members import EntryForm
 from bot.messages import norm_lang
 from bot.slack.blocks.kit import selected_value
-from bot.slack.blocks.modals import description_block_ids, join_description
+from bot.slack.blocks.modals import ORG_BLOCK, description_block_ids, join_description
 from profiles.ids import valid_id
 
 
@@ -80,6 +80,8 @@ def read_form(view: Any) -> EntryForm:
     raw_id = meta.get("entry_id")
     entry_id = None if raw_id is None else raw_id if valid_id(raw_id) else 0
     groups = _value(values, "groups")
+    # Absent when the modal did not ask; an emptied field is an answer ("none").
+    organisation = _text(_value(values, ORG_BLOCK)) if ORG_BLOCK in values else None
     return EntryForm(
         title=_text(_value(values, "title")),
         description=_description(values, meta),
@@ -90,6 +92,7 @@ def read_form(view: Any) -> EntryForm:
         tools=_text(_value(values, "tools")),
         looking_for=_text(_value(values, "looking_for")),
         entry_id=entry_id,
+        organisation=organisation,
     )
 
 

@@ -69,6 +69,8 @@ from profiles.repo.followups import (
     set_followup_payload,
 )
 from profiles.repo.members import (
+    ORG_BY_MEMBER,
+    ORG_MAX_CHARS,
     auto_pause,
     get_member,
     list_members,
@@ -80,6 +82,7 @@ from profiles.repo.members import (
     set_cadence,
     set_language,
     set_opt_in,
+    set_organisation,
     team_ids,
     upsert_member,
 )
@@ -112,6 +115,8 @@ __all__ = [
     "MET",
     "MET_AGAIN",
     "MET_ANSWERS",
+    "ORG_BY_MEMBER",
+    "ORG_MAX_CHARS",
     "STAGES",
     "EntryData",
     "active_entries",
@@ -176,6 +181,7 @@ __all__ = [
     "set_followup_payload",
     "set_language",
     "set_opt_in",
+    "set_organisation",
     "stale_entries",
     "suggested_pairs_since",
     "team_ids",

@@ -16,6 +16,9 @@ from profiles.errors import InvalidInput, NotFound
 from profiles.models import CADENCES, Entry, Member
 from profiles.repo._common import chunks, rowcount
 
+ORG_BY_MEMBER = "member"
+ORG_MAX_CHARS = 200  # the column's width
+
 
 def get_member(s: Session, team_id: str, user_id: str) -> Member | None:
     return s.scalar(select(Member).where(Member.team_id == team_id, Member.user_id == user_id))
@@ -39,6 +42,9 @@ def upsert_member(
 ) -> Member:
     """Return the member, creating it on first contact; given fields are updated.
 
+    ``organisation`` comes from elsewhere than the member (an import): it never
+    replaces one the member typed (:func:`set_organisation`).
+
     Safe against a concurrent first contact of the same member (two quick describes):
     both may insert, the unique (team, user) key keeps one row, and both use it.
     """
@@ -50,8 +56,9 @@ def upsert_member(
             raise NotFound(f"no member {user_id}")
     if display_name:
         member.display_name = display_name
-    if organisation is not None:
+    if organisation is not None and member.organisation_source != ORG_BY_MEMBER:
         member.organisation = organisation
+        member.organisation_source = "import" if organisation else ""
     if language in ("de", "en"):
         member.language = language
     s.flush()
@@ -89,6 +96,16 @@ def _insert_member(s: Session, team_id: str, user_id: str, display_name: str) ->
             s.flush()
     except IntegrityError:
         pass
+
+
+def set_organisation(s: Session, team_id: str, user_id: str, organisation: str) -> Member:
+    """The organisation as the member typed it (empty: none); it wins over any other."""
+    if len(organisation) > ORG_MAX_CHARS:
+        raise InvalidInput(f"organisation longer than {ORG_MAX_CHARS} characters")
+    member = upsert_member(s, team_id, user_id)
+    member.organisation = organisation
+    member.organisation_source = ORG_BY_MEMBER
+    return member
 
 
 def list_members(s: Session, team_id: str) -> list[Member]:

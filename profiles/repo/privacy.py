@@ -75,6 +75,7 @@ def export_member(s: Session, team_id: str, user_id: str) -> dict[str, Any]:
         else {
             "display_name": member.display_name,
             "organisation": member.organisation,
+            "organisation_source": member.organisation_source,
             "language": member.language,
             "opted_in": member.opted_in,
             "cadence": member.cadence,

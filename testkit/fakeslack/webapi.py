@@ -441,7 +441,11 @@ class FakeSlack:
         is_bot: bool = False,
         real_name: str | None = None,
         email: str | None = None,
+        title: str | None = None,
+        fields: Mapping[str, Mapping[str, str]] | None = None,
     ) -> Json:
+        """A member; ``title`` and custom profile ``fields`` ({id: {"label", "value"}})
+        appear in their profile as users.info returns it."""
         name = name or user_id.lower()
         try:
             now = datetime.now(ZoneInfo(tz))
@@ -470,6 +474,10 @@ class FakeSlack:
                 "team": self.team_id,
             },
         }
+        if title is not None:
+            user["profile"]["title"] = title
+        if fields is not None:
+            user["profile"]["fields"] = {k: dict(v) for k, v in fields.items()}
         with self._lock:
             self._users[user_id] = user
         return user

@@ -135,6 +135,7 @@ def test_modal_describe_flow(running: BotUnderTest, fake_slack: FakeSlack) -> No
         "groups",
         "tools",
         "looking_for",
+        "organisation",  # asked once, for a member who has not said
     ]
 
     empty = {"title": {"value": {"type": "plain_text_input", "value": "  "}}}

@@ -14,7 +14,7 @@ from testkit.embedders import HashEmbedder
 
 
 def test_schema_is_migrated(store: Store) -> None:
-    assert current_revision(store.engine) == "0005"
+    assert current_revision(store.engine) == "0006"
 
 
 def test_migrations_build_exactly_the_models_schema(store: Store) -> None:

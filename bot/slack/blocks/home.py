@@ -14,6 +14,7 @@ from bot.slack.blocks.kit import (
     context,
     divider,
     header,
+    input_block,
     limit_blocks,
     option,
     section,
@@ -21,6 +22,30 @@ from bot.slack.blocks.kit import (
 from bot.slack.blocks.profile import entry_summary
 from bot.slack.blocks.suggestions import suggestion_blocks
 from matching.service import Suggestion
+from profiles.repo import ORG_MAX_CHARS
+
+HOME_ORG_ACTION = "home_organisation"
+
+
+def organisation_input(organisation: str, lang: str) -> dict[str, Any]:
+    """A text field that reports on Enter (a home tab has no submit button)."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": HOME_ORG_ACTION,
+        "max_length": ORG_MAX_CHARS,
+        "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+    }
+    if organisation:
+        element["initial_value"] = organisation[:ORG_MAX_CHARS]
+    block = input_block(
+        HOME_ORG_ACTION,
+        t("bot.home.organisation", lang),
+        element,
+        optional=True,
+        hint=t("bot.home.organisation_hint", lang),
+    )
+    block["dispatch_action"] = True
+    return block
 
 
 def home_view(
@@ -30,9 +55,15 @@ def home_view(
     suggestions: Sequence[Suggestion],
     cadence: str,
     opted_in: bool,
+    organisation: str = "",
+    organisation_suggested: bool = False,
     pause_note: str = "",
 ) -> dict[str, Any]:
-    """The App Home tab: settings, the member's entries, current suggestions."""
+    """The App Home tab: settings, the member's entries, current suggestions.
+
+    ``organisation`` fills the organisation field; ``organisation_suggested`` says it
+    is only the Slack profile's offer, not stored until the member presses Enter.
+    """
     langs = [option("Deutsch", "de"), option("English", "en")]
     cadences = [
         option(t(f"bot.cadence.{c}", lang), c) for c in ("weekly", "biweekly", "monthly", "paused")
@@ -70,6 +101,11 @@ def home_view(
             },
         ),
         *([context(pause_note)] if pause_note else []),
+        organisation_input(organisation, lang),
+    ]
+    if organisation_suggested:
+        blocks.append(context(t("bot.home.organisation_suggested", lang)))
+    blocks += [
         divider(),
         header(t("bot.home.entries", lang)),
     ]

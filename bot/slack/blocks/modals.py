@@ -17,12 +17,14 @@ from bot.slack.blocks.kit import (
     plain,
 )
 from matching.taxonomy import GROUPS, group_label, tool_name
+from profiles.repo import ORG_MAX_CHARS
 
 DESCRIBE_CALLBACK = "describe_entry"
 # Slack's limit for one plain_text_input; longer descriptions span several inputs.
 MAX_INPUT_CHARS = 3000
 TITLE_MAX_CHARS = 300
 DESCRIPTION_BLOCK = "description"
+ORG_BLOCK = "organisation"
 # Joining parts back needs the character the split removed; a part typed into an
 # empty continuation field starts a new paragraph.
 _DEFAULT_JOIN = "\n"
@@ -81,8 +83,12 @@ def describe_modal(
     tools: Sequence[str] = (),
     looking_for: str = "",
     max_chars: int = MAX_INPUT_CHARS,
+    organisation: str | None = None,
 ) -> dict[str, Any]:
     """The describe/edit modal; ``private_metadata`` carries the entry id when editing.
+
+    ``organisation`` (None: not asked) adds an optional field for the member's
+    organisation, pre-filled with it.
 
     The description gets as many inputs as ``max_chars`` (or the stored text, if longer)
     needs, so an entry opened for editing is shown whole and saved unchanged. A stored
@@ -173,6 +179,17 @@ def describe_modal(
             optional=True,
         ),
     ]
+    if organisation is not None:
+        org_label = t("bot.modal.organisation_label", lang)
+        blocks.append(
+            input_block(
+                ORG_BLOCK,
+                org_label,
+                text_el(organisation, org_label, max_length=ORG_MAX_CHARS),
+                optional=True,
+                hint=t("bot.modal.organisation_hint", lang),
+            )
+        )
     if too_long:
         warning = t("bot.modal.cut_warning", lang, fields=", ".join(too_long))
         blocks.insert(0, context(escape(warning)))

@@ -10,6 +10,7 @@ from bot.slack.blocks.kit import (
     Blocks,
     actions,
     button,
+    context,
     escape,
     limit_blocks,
     section,
@@ -24,12 +25,17 @@ def entry_summary(title: str, description: str, kind: str, lang: str) -> str:
     return f"{head} · {kind_label}" + (f"\n{body}" if body else "")
 
 
-def profile_blocks(entries: Sequence[tuple[int, str, str, str]], lang: str) -> tuple[str, Blocks]:
-    """The member's own entries (id, title, description, kind), each with edit and delete."""
+def profile_blocks(
+    entries: Sequence[tuple[int, str, str, str]], lang: str, organisation: str = ""
+) -> tuple[str, Blocks]:
+    """The member's organisation and own entries (id, title, description, kind), each
+    entry with edit and delete."""
+    org_key = "bot.profile.organisation" if organisation else "bot.profile.no_organisation"
+    org_block = context(t(org_key, lang, organisation=escape(organisation)))
     if not entries:
         text = t("bot.profile.empty", lang)
-        return text, [section(text)]
-    blocks: Blocks = [section(t("bot.profile.intro", lang, n=len(entries)))]
+        return text, [section(text), org_block]
+    blocks: Blocks = [section(t("bot.profile.intro", lang, n=len(entries))), org_block]
     for entry_id, title, description, kind in entries:
         blocks.append(section(entry_summary(title, description, kind, lang)))
         blocks.append(

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.container import Container
 from bot.flows.commands import Reply
+from bot.slack.blocks.home import HOME_ORG_ACTION
 from bot.slack.listeners.common import Body, deliver, later, team_and_user
 from profiles.models import CADENCES
 
@@ -46,7 +47,7 @@ def register(app: App, c: Container) -> None:
 
         def job() -> None:
             lang = c.identity.lang_for(team, user, lookup=False)
-            view = c.members.modal(lang)
+            view = c.members.modal(lang, team_id=team, user_id=user)
             deliver(Reply(text="", view=view), None, client, trigger_id=trigger, lang=lang)
 
         later(
@@ -72,6 +73,25 @@ def register(app: App, c: Container) -> None:
             publish(team, user, client)
 
         later(c, job, lang=lambda: chosen, dm_user=user)
+
+    @app.action(HOME_ORG_ACTION)
+    def organisation(ack: Ack, body: Body, action: dict[str, Any], client: WebClient) -> None:
+        """Store the organisation typed into the tab (Enter) and redraw it."""
+        ack()
+        team, user = team_and_user(body)
+        if not team or not user:
+            return  # Slack always says who typed; nobody to act for
+        typed = action.get("value")
+        typed = typed if isinstance(typed, str) else ""
+
+        def job() -> None:
+            lang = c.identity.lang_for(team, user, lookup=False)
+            problem = c.members.set_organisation(team, user, typed, lang)
+            if problem is not None:
+                c.notifier.dm(user, problem)
+            publish(team, user, client)
+
+        later(c, job, lang=lambda: c.identity.lang_for(team, user, lookup=False), dm_user=user)
 
     @app.action("home_cadence")
     def cadence(ack: Ack, body: Body, action: dict[str, Any], client: WebClient) -> None:
