@@ -170,7 +170,9 @@ def build(
     sample = resources.files("bot") / "data" / "sample_community.jsonl"
     with resources.as_file(sample) as path:
         rows = [r for r in read_rows(path) if isinstance(r, Row)]
-    matcher.import_entries(TEAM, ((r.user_id, r.name, r.organisation, r.entry) for r in rows))
+    matcher.import_entries(
+        TEAM, ((r.user_id, r.name, r.organisation, r.entry) for r in rows), consent="self"
+    )
     return connect(
         settings,
         mode="http" if mode == "http" else "socket",

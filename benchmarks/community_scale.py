@@ -93,7 +93,7 @@ def measure(n: int, repeat: int) -> dict[str, float]:
         emb = Embedder512()
         rows = synthetic(n, seed=n)
         t = time.perf_counter()
-        ids = Matcher(store, emb).import_entries(TEAM, rows)
+        ids = Matcher(store, emb).import_entries(TEAM, rows, consent="self")
         imported = time.perf_counter() - t
 
         before = rss_mib()

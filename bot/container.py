@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.flows.commands import CommandContext, CommandTable, Subcommand
+from bot.flows.consent import ConsentFlows
 from bot.flows.digest import DigestService
 from bot.flows.facilitator import FacilitatorFlows
 from bot.flows.followups import FollowupService
@@ -22,6 +23,7 @@ from bot.flows.identity import Identity
 from bot.flows.members import MemberFlows
 from bot.flows.ports import Directory, Notifier, RecordingNotifier
 from bot.flows.workshop import WorkshopService
+from bot.flows.workspaces import WorkspaceFlows
 from bot.settings import Settings
 from bot.slack.worker import Worker
 from matching.embedder import Embedder, load_embedder
@@ -63,6 +65,8 @@ class Container:
     workshop: WorkshopService
     followups: FollowupService
     facilitator: FacilitatorFlows
+    consent: ConsentFlows
+    workspaces: WorkspaceFlows
     commands: CommandTable
     # Slow work after an ack runs on ``worker``; cheap work (help, modals) on
     # ``quick_worker``, so a queue of describes never delays them.
@@ -92,7 +96,9 @@ class Container:
         self.quick_worker.shutdown(wait)
 
 
-def command_table(members: MemberFlows, facilitator: FacilitatorFlows) -> CommandTable:
+def command_table(
+    members: MemberFlows, facilitator: FacilitatorFlows, consent: ConsentFlows
+) -> CommandTable:
     """Every ``/match`` subcommand, in the order the help lists them."""
     table = CommandTable(
         [
@@ -134,6 +140,12 @@ def command_table(members: MemberFlows, facilitator: FacilitatorFlows) -> Comman
             facilitator_only=True,
         ),
         Subcommand(("map", "karte"), facilitator.map_command, "map.help", facilitator_only=True),
+        Subcommand(
+            ("einladen", "invite"),
+            consent.invite_command,
+            "consent.help",
+            facilitator_only=True,
+        ),
     ):
         table.add(sub)
     return table
@@ -166,6 +178,7 @@ def build_container(
     digest = DigestService(store, matcher, out, settings)
     workshop = WorkshopService(store, matcher, out)
     facilitator = FacilitatorFlows(store, matcher, out, identity, digest, workshop)
+    consent = ConsentFlows(store, matcher, out, members)
     return Container(
         settings=settings,
         store=store,
@@ -177,7 +190,9 @@ def build_container(
         workshop=workshop,
         followups=FollowupService(store, out, settings),
         facilitator=facilitator,
-        commands=command_table(members, facilitator),
+        consent=consent,
+        workspaces=WorkspaceFlows(settings, store, matcher),
+        commands=command_table(members, facilitator, consent),
         worker=worker or Worker(settings.worker_threads),
         quick_worker=Worker(QUICK_THREADS, name="civic-quick"),
     )

@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.flows.digest import DigestService
 from bot.flows.followups import FollowupService, run_all
+from bot.flows.workspaces import WorkspaceFlows
 from bot.settings import Settings, TeamConfig, team_config
 from profiles import repo
 from profiles.db import Store
@@ -32,19 +33,43 @@ JOB_TABLE = "apscheduler_jobs"
 SWEEP_JOB = "digest-sweep"
 MISFIRE_GRACE = int(timedelta(hours=6).total_seconds())
 
+PURGE_JOB = "workspace-purge"
 FOLLOWUP_JOB = "followups"
 
 _service: DigestService | None = None
 _followups: FollowupService | None = None
+_workspaces: WorkspaceFlows | None = None
+_scheduler: BackgroundScheduler | None = None
 _service_lock = threading.Lock()
 
 
-def install(service: DigestService, followups: FollowupService | None = None) -> None:
+def install(
+    service: DigestService,
+    followups: FollowupService | None = None,
+    workspaces: WorkspaceFlows | None = None,
+    scheduler: BackgroundScheduler | None = None,
+) -> None:
     """Make these services the ones the scheduled job functions use in this process."""
-    global _service, _followups
+    global _service, _followups, _workspaces, _scheduler
     with _service_lock:
         _service = service
         _followups = followups
+        _workspaces = workspaces or WorkspaceFlows(service.settings, service.store, service.matcher)
+        _scheduler = scheduler
+
+
+def purge_due() -> list[str]:
+    """Job function: delete the data of workspaces whose grace period after an uninstall
+    has passed, and their digest jobs."""
+    with _service_lock:
+        flows, scheduler = _workspaces, _scheduler
+    if flows is None:
+        raise RuntimeError("no workspace flows installed in this process")
+    purged = flows.purge_due()
+    for team in purged:
+        if scheduler is not None and scheduler.get_job(job_id(team)) is not None:
+            scheduler.remove_job(job_id(team))
+    return purged
 
 
 def _current() -> DigestService:
@@ -175,14 +200,24 @@ def schedule_all(
         name="follow-ups",
         replace_existing=True,
     )
+    scheduler.add_job(
+        "bot.scheduler:purge_due",
+        IntervalTrigger(hours=1),
+        id=PURGE_JOB,
+        name="purge uninstalled workspaces",
+        replace_existing=True,
+    )
 
 
 def start(
-    service: DigestService, sweep_minutes: int = 10, followups: FollowupService | None = None
+    service: DigestService,
+    sweep_minutes: int = 10,
+    followups: FollowupService | None = None,
+    workspaces: WorkspaceFlows | None = None,
 ) -> BackgroundScheduler:
     """Install the services, schedule every workspace and start the background thread."""
-    install(service, followups)
     scheduler = build_scheduler(service.store)
+    install(service, followups, workspaces, scheduler)
     scheduler.start(paused=True)
     schedule_all(scheduler, service.store, service.settings, sweep_minutes)
     scheduler.resume()

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     digest_minute: int = Field(0, ge=0, le=59)
     digest_timezone: str = "Europe/Berlin"
     digest_max_suggestions: int = Field(3, ge=1, le=10)
+    purge_grace_days: int = Field(
+        30,
+        ge=0,
+        le=365,
+        description="days after an uninstall until the workspace's data is deleted",
+    )
     digest_max_per_member: int = Field(
         3, ge=1, le=50, description="how often one member may be suggested to others per period"
     )

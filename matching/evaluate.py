@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matching.terms import COMMON_SHARE, Rarity, key_terms, term_key
+
 
 @dataclass(frozen=True)
 class Scores:
@@ -100,3 +102,93 @@ def rankings_from_jsonl(lines: Iterable[str]) -> dict[str, list[str]]:
             rec: dict[str, Any] = json.loads(line)
             out[str(rec["profile"])] = [str(s["profile"]) for s in rec["suggestions"]]
     return out
+
+
+# Reason kinds that name concrete common ground; "sentences" only quotes two sentences.
+CONCRETE = frozenset({"groups", "themes", "terms", "region", "tools", "needs"})
+
+
+@dataclass(frozen=True)
+class ReasonShares:
+    """How suggestions are explained: by a concrete shared item or only by a sentence pair."""
+
+    suggestions: int
+    concrete: float
+    sentence_only: float
+    unexplained: float
+    reasons: int
+    common: float  # reasons naming an item more than a quarter of the pool has
+
+    def row(self) -> str:
+        return (
+            f"concrete {self.concrete:.1%}   sentence pair only {self.sentence_only:.1%}   "
+            f"no reason {self.unexplained:.1%}   (n={self.suggestions})   "
+            f"reasons naming a common item {self.common:.1%} (of {self.reasons})"
+        )
+
+
+def item_counts(docs: Iterable[Any]) -> Rarity:
+    """How many pool entries have each item, counted here rather than by the product."""
+    docs = list(docs)
+
+    def terms(d: Any) -> Iterable[str]:
+        t = getattr(d, "terms", None)
+        return t if t is not None else key_terms(" ".join(d.sentences))
+
+    return Rarity.count(
+        len(docs),
+        {
+            "group": [d.groups for d in docs],
+            "theme": [d.themes for d in docs],
+            "tool": [d.tools for d in docs],
+            "term": [terms(d) for d in docs],
+            "need": [d.looking_for | d.offers for d in docs],
+            "region": [[r.casefold()] if (r := getattr(d, "region", "")) else [] for d in docs],
+        },
+    )
+
+
+def _term(surface: str) -> str:
+    return " ".join(term_key(w) for w in surface.split())
+
+
+def reason_items(reason: Any) -> list[tuple[str, str]]:
+    """The (kind, key) items a reason names, as item_counts counts them."""
+    kind = reason.kind
+    if kind in ("groups", "themes", "tools"):
+        return [(kind[:-1], x) for x in reason.items]
+    if kind == "terms":
+        return [("term", _term(x)) for x in reason.items]
+    if kind == "region":
+        return [("region", x.casefold()) for x in reason.items]
+    if kind == "needs":
+        about = [x.split(":", 1) for x in getattr(reason, "about", ())]
+        if not about:
+            return [("need", x) for x in reason.items]
+        return [(k, _term(v) if k == "term" else v) for k, v in about]
+    return []
+
+
+def reason_shares(explained: Iterable[Sequence[Any]], counts: Rarity) -> ReasonShares:
+    """Shares over suggestions (each a sequence of reasons) and over their reasons."""
+    n = concrete = sentence_only = none = reasons = common = 0
+    for rs in explained:
+        n += 1
+        kinds = {r.kind for r in rs}
+        if kinds & CONCRETE:
+            concrete += 1
+        elif kinds:
+            sentence_only += 1
+        else:
+            none += 1
+        for r in rs:
+            reasons += 1
+            common += any(counts.share(k, x) > COMMON_SHARE for k, x in reason_items(r))
+    return ReasonShares(
+        n,
+        concrete / n if n else 0.0,
+        sentence_only / n if n else 0.0,
+        none / n if n else 0.0,
+        reasons,
+        common / reasons if reasons else 0.0,
+    )

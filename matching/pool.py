@@ -19,15 +19,10 @@ from numpy.typing import NDArray
 from matching.index import VectorIndex
 from matching.lexical import Lexical
 from matching.orgs import org_key
-from matching.scoring import (
-    Features,
-    Weights,
-    complementary,
-    sentence_alignment,
-    set_overlap,
-    weighted_cosine,
-)
+from matching.scoring import Features, Weights, sentence_alignment, set_overlap
+from matching.subjects import Need, need_matches
 from matching.taxonomy import expand_groups
+from matching.terms import Rarity
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +55,9 @@ class Doc:
     tools: frozenset[str] = frozenset()
     looking_for: frozenset[str] = frozenset()
     offers: frozenset[str] = frozenset()
+    terms: dict[str, str] = field(default_factory=dict)  # stem key -> the text's spelling
+    region: str = ""
+    needs: tuple[Need, ...] = ()
     organisation: str = ""
     display_name: str = ""
     title: str = ""
@@ -67,11 +65,28 @@ class Doc:
     external_id: str | None = None
     # The organisation as compared (matching.orgs.org_key), computed once per entry.
     org: str = field(init=False, default="")
+    # False for an imported member who has not agreed yet: ranked only when a caller asks
+    # (listed_only=False, the operator's offline tools), never suggested to members.
+    listed: bool = True
 
     def __post_init__(self) -> None:
         # Parents count as shared: "Geflüchtete aus der Ukraine" meets "Geflüchtete".
         self.groups = frozenset(expand_groups(self.groups))
         self.org = org_key(self.organisation)
+
+
+def rarity_of(docs: list[Doc]) -> Rarity:
+    """How many of ``docs`` have each group, theme, tool, term and region."""
+    return Rarity.count(
+        len(docs),
+        {
+            "group": [d.groups for d in docs],
+            "theme": [d.themes for d in docs],
+            "tool": [d.tools for d in docs],
+            "term": [d.terms for d in docs],
+            "region": [[d.region.casefold()] if d.region else [] for d in docs],
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -81,22 +96,34 @@ class _LexicalState:
     index: Lexical
     rows: list[int]
     row_of: dict[int, int]
-    theme_idf: dict[str, float]
+    rarity: Rarity
+    # Per entry: its non-common terms with their squared rarity, and the norm.
+    term_weights: dict[int, tuple[dict[str, float], float]]
 
     @classmethod
     def build(cls, docs: list[Doc]) -> _LexicalState:
         rows = [d.entry_id for d in docs]
-        df: dict[str, int] = {}
-        for d in docs:
-            for t in d.themes:
-                df[t] = df.get(t, 0) + 1
-        n = len(docs)
+        rarity = rarity_of(docs)
         return cls(
             index=Lexical([d.tokens for d in docs]),
             rows=rows,
             row_of={eid: r for r, eid in enumerate(rows)},
-            theme_idf={t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items()},
+            rarity=rarity,
+            term_weights={d.entry_id: term_weights(d, rarity) for d in docs},
         )
+
+
+def term_weights(doc: Doc, rarity: Rarity) -> tuple[dict[str, float], float]:
+    w = {k: rarity.idf("term", k) ** 2 for k in doc.terms if not rarity.common("term", k)}
+    return w, math.sqrt(sum(w.values()))
+
+
+def _term_overlap(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
+    (wa, na), (wb, nb) = a, b
+    if not na or not nb:
+        return 0.0
+    small, large = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    return sum(v for k, v in small.items() if k in large) / (na * nb)
 
 
 @dataclass(frozen=True)
@@ -114,6 +141,8 @@ class Match:
     features: Features
     pair: tuple[int, int, float] = (-1, -1, 0.0)
     doc: Doc = field(kw_only=True, compare=False, repr=False)
+    # The pool's item counts at ranking time, so that reasons leave out common items.
+    rarity: Rarity = field(default_factory=Rarity, kw_only=True, compare=False, repr=False)
 
 
 class Pool:
@@ -230,6 +259,7 @@ class Pool:
         exclude_users: frozenset[str] = frozenset(),
         exclude_orgs: frozenset[str] = frozenset(),
         among: frozenset[str] | None = None,
+        listed_only: bool = True,
     ) -> list[Match]:
         """The best ``k`` entries for ``query``, best first, excluded owners removed.
 
@@ -263,6 +293,7 @@ class Pool:
                 and self.docs[e].user_id not in exclude_users
                 and self.docs[e].user_id != query.user_id
                 and not (exclude_orgs and self.docs[e].org in exclude_orgs)
+                and (self.docs[e].listed or not listed_only)
             ]
             if not ids:
                 return []
@@ -278,22 +309,35 @@ class Pool:
             ref = max(ref, float(raw_lex.max()) if raw_lex.size else 0.0)
             norm_lex = raw_lex / ref if ref > 0 else raw_lex
             matches: list[Match] = []
+            rarity = lex.rarity
+            q_terms = lex.term_weights.get(query.entry_id) or term_weights(query, rarity)
+            q_groups = frozenset(x for x in query.groups if not rarity.common("group", x))
+            q_tools = frozenset(x for x in query.tools if not rarity.common("tool", x))
             for e, lx in zip(ids, norm_lex, strict=True):
                 d = self.docs[e]
                 sem = cand[e] if cand[e] > -2.0 else float(d.vector @ query.vector)
                 soft, i, j, sim = sentence_alignment(query.sentence_vectors, d.sentence_vectors)
+                d_terms = lex.term_weights.get(e) or term_weights(d, rarity)
                 f = Features(
                     semantic=sem,
                     sentence=soft,
                     lexical=float(lx),
-                    groups=set_overlap(query.groups, d.groups),
-                    themes=weighted_cosine(query.themes, d.themes, lex.theme_idf),
-                    tools=set_overlap(query.tools, d.tools),
-                    needs=complementary(query.looking_for, query.offers, d.looking_for, d.offers),
+                    groups=set_overlap(q_groups, d.groups),
+                    themes=rarity.overlap("theme", query.themes, d.themes),
+                    tools=set_overlap(q_tools, d.tools),
+                    needs=1.0 if need_matches(query.needs, d.needs, rarity) else 0.0,
+                    terms=_term_overlap(q_terms, d_terms),
                 )
                 matches.append(
                     Match(
-                        query.entry_id, e, d.user_id, f.score(self.weights), f, (i, j, sim), doc=d
+                        query.entry_id,
+                        e,
+                        d.user_id,
+                        f.score(self.weights),
+                        f,
+                        (i, j, sim),
+                        doc=d,
+                        rarity=rarity,
                     )
                 )
             matches.sort(key=lambda m: (-m.score, m.entry_id))
@@ -307,6 +351,7 @@ class Pool:
         exclude_users: frozenset[str] = frozenset(),
         exclude_orgs: frozenset[str] = frozenset(),
         among: frozenset[str] | None = None,
+        listed_only: bool = True,
     ) -> list[Match]:
         """Best partner per person for a set of query entries: one Match per member, best first.
 
@@ -327,6 +372,7 @@ class Pool:
                         exclude_users=exclude_users,
                         exclude_orgs=exclude_orgs,
                         among=among,
+                        listed_only=listed_only,
                     )
                 )
         for per_query in ranked_per_query:

@@ -19,6 +19,7 @@ class Weights:
     themes: float = 0.1
     tools: float = 0.1
     needs: float = 0.1
+    terms: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Features:
     themes: float = 0.0
     tools: float = 0.0
     needs: float = 0.0
+    terms: float = 0.0
 
     def score(self, w: Weights) -> float:
         return (
@@ -40,6 +42,7 @@ class Features:
             + w.themes * self.themes
             + w.tools * self.tools
             + w.needs * self.needs
+            + w.terms * self.terms
         )
 
 
@@ -78,23 +81,3 @@ def set_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     if shared == 0:
         return 0.0
     return float(1.0 - 0.5**shared)
-
-
-def weighted_cosine(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:
-    """Cosine of two label sets weighted by rarity: sharing a rare theme says more."""
-    shared = a & b
-    if not shared:
-        return 0.0
-    na = sum(weight.get(x, 1.0) ** 2 for x in a) ** 0.5
-    nb = sum(weight.get(x, 1.0) ** 2 for x in b) ** 0.5
-    return float(sum(weight.get(x, 1.0) ** 2 for x in shared) / (na * nb))
-
-
-def complementary(
-    a_looks: frozenset[str],
-    a_offers: frozenset[str],
-    b_looks: frozenset[str],
-    b_offers: frozenset[str],
-) -> float:
-    """1 when one side offers what the other looks for (either way), else 0."""
-    return 1.0 if (a_looks & b_offers) or (b_looks & a_offers) else 0.0

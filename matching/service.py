@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -17,7 +18,16 @@ from matching.lexical import tokens
 from matching.orgs import org_key
 from matching.pool import Doc, Match, Pool
 from matching.scoring import Weights
-from matching.taxonomy import detect_groups, detect_needs, detect_tools, parse_groups, parse_tools
+from matching.subjects import items, needs_of
+from matching.taxonomy import (
+    detect_groups,
+    detect_needs,
+    detect_tools,
+    expand_groups,
+    parse_groups,
+    parse_tools,
+)
+from matching.terms import key_terms
 from matching.text import MAX_CHARS, clean, split_sentences
 from matching.themes import detect_themes
 from profiles import repo
@@ -74,6 +84,31 @@ def prepare(data: EntryData) -> EntryData:
         offers=sorted(set(data.offers) | offers),
         external_id=data.external_id,
     )
+
+
+def topics(
+    text: str,
+    *,
+    groups: Iterable[str],
+    tools: Iterable[str],
+    looking_for: Iterable[str],
+    offers: Iterable[str],
+    region: str = "",
+) -> dict[str, Any]:
+    """What an entry is about, as Doc fields: groups, themes, tools, terms, region, needs."""
+    groups = expand_groups(groups)
+    themes = detect_themes(text)
+    terms = key_terms(text)
+    return {
+        "groups": frozenset(groups),
+        "themes": frozenset(themes),
+        "tools": frozenset(tools),
+        "looking_for": frozenset(looking_for),
+        "offers": frozenset(offers),
+        "terms": terms,
+        "region": " ".join(region.split()),
+        "needs": needs_of(text, looking_for, offers, items(groups, themes, tools, terms)),
+    }
 
 
 def embed_text(entry: Entry) -> str:
@@ -168,16 +203,20 @@ class Matcher:
             sentences=sents,
             sentence_vectors=sv,
             tokens=tokens(text),
-            groups=frozenset(e.all_groups),
-            themes=frozenset(detect_themes(text)),
-            tools=frozenset(e.tools),
-            looking_for=frozenset(e.looking_for),
-            offers=frozenset(e.offers),
             organisation=e.member.organisation,
             display_name=e.member.display_name,
             title=e.title,
             kind=e.kind,
             external_id=e.external_id,
+            listed=e.member.consenting,
+            **topics(
+                text,
+                groups=e.all_groups,
+                tools=e.tools,
+                looking_for=e.looking_for,
+                offers=e.offers,
+                region=e.region,
+            ),
         )
 
     def _current(self, v: EntryVector | None, e: Entry) -> bool:
@@ -254,6 +293,7 @@ class Matcher:
                 organisation=organisation,
                 language=language,
             )
+            repo.accept_member(s, team_id, user_id)  # describing oneself is agreeing
             entry = repo.add_entry(s, member, prepared)
             self._store_vectors(s, [entry])
             entry_id = entry.id
@@ -265,13 +305,21 @@ class Matcher:
         team_id: str,
         rows: Iterable[tuple[str, str, str, EntryInput]],
         progress: Progress | None = None,
+        *,
+        consent: str = "imported",
     ) -> list[int]:
-        """Store many entries (member id, name, organisation, entry) and embed them in batches."""
+        """Store many entries (member id, name, organisation, entry) and embed them in batches;
+        new members are "imported" (profiles.models.CONSENTS), existing ones keep theirs."""
         ids: list[int] = []
         with self.store.session() as s:
             for user_id, name, org, data in rows:
                 member = repo.upsert_member(
-                    s, team_id, user_id, display_name=name or None, organisation=org or None
+                    s,
+                    team_id,
+                    user_id,
+                    display_name=name or None,
+                    organisation=org or None,
+                    consent=consent,
                 )
                 ids.append(repo.add_entry(s, member, prepare(data)).id)
         self.sync(team_id, progress=progress)
@@ -281,6 +329,7 @@ class Matcher:
         prepared = prepare(data)
         with self.store.session() as s:
             entry = repo.update_entry(s, team_id, user_id, entry_id, prepared)
+            repo.accept_member(s, team_id, user_id)  # editing is describing: agreeing
             self._store_vectors(s, [entry])
         self.sync(team_id)
 
@@ -335,7 +384,13 @@ class Matcher:
         return frozenset(users), frozenset(orgs)
 
     def suggest_for_entry(
-        self, team_id: str, entry_id: int, k: int = 5, *, exclude_same_org: bool = False
+        self,
+        team_id: str,
+        entry_id: int,
+        k: int = 5,
+        *,
+        exclude_same_org: bool = False,
+        listed_only: bool = True,
     ) -> list[Suggestion]:
         """Partners for one entry: one suggestion per person, never its owner."""
         pool = self.sync(team_id)
@@ -343,7 +398,9 @@ class Matcher:
         if query is None:
             raise NotFound(f"no entry {entry_id}")
         users, orgs = self._exclusions(team_id, query.user_id, exclude_same_org)
-        matches = pool.rank_members([query], k=k, exclude_users=users, exclude_orgs=orgs)
+        matches = pool.rank_members(
+            [query], k=k, exclude_users=users, exclude_orgs=orgs, listed_only=listed_only
+        )
         return self._suggestions({query.entry_id: query}, matches)
 
     def suggest_for_member(
@@ -355,6 +412,7 @@ class Matcher:
         exclude_same_org: bool = False,
         also_exclude: Iterable[str] = (),
         among: Iterable[str] | None = None,
+        listed_only: bool = True,
     ) -> list[Suggestion]:
         """Partners for a member across all of their entries (only ``among`` these, if given)."""
         pool = self.sync(team_id)
@@ -369,10 +427,13 @@ class Matcher:
             exclude_users=users,
             exclude_orgs=orgs,
             among=frozenset(among) if among is not None else None,
+            listed_only=listed_only,
         )
         return self._suggestions(queries, matches)
 
-    def find(self, team_id: str, text: str, k: int = 5, *, user_id: str = "") -> list[Suggestion]:
+    def find(
+        self, team_id: str, text: str, k: int = 5, *, user_id: str = "", listed_only: bool = True
+    ) -> list[Suggestion]:
         """Who works on this, or has data about it: free-text search over the community."""
         cleaned = clean(text)
         if not cleaned:
@@ -388,14 +449,16 @@ class Matcher:
             sentences=sents,
             sentence_vectors=vecs[1:] if len(sents) > 0 else vecs[:1],
             tokens=tokens(cleaned),
-            groups=frozenset(detect_groups(cleaned)),
-            themes=frozenset(detect_themes(cleaned)),
-            tools=frozenset(detect_tools(cleaned)),
-            looking_for=frozenset(looks),
-            offers=frozenset(offers),
+            **topics(
+                cleaned,
+                groups=detect_groups(cleaned),
+                tools=detect_tools(cleaned),
+                looking_for=looks,
+                offers=offers,
+            ),
         )
         users = frozenset({user_id}) if user_id else frozenset()
-        matches = pool.rank_members([query], k=k, exclude_users=users)
+        matches = pool.rank_members([query], k=k, exclude_users=users, listed_only=listed_only)
         return self._suggestions({-1: query}, matches)
 
     def partner_candidates(

@@ -293,22 +293,22 @@ def _clause_cues(clause: str) -> list[tuple[int, str]]:
     return sorted(cues)
 
 
-def detect_needs(text: str) -> tuple[set[str], set[str]]:
-    """Needs a text looks for and offers, e.g. "Wir suchen Daten" -> ({"data"}, set()).
+def need_mentions(text: str) -> list[tuple[str, str, str]]:
+    """Each need a text mentions: (seek | offer, need key, the rest of its clause).
 
     A need mentioned in a clause counts towards the nearest seek/offer cue in that
     clause, else the closest cue earlier in the sentence, else the next one after.
     A relative clause ("Partner, die uns Daten zur Verfügung stellen") keeps the
-    intent of the clause it hangs on.
+    intent of the clause it hangs on. The rest of the clause ("zu Pflegediensten im
+    Landkreis") says what the need is about.
     """
-    looks: set[str] = set()
-    offers: set[str] = set()
+    out: list[tuple[str, str, str]] = []
     for sentence in _SENTENCES.split(clean(text)):
         clauses = [c for c in _CLAUSES.split(sentence) if c.strip()]
         cues_per_clause = [_clause_cues(c) for c in clauses]
         for i, clause in enumerate(clauses):
             topics = [
-                (m.start(), need)
+                (m.start(), m.end(), need)
                 for need, pat in _NEED_TOPICS.items()
                 for m in pat.finditer(clause)
             ]
@@ -319,7 +319,7 @@ def detect_needs(text: str) -> tuple[set[str], set[str]]:
             own = cues_per_clause[i]
             if own and earlier and _RELATIVE.match(clause):
                 own = []
-            for pos, need in topics:
+            for pos, end, need in topics:
                 if own:
                     kind = min(own, key=lambda c: abs(c[0] - pos))[1]
                 elif earlier:
@@ -328,5 +328,14 @@ def detect_needs(text: str) -> tuple[set[str], set[str]]:
                     kind = later[0]
                 else:
                     continue
-                (looks if kind == "seek" else offers).add(need)
+                out.append((kind, need, clause[end:].strip(" .!?:")))
+    return out
+
+
+def detect_needs(text: str) -> tuple[set[str], set[str]]:
+    """Needs a text looks for and offers, e.g. "Wir suchen Daten" -> ({"data"}, set())."""
+    looks: set[str] = set()
+    offers: set[str] = set()
+    for kind, need, _rest in need_mentions(text):
+        (looks if kind == "seek" else offers).add(need)
     return looks, offers

@@ -53,6 +53,12 @@ FEEDBACK_KINDS = ("connect", "not_relevant", "known", "met", "collaboration", "n
 VETO_KINDS = ("not_relevant", "known", "not_fit")
 POSITIVE_KINDS = ("connect", "met", "collaboration")
 NEGATIVE_KINDS = ("not_relevant", "not_fit")
+# How a member came to be here. "self": they used /match themselves; "imported": a
+# facilitator's file put them here and nobody has asked them yet; "invited": the one
+# invitation DM went out; "accepted": they said yes (or described themselves). Only
+# "self" and "accepted" members are contacted, suggested to others or counted as active.
+CONSENTS = ("self", "imported", "invited", "accepted")
+CONSENTING = ("self", "accepted")
 
 
 class Member(Base):
@@ -69,6 +75,8 @@ class Member(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     opted_in: Mapped[bool] = mapped_column(Boolean, default=True)
     cadence: Mapped[str] = mapped_column(String(16), default="weekly")
+    consent: Mapped[str] = mapped_column(String(16), default="self", server_default="self")
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Raised by every write (profiles.db): change detection must not rely on the clock.
@@ -83,6 +91,10 @@ class Member(Base):
     entries: Mapped[list[Entry]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def consenting(self) -> bool:
+        return self.consent in CONSENTING
 
 
 class Entry(Base):
@@ -323,3 +335,16 @@ class WeightFit(Base):
     prior: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     change: Mapped[float] = mapped_column(Float, default=0.0)  # L1 distance to the prior
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Workspace(Base):
+    """A workspace's installation state. No row means active (single-token mode, and
+    every workspace from before this table existed)."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active/uninstalled
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Every row of the workspace is deleted once this has passed (bot.scheduler).
+    purge_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

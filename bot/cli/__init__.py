@@ -36,7 +36,7 @@ from profiles.errors import StoreError
 
 
 def _load_rows(
-    rt: Container, team: str, path: Path, *, quiet: bool = False
+    rt: Container, team: str, path: Path, *, quiet: bool = False, consent: str = "imported"
 ) -> tuple[int, list[BadRow]]:
     good: list[Row] = []
     bad: list[BadRow] = []
@@ -52,6 +52,7 @@ def _load_rows(
             team,
             ((r.user_id, r.name, r.organisation, r.entry) for r in good),
             progress=bar.update,
+            consent=consent,
         )
     return len(good), bad
 
@@ -109,7 +110,11 @@ def suggest(
     if not targets:
         raise CliError(f"team {team} has no entries; run 'civic-match import FILE --team {team}'")
     for entry_id, ext, title in targets:
-        sug = rt.matcher.suggest_for_entry(team, entry_id, k, exclude_same_org=exclude_same_org)
+        # The operator's own view of the data: imported people who have not agreed yet
+        # are included, they are not shown to anyone in Slack.
+        sug = rt.matcher.suggest_for_entry(
+            team, entry_id, k, exclude_same_org=exclude_same_org, listed_only=False
+        )
         if as_json:
             line = {"profile": ext, "suggestions": [_suggestion_json(x, lang) for x in sug]}
             typer.echo(json.dumps(line, ensure_ascii=False))
@@ -139,7 +144,8 @@ def demo(
     rt = runtime(db)
     sample = resources.files("bot") / "data" / "sample_community.jsonl"
     with resources.as_file(sample) as path:
-        n, bad = _load_rows(rt, DEMO_TEAM, path)
+        # Fictional people of the bundled sample: there is nobody to ask.
+        n, bad = _load_rows(rt, DEMO_TEAM, path, consent="self")
     if bad:  # the bundled file is tested; this guards local edits
         typer.echo(f"warning: {len(bad)} sample rows skipped", err=True)
     with rt.store.session() as s:
@@ -320,11 +326,13 @@ def _start_scheduler(container: Container) -> None:
     """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
     from bot import scheduler
 
-    scheduler.start(container.digest, followups=container.followups)
+    scheduler.start(
+        container.digest, followups=container.followups, workspaces=container.workspaces
+    )
 
 
 # Registered on the same app by importing them.
-from bot.cli import community, followups  # noqa: E402, F401
+from bot.cli import admin, community, followups  # noqa: E402, F401
 
 
 def main() -> None:

@@ -140,6 +140,10 @@ def workshop(
                 typer.echo(f"       – {reason}")
     if d.without_entries:
         typer.echo(f"\nwithout entries (invite them): {', '.join(d.without_entries)}")
+    if d.awaiting:
+        typer.echo(
+            f"\nimported, not yet agreed (left out; 'civic-match invite'): {', '.join(d.awaiting)}"
+        )
     if csv_out:
         svc = WorkshopService(rt.store, rt.matcher, notifier)
         csv_out.write_bytes(svc.csv_bytes(d, lang))

@@ -14,9 +14,17 @@ from tqdm import tqdm
 from bot.container import open_store
 from bot.flows.importer import Row, read_rows
 from matching.embedder import Embedder
-from matching.evaluate import Scores, load_labels, random_rankings, score
+from matching.evaluate import (
+    ReasonShares,
+    Scores,
+    item_counts,
+    load_labels,
+    random_rankings,
+    reason_shares,
+    score,
+)
 from matching.scoring import Weights
-from matching.service import Matcher
+from matching.service import Matcher, Suggestion
 from profiles import repo
 from profiles.db import Store
 
@@ -29,8 +37,10 @@ LABEL_KEYS = (
     "target_group_tags",
 )
 
-PLAIN = Weights(semantic=1.0, sentence=0.0, lexical=0.0, groups=0.0, tools=0.0, needs=0.0)
-LEXICAL = Weights(semantic=0.0, sentence=0.0, lexical=1.0, groups=0.0, tools=0.0, needs=0.0)
+# Baselines: one signal alone, every other weight zero.
+_NONE = Weights(**{f.name: 0.0 for f in fields(Weights)})
+PLAIN = replace(_NONE, semantic=1.0)
+LEXICAL = replace(_NONE, lexical=1.0)
 
 
 def strip_labels(src: Path, dst: Path, subset: str | None) -> int:
@@ -59,15 +69,29 @@ def import_file(matcher: Matcher, team: str, path: Path) -> int:
     return len(rows)
 
 
-def rankings(matcher: Matcher, team: str, k: int) -> dict[str, list[str]]:
-    """Exactly what `civic-match suggest --team T --all --k K --json` prints, as id lists."""
+def suggestions(matcher: Matcher, team: str, k: int) -> dict[str, list[Suggestion]]:
+    """Exactly what `civic-match suggest --team T --all --k K --json` prints, per entry."""
     with matcher.store.session() as s:
         entries = [(e.id, e.external_id or str(e.id)) for e in repo.active_entries(s, team)]
-    out = {}
-    for entry_id, ext in entries:
-        sug = matcher.suggest_for_entry(team, entry_id, k)
-        out[ext] = [str(x.entry_external_id or x.entry_id) for x in sug]
-    return out
+    return {
+        ext: matcher.suggest_for_entry(team, entry_id, k, listed_only=False)
+        for entry_id, ext in entries
+    }
+
+
+def rankings(matcher: Matcher, team: str, k: int) -> dict[str, list[str]]:
+    """The suggestions as id lists, best first."""
+    return {
+        q: [str(x.entry_external_id or x.entry_id) for x in sug]
+        for q, sug in suggestions(matcher, team, k).items()
+    }
+
+
+def explained(matcher: Matcher, team: str, k: int = 5) -> ReasonShares:
+    """How the product's top-``k`` suggestions are explained (see matching.evaluate)."""
+    counts = item_counts(matcher.sync(team).docs.values())
+    per_query = suggestions(matcher, team, k)
+    return reason_shares((x.reasons for sug in per_query.values() for x in sug), counts)
 
 
 def ablations(base: Weights) -> list[tuple[str, Weights]]:
@@ -122,5 +146,7 @@ def run(
                     for f in fields_
                 )
             )
+        shares = explained(Matcher(store, embedder, base), team)
+        echo(f"reasons of the product's top 5: {shares.row()}")
         store.dispose()
     return results

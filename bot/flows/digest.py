@@ -47,6 +47,7 @@ NO_REPEAT = timedelta(weeks=8)
 STALE_AFTER = timedelta(days=365)
 MAX_NEW_ITEMS = 5
 # Errors that another attempt cannot fix: the person is gone or can't get DMs.
+UNINSTALLED = "workspace_uninstalled"
 PERMANENT_ERRORS = (
     "user_not_found",
     "user_disabled",
@@ -225,6 +226,8 @@ class DigestService:
     def run(self, team_id: str, *, dry_run: bool = False) -> RunReport:
         """Sweep unfinished claims, then plan, claim and send this period's digests."""
         report = RunReport(team_id, dry_run=dry_run)
+        if not self._active(team_id):
+            return report
         if not dry_run:
             self.sweep(team_id, report=report)
             self.pause_silent(team_id, report=report)
@@ -252,6 +255,10 @@ class DigestService:
         self.nudge_stale(team_id, report=report)
         return report
 
+    def _active(self, team_id: str) -> bool:
+        with self.store.session() as s:
+            return repo.workspace_active(s, team_id)
+
     def _deliver(
         self,
         team_id: str,
@@ -261,6 +268,10 @@ class DigestService:
         payload: dict[str, Any],
         report: RunReport,
     ) -> bool:
+        # Asked per message: an uninstall during a run stops the rest of it at once.
+        if not self._active(team_id):
+            report.failed.append((user_id, UNINSTALLED))
+            return False
         try:
             self.notifier.dm(user_id, str(payload["text"]), payload.get("blocks"))
         except DeliveryError as exc:
@@ -314,6 +325,8 @@ class DigestService:
             langs = {u: m.language for u, m in repo.members_by_user(s, team_id, silent).items()}
         paused: list[str] = []
         for user in silent:
+            if not self._active(team_id):
+                break
             with self.store.session() as s:
                 if not repo.auto_pause(s, team_id, user):
                     continue  # another process paused them (and tells them)
@@ -337,6 +350,8 @@ class DigestService:
             ]
         nudged: list[int] = []
         for entry_id, title, user_id, lang in stale:
+            if not self._active(team_id):
+                break
             with self.store.session() as s:
                 if not repo.mark_nudged(s, entry_id):
                     continue  # another process nudged first

@@ -122,6 +122,8 @@ class FollowupService:
     def run(self, team_id: str, *, dry_run: bool = False) -> FollowupReport:
         """Sweep unfinished follow-ups, then claim and send the ones due now."""
         report = FollowupReport(team_id, dry_run=dry_run)
+        if not self._active(team_id):
+            return report
         if not dry_run:
             self.sweep(team_id, report=report)
         report.planned = self.plan(team_id)
@@ -146,8 +148,14 @@ class FollowupService:
                 payload: dict[str, Any] = {"text": text, "blocks": blocks}
                 claim.payload = payload
                 claim_id = claim.id
+            if not self._active(team_id):  # uninstalled during the run: stop at once
+                break
             self._deliver(claim_id, d.user_id, d.stage, payload, report)
         return report
+
+    def _active(self, team_id: str) -> bool:
+        with self.store.session() as s:
+            return repo.workspace_active(s, team_id)
 
     def _deliver(
         self,

@@ -260,12 +260,13 @@ class MemberFlows:
     # ------------------------------------------------------------ buttons on suggestions
 
     def _check_partner(self, team_id: str, user_id: str, other_id: str) -> str:
-        """The partner's display name; NotFound if they are not a member of *this* team."""
+        """The partner's display name; NotFound if they are not a member of *this* team
+        (or an imported person who has not agreed: a forged button must not reach them)."""
         if other_id == user_id:
             raise InvalidInput("self")
         with self.store.session() as s:
             other = repo.get_member(s, team_id, other_id)
-            if other is None:
+            if other is None or not other.consenting:
                 raise NotFound(f"no member {other_id}")
             return other.display_name or other_id
 

@@ -23,6 +23,7 @@ class Stats:
     connect: int
     not_relevant: int
     outcomes: Outcomes = field(default_factory=lambda: Outcomes([], 0, 0))
+    invited: int = 0
 
     @property
     def opted_in_share(self) -> float:
@@ -58,6 +59,7 @@ def community_stats(store: Store, team_id: str) -> Stats:
         connect=c["connect"],
         not_relevant=c["not_relevant"],
         outcomes=outcomes(store, team_id),
+        invited=c["invited"],
     )
 
 
@@ -75,6 +77,7 @@ def _counts(st: Stats, lang: str) -> str:
         lang,
         members=st.members,
         with_entries=st.members_with_entries,
+        invited=st.invited,
         entries=st.entries,
         opted_in_share=_pct(st.opted_in_share),
         digests_sent=st.digests_sent,

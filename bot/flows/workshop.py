@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.flows.ports import DeliveryError, Notifier
@@ -69,6 +69,9 @@ class PlanData:
     reasons: dict[str, dict[str, list[str]]]
     seed: int
     status: str
+    # Imported people who have not accepted their invitation: left out, named to the
+    # facilitator, never messaged.
+    awaiting: list[str] = field(default_factory=list)
 
     @property
     def mode(self) -> str:
@@ -125,6 +128,7 @@ def _decode(row: WorkshopPlan) -> PlanData:
         reasons=dict(p.get("reasons", {})),
         seed=int(p.get("seed", 0)),
         status=row.status,
+        awaiting=list(p.get("awaiting", [])),
     )
 
 
@@ -139,6 +143,7 @@ def _encode(d: PlanData) -> dict[str, Any]:
         "scores": d.scores,
         "reasons": d.reasons,
         "seed": d.seed,
+        "awaiting": d.awaiting,
     }
 
 
@@ -179,8 +184,9 @@ class WorkshopService:
             info = repo.members_by_user(s, team_id, members)
             names = {u: m.display_name for u, m in info.items()}
             orgs = {u: m.organisation for u, m in info.items()}
-        people = [m for m in members if m in with_entries]
-        without = [m for m in members if m not in with_entries]
+        awaiting = [m for m in members if m in info and not info[m].consenting]
+        people = [m for m in members if m in with_entries and m not in awaiting]
+        without = [m for m in members if m not in with_entries and m not in awaiting]
         if len(people) > MAX_PEOPLE:
             raise InvalidInput(f"at most {MAX_PEOPLE} participants per workshop")
         if len(people) < 2:
@@ -202,6 +208,7 @@ class WorkshopService:
             reasons=reasons,
             seed=seed,
             status="draft",
+            awaiting=awaiting,
         )
         data.rounds = plan_workshop(data.problem(), group_size=group_size, rounds=rounds, seed=seed)
         with self.store.session() as s:
@@ -330,6 +337,8 @@ class WorkshopService:
         """Group DMs with the intro for every group of every round, invitations for people
         without entries, optionally a summary in the channel. Sends a plan only once."""
         with self.store.session() as s:
+            if not repo.workspace_active(s, team_id):
+                raise InvalidInput("the app is no longer installed in this workspace")
             if not repo.mark_workshop_sent(s, team_id, plan_id):
                 raise AlreadySent(plan_id)
         d = self.load(team_id, plan_id)

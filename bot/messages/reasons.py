@@ -11,9 +11,22 @@ from matching.explain import Reason
 from matching.service import Suggestion
 from matching.taxonomy import group_label, need_label, tool_name
 from matching.text import shorten
+from matching.themes import theme_label
 
 # The quoted sentences are cut so that a reason stays a short line among the others.
 SENTENCE_CHARS = 140
+
+
+def _item(item: str, lang: str) -> str:
+    """A "kind:key" subject item (matching.subjects) as a label."""
+    kind, key = item.split(":", 1)
+    if kind == "group":
+        return group_label(key, lang)
+    if kind == "theme":
+        return theme_label(key, lang)
+    if kind == "tool":
+        return tool_name(key)
+    return key
 
 
 def reason_text(reason: Reason, lang: str, name: str = "") -> str:
@@ -22,11 +35,29 @@ def reason_text(reason: Reason, lang: str, name: str = "") -> str:
         labels = [group_label(g, lang) for g in reason.items]
         key = "reason.groups" if len(labels) == 1 else "reason.groups.many"
         return t(key, lang, groups=join_list(labels, lang))
+    if reason.kind == "themes":
+        labels = [theme_label(x, lang) for x in reason.items]
+        key = "reason.themes" if len(labels) == 1 else "reason.themes.many"
+        return t(key, lang, themes=join_list(labels, lang))
+    if reason.kind == "terms":
+        return t("reason.terms", lang, terms=join_list(list(reason.items), lang))
+    if reason.kind == "region":
+        return t("reason.region", lang, region=join_list(list(reason.items), lang))
     if reason.kind == "tools":
         return t("reason.tools", lang, tools=join_list([tool_name(x) for x in reason.items], lang))
     if reason.kind == "needs":
         needs = join_list([need_label(x, lang) for x in reason.items], lang)
-        return t(f"reason.needs.{reason.direction}", lang, needs=needs, name=name)
+        about = t(
+            "reason.about", lang, items=join_list([_item(x, lang) for x in reason.about], lang)
+        )
+        return t(
+            f"reason.needs.{reason.direction}",
+            lang,
+            needs=needs,
+            name=name,
+            mine=reason.mine or about,
+            theirs=reason.theirs or about,
+        )
     if reason.kind == "sentences":
         return t(
             "reason.sentences",

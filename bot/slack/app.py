@@ -13,7 +13,16 @@ from bot.container import Container, build_container
 from bot.messages import t
 from bot.settings import Settings
 from bot.slack.directory import SlackDirectory
-from bot.slack.listeners import actions, commands, events, facilitator, followups, home, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    consent,
+    events,
+    facilitator,
+    followups,
+    home,
+    views,
+)
 from bot.slack.listeners.common import response_url_allowed, team_and_user
 from bot.slack.notifier import SlackNotifier, retrying_client
 from bot.slack.server import RequestVerifier
@@ -108,7 +117,7 @@ def connect(
 
 
 def register_all(app: App, c: Container) -> None:
-    for module in (commands, actions, views, home, events, facilitator, followups):
+    for module in (commands, actions, views, home, events, facilitator, followups, consent):
         module.register(app, c)
     api_url = c.settings.slack_api_url
     secret = _secret(c.settings.slack_signing_secret)

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from profiles.db import now
-from profiles.models import DigestClaim, Entry, Feedback, Member
+from profiles.models import CONSENTING, DigestClaim, Entry, Feedback, Member
 from profiles.repo._claims import finish, insert_claim, reclaim, to_sweep
 from profiles.repo._common import rowcount
 from profiles.repo.entries import own_entry
@@ -18,7 +18,10 @@ from profiles.repo.entries import own_entry
 
 def digest_recipients(s: Session, team_id: str, at: datetime | None = None) -> list[Member]:
     """Opted-in members with a cadence other than paused who have at least one active entry
-    (and, with ``at``, whose pause for a while is over by then)."""
+    (and, with ``at``, whose pause for a while is over by then).
+
+    Imported members who have not accepted their invitation get nothing.
+    """
     with_entries = select(Entry.member_id).where(
         Entry.team_id == team_id, Entry.archived.is_(False)
     )
@@ -28,6 +31,7 @@ def digest_recipients(s: Session, team_id: str, at: datetime | None = None) -> l
             .where(
                 Member.team_id == team_id,
                 Member.opted_in.is_(True),
+                Member.consent.in_(CONSENTING),
                 Member.cadence != "paused",
                 Member.id.in_(with_entries),
                 *(
@@ -151,12 +155,15 @@ def digest_claims(s: Session, team_id: str, period: str | None = None) -> list[D
 
 
 def stale_entries(s: Session, team_id: str, older_than: datetime) -> list[Entry]:
-    """Entries not updated since ``older_than`` and not yet nudged about it."""
+    """Entries not updated since ``older_than`` and not yet nudged about it (of members who
+    agreed to be contacted: an imported entry's owner hears nothing before the invitation)."""
+    consenting = select(Member.id).where(Member.team_id == team_id, Member.consent.in_(CONSENTING))
     return list(
         s.scalars(
             select(Entry)
             .options(selectinload(Entry.member))
             .where(
+                Entry.member_id.in_(consenting),
                 Entry.team_id == team_id,
                 Entry.archived.is_(False),
                 Entry.updated_at < older_than,

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from profiles.db import now
 from profiles.errors import InvalidInput, NotFound
-from profiles.models import CADENCES, Entry, Member
+from profiles.models import CADENCES, CONSENTS, Entry, Member
 from profiles.repo._common import chunks, rowcount
 
 ORG_BY_MEMBER = "member"
@@ -39,18 +39,22 @@ def upsert_member(
     display_name: str | None = None,
     organisation: str | None = None,
     language: str | None = None,
+    consent: str = "self",
 ) -> Member:
     """Return the member, creating it on first contact; given fields are updated.
 
     ``organisation`` comes from elsewhere than the member (an import): it never
     replaces one the member typed (:func:`set_organisation`).
 
+    ``consent`` applies to a new row only ("imported" for rows from a file): an
+    import never takes back what a member agreed to.
+
     Safe against a concurrent first contact of the same member (two quick describes):
     both may insert, the unique (team, user) key keeps one row, and both use it.
     """
     member = get_member(s, team_id, user_id)
     if member is None:
-        _insert_member(s, team_id, user_id, display_name or user_id)
+        _insert_member(s, team_id, user_id, display_name or user_id, consent)
         member = get_member(s, team_id, user_id)
         if member is None:  # only if the row was deleted again in between
             raise NotFound(f"no member {user_id}")
@@ -65,7 +69,9 @@ def upsert_member(
     return member
 
 
-def _insert_member(s: Session, team_id: str, user_id: str, display_name: str) -> None:
+def _insert_member(
+    s: Session, team_id: str, user_id: str, display_name: str, consent: str = "self"
+) -> None:
     """Insert the member unless a row for (team, user) exists or is being inserted.
 
     A check-then-insert loses when two requests of a new member run at once. ON
@@ -77,6 +83,7 @@ def _insert_member(s: Session, team_id: str, user_id: str, display_name: str) ->
         "team_id": team_id,
         "user_id": user_id,
         "display_name": display_name,
+        "consent": consent if consent in CONSENTS else "self",
         "created_at": stamp,
         "updated_at": stamp,
     }
@@ -199,6 +206,59 @@ def member_ids_with_entries(s: Session, team_id: str) -> Sequence[str]:
             .distinct()
         )
     )
+
+
+def consenting_user_ids(s: Session, team_id: str, user_ids: Iterable[str]) -> set[str]:
+    """Those of ``user_ids`` who agreed to be contacted (described themselves or accepted)."""
+    return {u for u, m in members_by_user(s, team_id, user_ids).items() if m.consenting}
+
+
+def accept_member(s: Session, team_id: str, user_id: str) -> Member:
+    """The member agreed: an imported or invited member becomes a normal one."""
+    member = require_member(s, team_id, user_id)
+    if not member.consenting:
+        member.consent = "accepted"
+    return member
+
+
+def members_to_invite(s: Session, team_id: str) -> list[Member]:
+    """Imported members nobody has invited yet (the invitation goes out at most once)."""
+    return list(
+        s.scalars(
+            select(Member)
+            .options(selectinload(Member.entries))
+            .where(Member.team_id == team_id, Member.consent == "imported")
+            .order_by(Member.user_id)
+        )
+    )
+
+
+def mark_invited(s: Session, team_id: str, user_id: str) -> bool:
+    """Record the invitation; False if it was already recorded (by another process)."""
+    done = s.execute(
+        update(Member)
+        .where(Member.team_id == team_id, Member.user_id == user_id, Member.consent == "imported")
+        .values(consent="invited", invited_at=now(s))
+    )
+    return rowcount(done) == 1
+
+
+def unmark_invited(s: Session, team_id: str, user_id: str) -> None:
+    """The invitation could not be delivered: the member may be invited again."""
+    s.execute(
+        update(Member)
+        .where(Member.team_id == team_id, Member.user_id == user_id, Member.consent == "invited")
+        .values(consent="imported", invited_at=None)
+    )
+
+
+def count_consent(s: Session, team_id: str) -> dict[str, int]:
+    rows = s.execute(
+        select(Member.consent, func.count())
+        .where(Member.team_id == team_id)
+        .group_by(Member.consent)
+    )
+    return {str(c): int(n) for c, n in rows}
 
 
 def team_ids(s: Session) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from profiles.models import DigestClaim, Entry, Feedback, Member, SuggestionLog
+from profiles.models import CONSENTING, DigestClaim, Entry, Feedback, Member, SuggestionLog
 
 
 def count_by(s: Session, model: Any, team_id: str, *where: Any) -> int:
@@ -44,10 +44,15 @@ def community_stats(s: Session, team_id: str) -> dict[str, int]:
         Entry.team_id == team_id, Entry.archived.is_(False)
     )
     fb = feedback_counts(s, team_id)
+    # Imported people who have not accepted are not members yet: counted apart.
+    active = Member.consent.in_(CONSENTING)
     return {
-        "members": count_by(s, Member, team_id),
-        "members_with_entries": count_by(s, Member, team_id, Member.id.in_(members_with_entries)),
-        "opted_in": count_by(s, Member, team_id, Member.opted_in.is_(True)),
+        "members": count_by(s, Member, team_id, active),
+        "members_with_entries": count_by(
+            s, Member, team_id, active, Member.id.in_(members_with_entries)
+        ),
+        "opted_in": count_by(s, Member, team_id, active, Member.opted_in.is_(True)),
+        "invited": count_by(s, Member, team_id, ~active),
         "entries": count_by(s, Entry, team_id, Entry.archived.is_(False)),
         "digests_sent": count_by(s, DigestClaim, team_id, DigestClaim.status == "sent"),
         "digests_failed": count_by(s, DigestClaim, team_id, DigestClaim.status == "failed"),

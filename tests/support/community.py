@@ -38,6 +38,8 @@ def community(matcher: Matcher, n: int = 10) -> list[str]:
             (u, f"Person {i}", ORGS[i % len(ORGS)], EntryInput(description=TOPICS[i % len(TOPICS)]))
             for i, u in enumerate(users)
         ],
+        # A community of members who described themselves (import is only the shortcut).
+        consent="self",
     )
     return users
 
@@ -51,6 +53,7 @@ def people(matcher: Matcher, team: str, n: int) -> list[str]:
             (u, f"Person {i}", ORGS[i % len(ORGS)], EntryInput(description=TOPICS[i % len(TOPICS)]))
             for i, u in enumerate(users)
         ],
+        consent="self",
     )
     return users
 

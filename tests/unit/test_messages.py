@@ -17,7 +17,7 @@ from matching.explain import Reason
 ROOT = Path(__file__).resolve().parents[2]
 # A string constant of this shape in bot/ is taken to be a catalogue key; "and" is the only
 # key outside these namespaces and is caught as the argument of t().
-KEY_SHAPE = re.compile(r"^(bot|digest|workshop|stats|map|chart|reason)(\.[a-z_]+)+$")
+KEY_SHAPE = re.compile(r"^(bot|digest|workshop|stats|map|chart|reason|consent)(\.[a-z_]+)+$")
 
 
 def placeholders(template: str) -> set[str]:
@@ -130,12 +130,31 @@ def test_reasons_are_worded_in_the_members_language() -> None:
     two = Reason("groups", ("seniors", "families"))
     assert reason_text(two, "de").startswith("gemeinsame Zielgruppen: Senior*innen und ")
     assert reason_text(Reason("tools", ("civicrm",)), "en") == "you both use CiviCRM"
-    offer = Reason("needs", ("data",), direction="they_offer")
-    assert reason_text(offer, "en", "Bert") == "you look for Data, Bert offers it"
-    ask = Reason("needs", ("data",), direction="you_offer")
-    assert reason_text(ask, "de", "Bert") == "Bert sucht Daten, das bietest du an"
+    offer = Reason(
+        "needs",
+        ("data",),
+        direction="they_offer",
+        mine="zu Pflegediensten im Landkreis",
+        theirs="zu Pflegebedürftigen im Landkreis",
+    )
+    assert reason_text(offer, "de", "Claudia") == (
+        "du suchst Daten zu Pflegediensten im Landkreis; "
+        "Claudia bietet Daten zu Pflegebedürftigen im Landkreis"
+    )
+    ask = Reason("needs", ("data",), direction="you_offer", about=("group:seniors", "term:Leaflet"))
+    assert reason_text(ask, "en", "Bert") == (
+        "Bert looks for Data about Older people and Leaflet; "
+        "you offer Data about Older people and Leaflet"
+    )
+    themes = Reason("themes", ("participation",))
+    assert reason_text(themes, "de").startswith("gemeinsames Handlungsfeld: ")
+    terms = Reason("terms", ("Open Data", "Karten", "Leaflet"))
+    assert reason_text(terms, "de") == "gemeinsame Themen: Open Data, Karten und Leaflet"
+    assert reason_text(Reason("region", ("Landkreis Musterland",)), "en") == (
+        "both in Landkreis Musterland"
+    )
     long = Reason("sentences", mine="Wort " * 100, theirs="kurz")
     text = reason_text(long, "de")
     assert text.endswith("…“ ↔ „kurz“") and len(text) < 200
     with pytest.raises(ValueError):
-        reason_text(Reason("region"), "de")
+        reason_text(Reason("unknown"), "de")

@@ -81,6 +81,9 @@ def preview(d: PlanData, lang: str) -> tuple[str, Blocks]:
     if d.without_entries:
         who = ", ".join(f"<@{u}>" for u in d.without_entries)
         blocks.append(context(t("workshop.without_entries", lang, people=who)))
+    if d.awaiting:
+        who = ", ".join(f"<@{u}>" for u in d.awaiting)
+        blocks.append(context(t("workshop.awaiting", lang, people=who)))
     controls: Blocks = [divider()]
     controls.append(
         context(

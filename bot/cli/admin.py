@@ -1,0 +1,77 @@
+"""Operator commands about people and workspaces: `invite`, `workspace list|purge`.
+
+Registered on the one app (bot.cli.common) when bot.cli imports this module.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import DbOpt, TeamOpt, app, runtime
+from bot.cli.community import _slack_notifier
+from bot.flows.consent import ConsentFlows
+from bot.flows.ports import RecordingNotifier
+
+
+@app.command()
+def invite(
+    team: TeamOpt,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list who would be invited; send nothing")
+    ] = False,
+    db: DbOpt = None,
+) -> None:
+    """DM each imported member one invitation (what was imported, accept/edit/delete)."""
+    rt = runtime(db)
+    notifier = RecordingNotifier() if dry_run else _slack_notifier(rt.settings)
+    report = ConsentFlows(rt.store, rt.matcher, notifier, rt.members).invite(team, dry_run=dry_run)
+    if dry_run:
+        for user in report.planned:
+            typer.echo(f"would invite {user}")
+        typer.echo(f"dry run: {len(report.planned)} to invite; nothing sent")
+        return
+    for user, reason in report.failed:
+        typer.echo(f"{user}: failed: {reason}", err=True)
+    typer.echo(
+        f"invitations: {len(report.sent)} sent, {len(report.failed)} failed "
+        f"(of {len(report.planned)} not yet invited)"
+    )
+
+
+workspace_app = typer.Typer(help="Installed workspaces and their data.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+
+
+@workspace_app.command("list")
+def workspace_list(db: DbOpt = None) -> None:
+    """Workspaces with their status, members (and imported, not yet agreed), purges."""
+    rt = runtime(db)
+    rows = rt.workspaces.overview()
+    if not rows:
+        typer.echo("no workspaces")
+        return
+    for w in rows:
+        purge = f"  purge after {w.purge_after:%Y-%m-%d %H:%M} UTC" if w.purge_after else ""
+        typer.echo(
+            f"{w.team_id}  {w.status}  {w.members} members, {w.invited} imported "
+            f"(not yet agreed){purge}"
+        )
+
+
+@workspace_app.command("purge")
+def workspace_purge(
+    team: TeamOpt,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Delete every row of a workspace now (members, entries, vectors, feedback, …)."""
+    rt = runtime(db)
+    if not yes and not typer.confirm(f"delete all data of workspace {team}?", err=True):
+        typer.echo("nothing deleted")
+        return
+    counts = rt.workspaces.purge(team)
+    total = sum(counts.values())
+    detail = ", ".join(f"{t} {n}" for t, n in counts.items() if n)
+    typer.echo(f"purged {team}: {total} rows" + (f" ({detail})" if detail else ""))

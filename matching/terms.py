@@ -1,0 +1,124 @@
+"""Key terms of a description, and how rare each shared item is in the community.
+
+A reason is only worth reading when it names common ground that is specific to the
+two entries: "gemeinsame Themen: Open Data, Leaflet" says more than "beide nutzen
+Excel" when half the community uses Excel. Terms are words (and pairs of adjacent
+words) as the texts write them; Rarity counts, per workspace, how many entries have
+each group, theme, tool, term or region, so that common ones can be left out of the
+reasons and weigh little in the score.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
+
+# An item more than this share of the pool has is no reason to talk to one another.
+COMMON_SHARE = 0.25
+# ... and held by at least this many entries: in a community of ten, two entries that
+# share a group are not "a quarter of the community", they are the two to introduce.
+COMMON_MIN = 4
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_STOP_DE = frozenset(STOPWORDS_GERMAN)
+_STOP_EN = frozenset(STOPWORDS_EN)
+# Nouns of phrasing rather than topic ("zur Verfügung", "zum Beispiel", "for example").
+_GENERIC = frozenset(
+    {
+        *("verfügung", "beispiel", "rahmen", "hilfe", "ziel", "ziele", "jahr", "jahre"),
+        *("jahren", "zeit", "teil", "weise", "möglichkeit", "möglichkeiten"),
+        *("example", "years", "time", "part", "way", "ways"),
+    }
+)
+_STOP = _STOP_DE | _STOP_EN | _GENERIC
+_SUFFIXES = ("innen", "ungen", "ern", "en", "er", "es", "e", "n", "s")
+MIN_CHARS = 4
+
+
+def term_key(word: str) -> str:
+    """A crude stem: "Karten" and "Karte", "Pflegedienste" and "Pflegediensten" meet."""
+    w = word.lower()
+    for suffix in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= MIN_CHARS:
+            return w[: -len(suffix)]
+    return w
+
+
+def _german(words: list[str]) -> bool:
+    lowered = [w.lower() for w in words]
+    return sum(w in _STOP_DE for w in lowered) >= sum(w in _STOP_EN for w in lowered)
+
+
+def key_terms(text: str) -> dict[str, str]:
+    """Content words and adjacent pairs of them: stem key -> the text's own spelling.
+
+    In German only capitalised words count (nouns, names, acronyms): lower-case
+    words there are verbs and adjectives, which make poor topics.
+    """
+    found = _WORD.findall(text)
+    german = _german(found)
+    out: dict[str, str] = {}
+    prev: tuple[str, str] | None = None
+    for w in found:
+        keep = len(w) >= MIN_CHARS and w.lower() not in _STOP and (not german or w[0].isupper())
+        if not keep:
+            prev = None
+            continue
+        key = term_key(w)
+        out.setdefault(key, w)
+        if prev is not None:
+            out.setdefault(f"{prev[0]} {key}", f"{prev[1]} {w}")
+        prev = (key, w)
+    return out
+
+
+@dataclass(frozen=True)
+class Rarity:
+    """How many entries of a pool have each item, per kind (groups, themes, tools, ...)."""
+
+    size: int = 0
+    counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def count(cls, size: int, items: Mapping[str, Iterable[Iterable[str]]]) -> Rarity:
+        counts: dict[str, dict[str, int]] = {}
+        for kind, per_doc in items.items():
+            c = counts.setdefault(kind, {})
+            for doc_items in per_doc:
+                for x in set(doc_items):
+                    c[x] = c.get(x, 0) + 1
+        return cls(size, counts)
+
+    def share(self, kind: str, item: str) -> float:
+        if self.size == 0:
+            return 0.0
+        return self.counts.get(kind, {}).get(item, 0) / self.size
+
+    def common(self, kind: str, item: str) -> bool:
+        """More than a quarter of the pool (and at least COMMON_MIN entries) has it."""
+        n = self.counts.get(kind, {}).get(item, 0)
+        return n >= COMMON_MIN and n > COMMON_SHARE * self.size
+
+    def idf(self, kind: str, item: str) -> float:
+        n = self.counts.get(kind, {}).get(item, 0)
+        return math.log((1 + self.size) / (1 + n)) + 1
+
+    def specific(self, kind: str, items: Iterable[str]) -> list[str]:
+        """``items`` without the common ones, rarest first."""
+        kept = [x for x in items if not self.common(kind, x)]
+        return sorted(kept, key=lambda x: (-self.idf(kind, x), x))
+
+    def overlap(self, kind: str, a: Iterable[str], b: Iterable[str]) -> float:
+        """Rarity-weighted cosine of two item sets, common items left out."""
+        sa = {x for x in a if not self.common(kind, x)}
+        sb = {x for x in b if not self.common(kind, x)}
+        shared = sa & sb
+        if not shared:
+            return 0.0
+        na = math.sqrt(sum(self.idf(kind, x) ** 2 for x in sa))
+        nb = math.sqrt(sum(self.idf(kind, x) ** 2 for x in sb))
+        return sum(self.idf(kind, x) ** 2 for x in shared) / (na * nb)
