@@ -140,6 +140,7 @@ def command_table(
             "stats.help",
             facilitator_only=True,
         ),
+        Subcommand(("map", "karte"), facilitator.map_command, "map.help", facilitator_only=True),
         Subcommand(
             ("einladen", "invite"),
             consent.invite_command,
@@ -185,7 +186,7 @@ def build_container(
     members = MemberFlows(settings, store, matcher, out, identity)
     digest = DigestService(store, matcher, out, settings)
     workshop = WorkshopService(store, matcher, out)
-    facilitator = FacilitatorFlows(store, identity, digest, workshop)
+    facilitator = FacilitatorFlows(store, matcher, out, identity, digest, workshop)
     consent = ConsentFlows(store, matcher, out, members)
     return Container(
         settings=settings,

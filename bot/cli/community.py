@@ -1,9 +1,9 @@
-"""`civic-match digest …`, `workshop` and `stats`: the facilitator's commands."""
+"""`civic-match digest …`, `workshop`, `stats` and `map`: the facilitator's commands."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -156,6 +156,9 @@ def stats(
     team: TeamOpt,
     db: DbOpt = None,
     lang: Annotated[str, typer.Option("--lang")] = "de",
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="also write the per-month chart as PNG")
+    ] = None,
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="write the outcome of every introduced pair")
     ] = None,
@@ -164,6 +167,8 @@ def stats(
     ] = False,
 ) -> None:
     """Community statistics: members, entries, digests, connect rate, coverage, outcomes."""
+    from bot.flows.charts import ChartsUnavailable
+    from bot.flows.community_map import outcome_chart
     from bot.flows.outcomes import outcomes_csv
     from bot.flows.stats import community_stats, render_stats
 
@@ -174,3 +179,53 @@ def stats(
     if csv_out is not None:
         csv_out.write_bytes(outcomes_csv(rt.store, team, lang, names=names))
         typer.echo(f"outcomes per pair written to {csv_out}{'' if names else ' (anonymised)'}")
+    if chart:
+        try:
+            chart.write_bytes(outcome_chart(rt.store, team, lang))
+        except ChartsUnavailable as exc:
+            raise CliError(str(exc)) from None
+        typer.echo(f"chart written to {chart}")
+
+
+# ---------------------------------------------------------------- community map (issue 15)
+
+
+@app.command("map")
+def map_cmd(
+    team: TeamOpt,
+    out: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write")],
+    by: Annotated[
+        Literal["group", "theme", "organisation"],
+        typer.Option("--by", help="colour the points by target group, theme or organisation"),
+    ] = "group",
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="only this Slack channel's members")
+    ] = None,
+    names: Annotated[
+        bool, typer.Option("--names", help="label points with members' names")
+    ] = False,
+    lang: Annotated[str, typer.Option("--lang")] = "de",
+    db: DbOpt = None,
+) -> None:
+    """Draw the community map: one point per entry, near what it is about."""
+    from bot.flows.charts import ChartsUnavailable, available
+    from bot.flows.community_map import EmptyMap, MapOptions, community_map
+    from bot.flows.ports import DeliveryError
+
+    if not available():  # before loading the model and the database
+        raise CliError(str(ChartsUnavailable()))
+    rt = runtime(db)
+    notifier = _slack_notifier(rt.settings) if channel else None
+    opts = MapOptions(by=by, channel=channel or "", names=names, lang=lang)
+    try:
+        m = community_map(rt.store, rt.matcher, team, opts, notifier)
+    except EmptyMap as exc:
+        where = f"the members of channel {channel}" if channel else f"team {team}"
+        raise CliError(f"no entries for {where}: nothing to draw") from exc
+    except DeliveryError as exc:
+        raise CliError(f"cannot read the members of channel {channel}: {exc.reason}") from exc
+    out.write_bytes(m.png)
+    typer.echo(
+        f"map written to {out}: {m.entries} entries from {m.members} members, "
+        f"{m.connections} connections, {m.loners} entries without a good partner"
+    )

@@ -56,7 +56,11 @@ class ConsoleNotifier:
         self, channel: str, filename: str, content: bytes, title: str = "", comment: str = ""
     ) -> None:
         self.out(f"── file {filename} to {channel} ({len(content)} bytes)")
-        self.out(content.decode("utf-8", errors="replace")[:2000])
+        try:
+            self.out(content.decode("utf-8")[:2000])
+        except UnicodeDecodeError:
+            # A picture (map, chart): its bytes would garble the terminal.
+            self.out("(not text; `civic-match map` and `stats --chart` write pictures to files)")
 
     def channel_members(self, channel: str) -> list[str]:
         return self._members() if self._members is not None else []

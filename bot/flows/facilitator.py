@@ -1,4 +1,5 @@
-"""Facilitator commands: `/match digest now|jetzt`, `/match workshop …`, `/match stats`.
+"""Facilitator commands: `/match digest now|jetzt`, `/match workshop …`, `/match stats`,
+`/match karte|map`.
 
 They enter the command table as facilitator-only (bot.container.command_table), so
 others are refused and do not see them in their help; the handlers run after the ack
@@ -10,22 +11,27 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.flows.charts import ChartsUnavailable
 from bot.flows.commands import CommandContext, Reply
+from bot.flows.community_map import EmptyMap, MapOptions, community_map, outcome_chart
 from bot.flows.digest import DigestService
 from bot.flows.identity import Identity
+from bot.flows.ports import DeliveryError, Notifier
 from bot.flows.stats import community_stats, render_stats
 from bot.flows.workshop import EDITS, AlreadySent, PlanData, WorkshopService
 from bot.messages import t
 from bot.slack.blocks.kit import (
+    context,
     escape,
     fallback,
     section,
 )
 from bot.slack.blocks.workshop import edit_modal, preview
 from matching.errors import PlanningError
+from matching.service import Matcher
 from profiles.db import Store
 from profiles.errors import InvalidInput, NotFound
 from profiles.ids import parse_id, valid_id
@@ -49,6 +55,31 @@ def _dry_lines(planned: list[Any]) -> list[str]:
     from bot.flows.digest import describe_plan
 
     return describe_plan(planned)
+
+
+# ---------------------------------------------------------------- map and chart (issue 15)
+
+
+_COLOUR_WORDS = {
+    "group": ("groups", "gruppen", "group", "gruppe", "zielgruppen"),
+    "theme": ("themes", "themen", "theme", "thema"),
+    "organisation": ("organisations", "organisationen", "organisation", "organizations", "orgs"),
+}
+
+
+def parse_map(text: str) -> MapOptions:
+    """`[#channel] [groups|themes|organisations]`; the DM version never shows names."""
+    channel, by = "", "group"
+    for w in text.split():
+        m = _CHANNEL.search(w)
+        if m:
+            channel = m.group(1) or m.group(2)
+            continue
+        found = [k for k, words in _COLOUR_WORDS.items() if w.lower() in words]
+        if not found:
+            raise ValueError("usage")
+        by = found[0]
+    return MapOptions(by=by, channel=channel, names=False)
 
 
 # ---------------------------------------------------------------- workshops
@@ -167,9 +198,17 @@ class FacilitatorFlows:
     """What facilitators do: run or preview the digest, read the stats, plan workshops."""
 
     def __init__(
-        self, store: Store, identity: Identity, digest: DigestService, workshop: WorkshopService
+        self,
+        store: Store,
+        matcher: Matcher,
+        notifier: Notifier,
+        identity: Identity,
+        digest: DigestService,
+        workshop: WorkshopService,
     ) -> None:
         self.store = store
+        self.matcher = matcher
+        self.notifier = notifier
         self.identity = identity
         self.digest = digest
         self.workshop = workshop
@@ -203,7 +242,58 @@ class FacilitatorFlows:
         if not ctx.may_facilitate():  # the router checked already; this is free
             return _refuse(ctx)
         text = render_stats(community_stats(self.store, ctx.team_id), ctx.lang)
-        return Reply(text=text, blocks=[section(text)])
+        return Reply(text=text, blocks=[section(text), context(self._send_chart(ctx))])
+
+    def map_command(self, ctx: CommandContext) -> Reply:
+        if not ctx.may_facilitate():  # the router checked already; this is free
+            return _refuse(ctx)
+        try:
+            opts = parse_map(ctx.text)
+        except ValueError:
+            return Reply(text=t("map.usage", ctx.lang))
+        opts = replace(opts, lang=ctx.lang)
+        try:
+            m = community_map(self.store, self.matcher, ctx.team_id, opts, self.notifier)
+        except ChartsUnavailable:
+            return Reply(text=t("map.unavailable", ctx.lang))
+        except EmptyMap:
+            key = "map.empty_channel" if opts.channel else "map.empty"
+            return Reply(text=t(key, ctx.lang, channel=opts.channel))
+        except DeliveryError as exc:
+            if exc.target != opts.channel:
+                raise
+            return Reply(text=t("map.unknown_channel", ctx.lang, channel=opts.channel))
+        summary = t(
+            "map.dm",
+            ctx.lang,
+            entries=m.entries,
+            members=m.members,
+            connections=m.connections,
+            loners=m.loners,
+        )
+        self._dm_upload(ctx, summary, "community-map.png", m.png)
+        return Reply(text=t("map.sent", ctx.lang))
+
+    def _send_chart(self, ctx: CommandContext) -> str:
+        """Upload the outcome chart to the facilitator's DM; the line saying where it went
+        (or how to get the plotting extra)."""
+        try:
+            png = outcome_chart(self.store, ctx.team_id, ctx.lang)
+        except ChartsUnavailable:
+            return t("map.unavailable", ctx.lang)
+        try:
+            self._dm_upload(ctx, t("chart.dm", ctx.lang), "outcomes-per-month.png", png)
+        except DeliveryError as exc:
+            # The numbers are the answer; a chart that did not arrive must not hide them.
+            log.info("outcome chart for %s/%s not delivered: %s", ctx.team_id, ctx.user_id, exc)
+            return t("bot.error.delivery", ctx.lang)
+        return t("chart.sent", ctx.lang)
+
+    def _dm_upload(self, ctx: CommandContext, text: str, filename: str, png: bytes) -> None:
+        # The DM is opened by posting its intro: Notifier has no bare "open", and
+        # files.completeUploadExternal needs the conversation id, not the user id.
+        dm = self.notifier.group_dm([ctx.user_id], text)
+        self.notifier.upload(dm, filename, png, title=filename)
 
     def workshop_command(self, ctx: CommandContext) -> Reply:
         if not ctx.may_facilitate():  # the router checked already; this is free

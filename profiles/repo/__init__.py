@@ -42,6 +42,7 @@ from profiles.repo.entries import (
 from profiles.repo.feedback import (
     blocked_pairs,
     blocked_partners,
+    connect_pairs,
     log_suggestions,
     reactions,
     record_feedback,
@@ -105,6 +106,7 @@ from profiles.repo.stats import (
     community_stats,
     count_by,
     feedback_counts,
+    monthly_activity,
     users_with_suggestions,
 )
 from profiles.repo.weights import save_weight_fit, weight_fits
@@ -150,6 +152,7 @@ __all__ = [
     "claims_to_sweep",
     "community_stats",
     "confirm_entry_current",
+    "connect_pairs",
     "consenting_user_ids",
     "count_by",
     "count_consent",
@@ -188,6 +191,7 @@ __all__ = [
     "member_ids_with_entries",
     "members_by_user",
     "members_to_invite",
+    "monthly_activity",
     "own_entry",
     "pause_until",
     "paused_users",

@@ -93,3 +93,14 @@ def reactions(
     if user_id is not None:
         q = q.where(or_(Feedback.user_id == user_id, Feedback.other_user_id == user_id))
     return [(a, b, k, t) for a, b, k, t in s.execute(q.order_by(Feedback.id))]
+
+
+def connect_pairs(s: Session, team_id: str, kind: str = "connect") -> set[frozenset[str]]:
+    """Pairs of members one of whom gave feedback ``kind`` about the other: asked to be
+    connected, or (``kind="met"``) said in a follow-up that they met (the map's lines)."""
+    rows = s.execute(
+        select(Feedback.user_id, Feedback.other_user_id).where(
+            Feedback.team_id == team_id, Feedback.kind == kind
+        )
+    )
+    return {frozenset((a, b)) for a, b in rows if a != b}

@@ -1,7 +1,8 @@
-"""Counting queries behind /match stats."""
+"""Counting queries behind /match stats and the outcome chart per month."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -61,3 +62,30 @@ def community_stats(s: Session, team_id: str) -> dict[str, int]:
         "not_relevant": fb.get("not_relevant", 0),
         "known": fb.get("known", 0),
     }
+
+
+def monthly_activity(s: Session, team_id: str, since: datetime) -> dict[str, dict[str, int]]:
+    """Per month ("2026-11", UTC) since ``since``: suggestions shown ("shown") and feedback
+    by kind. Bucketed here, not in SQL: month functions differ between SQLite and
+    PostgreSQL, and only one timestamp column per row is read."""
+    out: dict[str, dict[str, int]] = {}
+
+    def add(month: str, kind: str) -> None:
+        bucket = out.setdefault(month, {})
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    shown = s.scalars(
+        select(SuggestionLog.created_at).where(
+            SuggestionLog.team_id == team_id, SuggestionLog.created_at >= since
+        )
+    )
+    for at in shown:
+        add(f"{at:%Y-%m}", "shown")
+    feedback = s.execute(
+        select(Feedback.kind, Feedback.created_at).where(
+            Feedback.team_id == team_id, Feedback.created_at >= since
+        )
+    )
+    for kind, at in feedback:
+        add(f"{at:%Y-%m}", kind)
+    return out

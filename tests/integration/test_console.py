@@ -95,5 +95,15 @@ def test_a_facilitator_gets_stats_digest_preview_and_workshops(
     assert "Workshop-Vorschau" in plan and "4 Teilnehmende" in plan
 
 
+def test_pictures_are_not_printed_as_bytes(facilitator_console: Console) -> None:
+    lines: list[str] = []
+    c = facilitator_console.container
+    console = Console(c.settings, c.matcher, "T1", "U_FAC", out=lines.append)
+    assert "Direktnachricht" in console.handle("karte")
+    printed = "\n".join(lines)
+    assert "file community-map.png" in printed and "write pictures to files" in printed
+    assert "PNG" not in printed and "\ufffd" not in printed
+
+
 def test_members_are_refused_facilitator_commands(console: Console) -> None:
     assert "Moderator" in console.handle("stats")

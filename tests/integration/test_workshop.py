@@ -17,7 +17,7 @@ from bot.flows.ports import RecordingNotifier
 from bot.flows.workshop import PlanData, WorkshopService
 from bot.slack.blocks.workshop import EDIT_ACTION, EDIT_CALLBACK, edit_modal, preview
 from matching.errors import PlanningError
-from matching.service import EntryInput, Matcher
+from matching.service import Matcher
 from matching.workshop_plan import repeats, swap
 from profiles.db import Store
 from profiles.errors import InvalidInput
@@ -30,7 +30,7 @@ from testkit.fakeslack import (
     view_submission_payload,
 )
 from testkit.fakeslack.fixtures import fake_slack
-from tests.support.community import ORGS, TOPICS
+from tests.support.community import ORGS, people
 from tests.support.slackbot import (
     TRANSPORTS,
     BotUnderTest,
@@ -42,19 +42,6 @@ from tests.support.slackbot import (
 )
 
 __all__ = ["fake_slack"]
-
-
-def people(matcher: Matcher, team: str, n: int) -> list[str]:
-    users = [f"U0P{i:02d}" for i in range(n)]
-    matcher.import_entries(
-        team,
-        [
-            (u, f"Person {i}", ORGS[i % len(ORGS)], EntryInput(description=TOPICS[i % len(TOPICS)]))
-            for i, u in enumerate(users)
-        ],
-        consent="self",
-    )
-    return users
 
 
 def test_plan_from_channel_edit_and_send(store: Store, matcher: Matcher) -> None:

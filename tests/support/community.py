@@ -44,6 +44,20 @@ def community(matcher: Matcher, n: int = 10) -> list[str]:
     return users
 
 
+def people(matcher: Matcher, team: str, n: int) -> list[str]:
+    """``n`` members of ``team`` (U0P00, U0P01, …) with one sample entry each."""
+    users = [f"U0P{i:02d}" for i in range(n)]
+    matcher.import_entries(
+        team,
+        [
+            (u, f"Person {i}", ORGS[i % len(ORGS)], EntryInput(description=TOPICS[i % len(TOPICS)]))
+            for i, u in enumerate(users)
+        ],
+        consent="self",
+    )
+    return users
+
+
 def dms(notifier: RecordingNotifier) -> Counter[str]:
     return Counter(m.target for m in notifier.sent if m.kind == "dm")
 

@@ -17,7 +17,7 @@ from matching.explain import Reason
 ROOT = Path(__file__).resolve().parents[2]
 # A string constant of this shape in bot/ is taken to be a catalogue key; "and" is the only
 # key outside these namespaces and is caught as the argument of t().
-KEY_SHAPE = re.compile(r"^(bot|digest|workshop|stats|reason|consent)(\.[a-z_]+)+$")
+KEY_SHAPE = re.compile(r"^(bot|digest|workshop|stats|map|chart|reason|consent)(\.[a-z_]+)+$")
 
 
 def placeholders(template: str) -> set[str]:
