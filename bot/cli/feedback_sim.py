@@ -95,7 +95,8 @@ def _run(
     learner = Matcher(store, embedder, learning=learning)
     veto_only = Matcher(store, embedder)
     refitted = Matcher(store, embedder, learning=replace(learning, fitted_weights=True))
-    import_file(learner, TEAM, clean)
+    # The simulated members click buttons like members who described themselves do.
+    import_file(learner, TEAM, clean, consent="self")
     flows = build_container(Settings(), matcher=learner, notifier=RecordingNotifier()).members
     users = sorted(u for u in learner.sync(TEAM).users() if labels.get(u))
     rng = random.Random(seed)

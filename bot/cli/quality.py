@@ -60,11 +60,14 @@ def strip_labels(src: Path, dst: Path, subset: str | None) -> int:
     return n
 
 
-def import_file(matcher: Matcher, team: str, path: Path) -> int:
+def import_file(matcher: Matcher, team: str, path: Path, consent: str = "imported") -> int:
     rows = [r for r in read_rows(path) if isinstance(r, Row)]
     with tqdm(total=len(rows), desc="embedding", unit="entry", file=sys.stderr) as bar:
         matcher.import_entries(
-            team, ((r.user_id, r.name, r.organisation, r.entry) for r in rows), progress=bar.update
+            team,
+            ((r.user_id, r.name, r.organisation, r.entry) for r in rows),
+            progress=bar.update,
+            consent=consent,
         )
     return len(rows)
 
