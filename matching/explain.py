@@ -17,6 +17,7 @@ from matching.taxonomy import get_group, group_label, tool_name
 from matching.terms import Rarity, key_terms
 from matching.themes import theme_label
 
+# USE's; other models have theirs in matching.models.
 MIN_SENTENCE_SIM = 0.35
 # Terms shown in one reason; more would read as a word list.
 MAX_TERMS = 3
@@ -81,8 +82,12 @@ def _about(shared: Iterable[str], query: Doc, other: Doc) -> tuple[str, ...]:
     return tuple(out[:MAX_TERMS])
 
 
-def reasons_for(query: Doc, other: Doc, match: Match) -> tuple[Reason, ...]:
-    """Reasons in a fixed order: groups, themes, terms, region, tools, needs, sentences."""
+def reasons_for(
+    query: Doc, other: Doc, match: Match, min_sentence_sim: float = MIN_SENTENCE_SIM
+) -> tuple[Reason, ...]:
+    """Reasons in a fixed order: groups, themes, terms, region, tools, needs, sentences.
+
+    ``min_sentence_sim`` is on the model's scale (matching.models.ScaleProfile)."""
     rarity = match.rarity
     out: list[Reason] = []
     groups = frozenset(rarity.specific("group", query.groups & other.groups))
@@ -114,7 +119,7 @@ def reasons_for(query: Doc, other: Doc, match: Match) -> tuple[Reason, ...]:
             )
         )
     i, j, sim = match.pair
-    if 0 <= i < len(query.sentences) and 0 <= j < len(other.sentences) and sim >= MIN_SENTENCE_SIM:
+    if 0 <= i < len(query.sentences) and 0 <= j < len(other.sentences) and sim >= min_sentence_sim:
         out.append(
             Reason("sentences", mine=query.sentences[i], theirs=other.sentences[j], similarity=sim)
         )

@@ -337,12 +337,14 @@ def console(
 
 
 def _start_scheduler(container: Container) -> None:
-    """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
-    from bot import scheduler
+    """Weekly digests in the bot process; replicas are safe thanks to the digest claims.
+    Entries the configured model has no vector of yet are embedded in the background."""
+    from bot import reembed, scheduler
 
     scheduler.start(
         container.digest, followups=container.followups, workspaces=container.workspaces
     )
+    reembed.start_background(container.matcher)
 
 
 # Registered on the same app by importing them.
