@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -209,3 +210,35 @@ def load_embedder(model: str, threads: int = 2) -> Embedder:
         return EnsembleEmbedder(parts, [SPREADS[DEFAULT_MODEL], SPREADS[E5_MODEL]])
     name = model.removeprefix("st:")
     return SentenceTransformerEmbedder(name, threads=threads)
+
+
+class Precomputed:
+    """Vectors shipped for known texts (the bundled demo community), the model for the rest.
+
+    A cache keyed by model and text hash: a text not in the table, or a table of another
+    model, goes to ``inner`` unchanged, so results never depend on the table being there.
+    """
+
+    def __init__(self, inner: Embedder, table: dict[str, Vectors]) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.table = table
+
+    @classmethod
+    def load(cls, inner: Embedder, path: Path) -> Embedder:
+        """``inner`` with the table at ``path`` if it holds vectors of ``inner``'s model."""
+        if not path.exists():
+            return inner
+        with np.load(path) as data:
+            if str(data["model_id"]) != inner.model_id or int(data["dim"]) != inner.dim:
+                return inner
+            vecs = normalise(data["vectors"].astype(np.float32))
+            return cls(inner, dict(zip(data["hashes"].tolist(), vecs, strict=True)))
+
+    def embed(self, texts: list[str]) -> Vectors:
+        keys = [text_hash(t) for t in texts]
+        missing = [t for t, k in zip(texts, keys, strict=True) if k not in self.table]
+        fresh = iter(self.inner.embed(missing)) if missing else iter(())
+        rows = [self.table[k] if k in self.table else next(fresh) for k in keys]
+        return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)

@@ -140,8 +140,17 @@ def demo(
     lang: Annotated[str, typer.Option("--lang")] = "de",
 ) -> None:
     """Load the bundled sample community and show suggestions for a few members."""
+    from bot.container import build_container
+    from matching.embedder import Precomputed, load_embedder
+
     started = time.perf_counter()
-    rt = runtime(db)
+    conf = settings(db)
+    emb = load_embedder(conf.model, threads=conf.threads)
+    # Shipped vectors of the sample's texts, if they are the configured model's: the first
+    # run does not wait for a slow model on 42 known entries (scripts/demo_vectors.py).
+    shipped = resources.files("bot") / "data" / f"demo-vectors-{emb.model_id}.npz"
+    with resources.as_file(shipped) as vectors:
+        rt = build_container(conf, embedder=Precomputed.load(emb, vectors))
     sample = resources.files("bot") / "data" / "sample_community.jsonl"
     with resources.as_file(sample) as path:
         # Fictional people of the bundled sample: there is nobody to ask.
