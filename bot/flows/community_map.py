@@ -224,7 +224,7 @@ def community_map(
     if o.channel:
         if notifier is None:
             raise ValueError("a channel map needs a notifier to read the channel's members")
-        members = set(notifier.channel_members(o.channel))
+        members = set(notifier.for_team(team_id).channel_members(o.channel))
     points = map_points(matcher, team_id, members)
     with store.session() as s:
         pairs = repo.connect_pairs(s, team_id)

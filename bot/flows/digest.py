@@ -273,7 +273,7 @@ class DigestService:
             report.failed.append((user_id, UNINSTALLED))
             return False
         try:
-            self.notifier.dm(user_id, str(payload["text"]), payload.get("blocks"))
+            self.notifier.for_team(team_id).dm(user_id, str(payload["text"]), payload.get("blocks"))
         except DeliveryError as exc:
             log.warning("digest for %s/%s failed: %s", team_id, user_id, exc.reason)
             with self.store.session() as s:
@@ -332,7 +332,7 @@ class DigestService:
                     continue  # another process paused them (and tells them)
             text, blocks = auto_pause_message(limit, langs.get(user, "de"))
             try:
-                self.notifier.dm(user, text, blocks)
+                self.notifier.for_team(team_id).dm(user, text, blocks)
             except DeliveryError as exc:
                 log.info("auto-pause notice to %s failed: %s", user, exc.reason)
             paused.append(user)
@@ -357,7 +357,7 @@ class DigestService:
                     continue  # another process nudged first
             text, blocks = stale_message(entry_id, title, lang)
             try:
-                self.notifier.dm(user_id, text, blocks)
+                self.notifier.for_team(team_id).dm(user_id, text, blocks)
             except DeliveryError as exc:
                 log.info("stale-entry nudge to %s failed: %s", user_id, exc.reason)
                 continue

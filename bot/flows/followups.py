@@ -166,7 +166,9 @@ class FollowupService:
         report: FollowupReport,
     ) -> None:
         try:
-            self.notifier.dm(user_id, str(payload["text"]), payload.get("blocks"))
+            self.notifier.for_team(report.team_id).dm(
+                user_id, str(payload["text"]), payload.get("blocks")
+            )
         except DeliveryError as exc:
             log.warning("follow-up %s to %s failed: %s", claim_id, user_id, exc.reason)
             with self.store.session() as s:
