@@ -144,7 +144,7 @@ def two_workspaces(bot: OAuthBot) -> dict[str, str]:
     for team, name in ((ALPHA, "Alpha"), (BETA, "Beta")):
         status, page = bot.install(bot.fake.oauth.issue_code(team, name))
         assert status == 200, page
-        assert f"installiert" in page and name in page
+        assert "installiert" in page and name in page
     return {ALPHA: token_of(bot.fake, ALPHA), BETA: token_of(bot.fake, BETA)}
 
 
@@ -293,7 +293,7 @@ def test_the_token_exchange_goes_to_slack_api_url(start: Any) -> None:
     bot.install(bot.fake.oauth.issue_code(ALPHA, "Alpha"))
     exchange = bot.fake.calls("oauth.v2.access")
     assert len(exchange) == 1 and exchange[0].ok
-    status, headers, _ = bot.get("/slack/install")
+    _status, headers, _ = bot.get("/slack/install")
     # Slack's consent screen on the same host as SLACK_API_URL (GovSlack: slack-gov.com).
     assert headers["location"][0].startswith(bot.fake.url + "oauth/v2/authorize?")
 

@@ -23,7 +23,6 @@ def test_schema_is_migrated(store: Store) -> None:
 def test_migrations_build_exactly_the_models_schema(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
-
     from sqlalchemy import MetaData
 
     from bot.scheduler import JOB_TABLE, MigratedJobStore
