@@ -15,6 +15,7 @@ from sqlalchemy import text
 from bot.settings import BOT_SCOPES, Settings
 from bot.slack.installations import SealedInstallationStore, TokenCipher, TokenKeyError
 from profiles.db import Store
+from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 # A rotating token (xoxe.xoxb-…) with its refresh token: the longest Slack gives out.
@@ -113,3 +114,35 @@ def test_default_scopes_are_the_manifests() -> None:
         scopes.append(m.group(1))
     assert scopes == list(BOT_SCOPES)
     assert Settings(_env_file=None).slack_scopes == list(BOT_SCOPES)  # type: ignore[call-arg]
+
+
+def test_cli_rotate_key_then_the_old_key_can_go(store: Store, db_url: str, tmp_path: Path) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    sealed(store, old).save(install("T1"))
+    env = {
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "s",
+        "TOKEN_ENCRYPTION_KEY": f"{new},{old}",
+    }
+    done = run_cli(
+        ["workspace", "rotate-key", "--db", db_url], env=env, cwd=tmp_path, drop_env_prefix="SLACK_"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "re-sealed 4 tokens" in done.stdout
+    bot = sealed(store, new).find_team_bot("T1")
+    assert bot is not None and bot.bot_token == BOT_TOKEN
+
+
+def test_cli_serve_in_oauth_mode_without_a_key_is_one_line(tmp_path: Path) -> None:
+    env = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": "x"}
+    done = run_cli(
+        ["serve", "--http", "--db", f"sqlite:///{tmp_path}/x.db"],
+        env=env,
+        cwd=tmp_path,
+        drop_env_prefix="SLACK_",
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "civic-match: error: TOKEN_ENCRYPTION_KEY is not set (needed in OAuth mode)"
+    )
