@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, settings
-from bot.cli.community import _slack_notifier
+from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, settings, slack_notifier
 from bot.flows.consent import ConsentFlows
 from bot.flows.ports import RecordingNotifier
 
@@ -25,7 +24,7 @@ def invite(
 ) -> None:
     """DM each imported member one invitation (what was imported, accept/edit/delete)."""
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else _slack_notifier(rt)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt)
     report = ConsentFlows(rt.store, rt.matcher, notifier, rt.members).invite(team, dry_run=dry_run)
     if dry_run:
         for user in report.planned:
@@ -72,7 +71,7 @@ def workspace_purge(
         typer.echo("nothing deleted")
         return
     if rt.settings.oauth_mode:
-        _slack_notifier(rt)  # the stored installation (tokens) goes with the data
+        slack_notifier(rt)  # the stored installation (tokens) goes with the data
     counts = rt.workspaces.purge(team)
     total = sum(counts.values())
     detail = ", ".join(f"{t} {n}" for t, n in counts.items() if n)
@@ -94,14 +93,13 @@ def workspace_rotate_key(db: DbOpt = None) -> None:
     Rotation: put the new key first (TOKEN_ENCRYPTION_KEY=new,old), restart the bot, run
     this, then drop the old key.
     """
+    from bot.container import open_store
     from bot.slack.app import ConfigError, installation_store
     from bot.slack.installations import TokenKeyError
 
     s = settings(db)
     if not s.oauth_mode:
         raise CliError("no OAuth mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET): no stored tokens")
-    from bot.container import open_store
-
     store = open_store(s.database_url)
     try:
         count = installation_store(s, store.engine).reseal_all()

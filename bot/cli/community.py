@@ -7,35 +7,15 @@ from typing import Annotated, Literal
 
 import typer
 
-from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, secret, settings
-from bot.container import Container, open_store
-from bot.flows.ports import Notifier, RecordingNotifier
-from bot.slack.notifier import SlackNotifier, retrying_client
+from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, settings, slack_notifier
+from bot.container import open_store
+from bot.flows.ports import RecordingNotifier
 from profiles import repo
 
 # (issue 5)
 
 digest_app = typer.Typer(help="Weekly partner digests.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
-
-
-def _slack_notifier(rt: Container) -> Notifier:
-    """The Web API notifier: in OAuth mode each workspace's stored token, else the one
-    bot token."""
-    s = rt.settings
-    if s.oauth_mode:
-        from bot.slack.app import ConfigError, team_notifier
-
-        try:
-            notifier = team_notifier(s, rt.store.engine)
-        except ConfigError as exc:
-            raise CliError(str(exc)) from exc
-        rt.workspaces.installations = notifier.clients.installations
-        return notifier
-    token = secret(s.slack_bot_token)
-    if not token:
-        raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")
-    return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))
 
 
 @digest_app.command("run")
@@ -48,7 +28,7 @@ def digest_run(
     from bot.flows.digest import DigestService, describe_plan
 
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else _slack_notifier(rt)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt)
     report = DigestService(rt.store, rt.matcher, notifier, rt.settings).run(team, dry_run=dry_run)
     if dry_run:
         for line in describe_plan(report.planned):
@@ -129,7 +109,7 @@ def workshop(
         raise CliError("give --pairs or --groups N, not both")
     rt = runtime(db)
     ids = _read_members(members) if members else None
-    notifier = _slack_notifier(rt) if channel else RecordingNotifier()
+    notifier = slack_notifier(rt) if channel else RecordingNotifier()
     try:
         d = WorkshopService(rt.store, rt.matcher, notifier).create(
             team,
@@ -226,7 +206,7 @@ def map_cmd(
     if not available():  # before loading the model and the database
         raise CliError(str(ChartsUnavailable()))
     rt = runtime(db)
-    notifier = _slack_notifier(rt) if channel else None
+    notifier = slack_notifier(rt) if channel else None
     opts = MapOptions(by=by, channel=channel or "", names=names, lang=lang)
     try:
         m = community_map(rt.store, rt.matcher, team, opts, notifier)
