@@ -122,6 +122,15 @@ class SealedInstallationStore(InstallationStore):
     def save_bot(self, bot: Bot) -> None:
         self.inner.save_bot(_convert(bot, self.cipher.seal))
 
+    def _open(self, entity: _E) -> _E:
+        try:
+            return _convert(entity, self.cipher.open)
+        except TokenKeyError as exc:
+            # Bolt takes any failure of find_bot for "not installed" and logs it at info
+            # level; a wrong key must be seen.
+            log.error("%s", exc)
+            raise
+
     def find_bot(
         self,
         *,
@@ -134,7 +143,7 @@ class SealedInstallationStore(InstallationStore):
             team_id=team_id,
             is_enterprise_install=is_enterprise_install,
         )
-        return None if found is None else _convert(found, self.cipher.open)
+        return None if found is None else self._open(found)
 
     def find_installation(
         self,
@@ -150,7 +159,7 @@ class SealedInstallationStore(InstallationStore):
             user_id=user_id,
             is_enterprise_install=is_enterprise_install,
         )
-        return None if found is None else _convert(found, self.cipher.open)
+        return None if found is None else self._open(found)
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.inner.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
@@ -182,7 +191,7 @@ class SealedInstallationStore(InstallationStore):
             row = conn.execute(query).mappings().first()
         if row is None:
             return None
-        return _convert(self.inner.build_bot_entity(row), self.cipher.open)
+        return self._open(self.inner.build_bot_entity(row))
 
     def forget_team(self, team_id: str) -> None:
         """Delete every installation and bot of the workspace (uninstall, purge)."""

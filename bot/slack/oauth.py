@@ -161,6 +161,10 @@ def oauth_flow(
         client_id=client_id,
         client_secret=oauth_settings.client_secret,
         bot_only=True,
+        # Keyed by the token found in the store on every request: a reinstall (a new
+        # token) misses it, an uninstall finds no token; it spares each ack the round
+        # trip of an auth.test.
+        cache_enabled=True,
         client=client,
     )
     return GuardedOAuthFlow(

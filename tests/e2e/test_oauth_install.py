@@ -321,3 +321,19 @@ def test_the_scheduler_digest_job_follows_an_install(start: Any) -> None:
         wait_until(lambda: sched.get_job(scheduler.job_id(BETA)) is not None)
     finally:
         sched.shutdown(wait=False)
+
+
+def test_garbled_install_requests_get_a_page_not_a_traceback(start: Any) -> None:
+    bot = start()
+    for path, cookie in (
+        ("/slack/oauth_redirect", ""),
+        ("/slack/oauth_redirect?state=%ff%fe&code=x", "slack-app-oauth-state=%ff; ;=;"),
+        ("/slack/oauth_redirect?error=access_denied", ""),
+        ("/slack/oauth_redirect?" + "a=b&" * 2000, ""),
+        ("/slack/install?team=%00", "junk"),
+    ):
+        status, _, page = bot.get(path, cookie)
+        assert status in (200, 302, 400, 401, 414), (path, status)
+        assert "Traceback" not in page
+    assert bot.fake.calls("oauth.v2.access") == []
+    assert bot.get("/healthz")[0] == 200
