@@ -215,8 +215,9 @@ def load_embedder(model: str, threads: int = 2) -> Embedder:
 class Precomputed:
     """Vectors shipped for known texts (the bundled demo community), the model for the rest.
 
-    A cache keyed by model and text hash: a text not in the table, or a table of another
-    model, goes to ``inner`` unchanged, so results never depend on the table being there.
+    A cache keyed by model and text hash, holding the model's own float32 vectors: a text
+    not in the table, or a table of another model, goes to ``inner``, so results never
+    depend on the table being there.
     """
 
     def __init__(self, inner: Embedder, table: dict[str, Vectors]) -> None:
@@ -233,7 +234,7 @@ class Precomputed:
         with np.load(path) as data:
             if str(data["model_id"]) != inner.model_id or int(data["dim"]) != inner.dim:
                 return inner
-            vecs = normalise(data["vectors"].astype(np.float32))
+            vecs = np.asarray(data["vectors"], dtype=np.float32)
             return cls(inner, dict(zip(data["hashes"].tolist(), vecs, strict=True)))
 
     def embed(self, texts: list[str]) -> Vectors:

@@ -56,7 +56,7 @@ def main() -> None:
         model_id=np.array(rec.model_id),
         dim=np.array(rec.dim),
         hashes=np.array(keys),
-        vectors=np.vstack([rec.seen[k] for k in keys]).astype(np.float16),
+        vectors=np.vstack([rec.seen[k] for k in keys]).astype(np.float32),
     )
     print(f"{out}: {len(keys)} vectors of {rec.model_id}")
 

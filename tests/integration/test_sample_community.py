@@ -120,7 +120,7 @@ def test_demo_vectors_of_another_model_are_ignored(tmp_path: Path) -> None:
     from testkit.embedders import HashEmbedder
 
     path = tmp_path / "v.npz"
-    vec = np.ones((1, 256), dtype=np.float16)
+    vec = np.full((1, 256), 1 / 16, dtype=np.float32)
     np.savez(path, model_id="other", dim=256, hashes=np.array([text_hash("a")]), vectors=vec)
     inner = HashEmbedder()
     assert Precomputed.load(inner, path) is inner
@@ -129,5 +129,5 @@ def test_demo_vectors_of_another_model_are_ignored(tmp_path: Path) -> None:
     both = Precomputed.load(inner, path)
     out = both.embed(["a", "b"])
     assert inner.texts_embedded == 1  # only "b"
-    np.testing.assert_allclose(out[0], np.full(256, 1 / 16), rtol=1e-3)
+    np.testing.assert_array_equal(out[0], vec[0])  # the shipped vector, exactly
     np.testing.assert_allclose(out[1], inner.embed(["b"])[0])
