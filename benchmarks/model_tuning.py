@@ -12,6 +12,7 @@ text (benchmarks/embed_cache.py), so a second run embeds nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from matching.embedder import (
     EnsembleEmbedder,
     USEEmbedder,
 )
-from matching.evaluate import load_labels, score
+from matching.evaluate import load_labels, precision_at, score
 from matching.models import model_profile
 from matching.scoring import Weights
 from matching.service import Matcher
@@ -65,6 +66,7 @@ def evaluate(
     candidates: list[tuple[str, Weights]],
     sets: list[str],
     thresholds: list[float],
+    save: Path | None = None,
     data: Path = EVAL,
 ) -> None:
     emb = cached(model)
@@ -98,6 +100,9 @@ def evaluate(
                     ]
                     sims += [m.pair[2] for m in ms[:5]]
                 ps = [score(ranks, labels[f]).p_at_5 for f in fields]
+                if save is not None and cand == candidates[0][0]:
+                    save.mkdir(parents=True, exist_ok=True)
+                    (save / f"{model}-{name}.json").write_text(json.dumps(ranks))
                 table[cand] += ps
                 q = np.quantile(sims, [0.5, 0.75, 0.9])
                 if cand == candidates[0][0] and thresholds:
@@ -116,9 +121,33 @@ def evaluate(
         print(f"  {cand:<40} {np.mean(ps):.4f}  ({' '.join(f'{p:.3f}' for p in ps)})")
 
 
+def paired(save: Path, a: str, b: str, rounds: int = 2000) -> None:
+    """P@5 of model ``b`` minus model ``a`` per data set and field, with the paired
+    bootstrap standard error over queries (rankings saved by --save)."""
+    rng = np.random.default_rng(0)
+    for name, fields, subset in SETS:
+        ranks = [json.loads((save / f"{m}-{name}.json").read_text()) for m in (a, b)]
+        for f in fields:
+            labels = load_labels(EVAL / name, f, subset)
+            per = []
+            for r in ranks:
+                per.append(
+                    [
+                        precision_at(
+                            [x for x in r[q] if x in labels and x != q], labels[q], labels, 5
+                        )
+                        for q in sorted(r)
+                        if labels.get(q)
+                    ]
+                )
+            d = np.array(per[1]) - np.array(per[0])
+            boot = [d[rng.integers(0, len(d), len(d))].mean() for _ in range(rounds)]
+            print(f"{name} {f}: {b} - {a} = {d.mean():+.3f} ± {np.std(boot):.3f} (n={len(d)})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", choices=["use", "e5", "use+e5"], required=True)
+    ap.add_argument("--model", choices=["use", "e5", "use+e5"], default="use")
     ap.add_argument("--scale", type=float, nargs="+", default=[1.0])
     ap.add_argument("--lexical", type=float, nargs="+", default=[])
     ap.add_argument(
@@ -129,7 +158,12 @@ def main() -> None:
     )
     ap.add_argument("--thresholds", type=float, nargs="+", default=[])
     ap.add_argument("--sets", nargs="+", default=["datenprojekte", "ukcat"])
+    ap.add_argument("--save", type=Path, help="keep the first candidate's rankings here")
+    ap.add_argument("--paired", nargs=2, metavar=("A", "B"), help="compare saved rankings")
     args = ap.parse_args()
+    if args.paired:
+        paired(args.save, *args.paired)
+        return
     base = Weights()
     cands = [
         (f"semantic x{k:g}", replace(base, semantic=k, sentence=base.sentence * k))
@@ -147,7 +181,7 @@ def main() -> None:
         key, value = v.split("=")
         w = replace(cands[0][1], **{key: float(value)})
         cands.append((f"semantic x{k0:g}, {key} {float(value):g}", w))
-    evaluate(args.model, cands, args.sets, args.thresholds)
+    evaluate(args.model, cands, args.sets, args.thresholds, args.save)
 
 
 if __name__ == "__main__":
