@@ -178,6 +178,7 @@ def build_container(
                 settings.feedback_strength,
                 settings.feedback_half_life_days,
                 fitted_weights=settings.refit_weights,
+                community=settings.community_feedback_strength,
             ),
         )
     store = matcher.store

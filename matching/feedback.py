@@ -8,6 +8,9 @@ outweigh the text they are based on:
   up. Each click's weight halves every ``half_life_days``; the weights are averaged, not
   summed, once there is more than one click's worth, so no single click dominates and
   the whole effect never exceeds ``strength``;
+* per community, every reacted pair teaches about similar pairs of other members
+  (``PairMemory``): a kernel regression over the community's pairs, so that a member who
+  never clicked still gains from what others found (see ``PairMemory.adjustments``);
 * per community, the weights of the scoring signals are refit from its feedback by a
   logistic regression that keeps today's weights as the prior (see ``fit_weights``).
 """
@@ -41,14 +44,21 @@ class Click:
     age_days: float
 
 
+# The community's pairs: as many pseudo-pairs of zero evidence as this, so that a
+# candidate pair like only one reacted pair moves by at most half of ``community``.
+PAIR_PRIOR = 1.0
+
+
 @dataclass(frozen=True)
 class Learning:
-    """How much a member's own clicks move their ranking (0 = not at all), and whether
-    the workspace's latest refit weights replace the default ones."""
+    """How much a member's own clicks move their ranking (0 = not at all), how much the
+    community's reacted pairs move everyone's, and whether the workspace's latest refit
+    weights replace the default ones."""
 
     strength: float = 0.0
     half_life_days: float = 120.0
     fitted_weights: bool = False
+    community: float = 0.0
 
 
 def sign_of(kind: str) -> float:
@@ -90,6 +100,83 @@ def unit_mean(vectors: Sequence[NDArray[np.float32]]) -> NDArray[np.float32] | N
     v = np.vstack(vectors).astype(np.float32).mean(axis=0)
     n = float(np.linalg.norm(v))
     return (v / n).astype(np.float32) if n > 0 else None
+
+
+# ------------------------------------------------------------------ community pairs
+
+
+def centred(vectors: NDArray[np.float32], centre: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Rows minus the community's mean vector, unit length: what is particular to each.
+
+    Raw cosines of one community's texts share a large common part (same language, same
+    field), so that every pair looks a little like every other one; centred, two pairs
+    are alike only when their topics are.
+    """
+    x = np.atleast_2d(vectors).astype(np.float32) - centre.astype(np.float32)
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    out: NDArray[np.float32] = (x / np.where(n > 0, n, 1.0)).astype(np.float32)
+    return out
+
+
+@dataclass(frozen=True)
+class PairMemory:
+    """The community's reacted pairs: both sides' centred vectors, sign and decay.
+
+    A candidate pair (member, candidate) is like a reacted pair (a, b) when the member is
+    like a and the candidate like b, or the other way round; its kernel is the square of
+    the larger product of (positive) centred cosines, times the reacted pair's decay.
+    The adjustment is the kernel-weighted mean sign (Nadaraya-Watson) with ``prior``
+    pseudo-pairs of sign 0: far from every reacted pair, or with few of them, it stays
+    near 0, and it never exceeds ``strength`` in size.
+    """
+
+    left: NDArray[np.float32]
+    right: NDArray[np.float32]
+    signs: NDArray[np.float64]
+    decay: NDArray[np.float64]
+    centre: NDArray[np.float32]
+
+    @classmethod
+    def build(
+        cls,
+        pairs: Sequence[tuple[NDArray[np.float32], NDArray[np.float32], float, float]],
+        centre: NDArray[np.float32],
+        half_life_days: float,
+    ) -> PairMemory | None:
+        """From ``(vector a, vector b, sign, age in days)`` per reacted pair."""
+        used = [p for p in pairs if p[2] != 0.0]
+        if not used:
+            return None
+        return cls(
+            left=centred(np.vstack([p[0] for p in used]), centre),
+            right=centred(np.vstack([p[1] for p in used]), centre),
+            signs=np.array([p[2] for p in used], dtype=np.float64),
+            decay=np.array([0.5 ** (max(p[3], 0.0) / half_life_days) for p in used]),
+            centre=centre,
+        )
+
+    def __len__(self) -> int:
+        return len(self.signs)
+
+    def adjustments(
+        self,
+        query: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        strength: float,
+        prior: float = PAIR_PRIOR,
+    ) -> NDArray[np.float32]:
+        """Score change of each candidate (rows of ``vectors``) for the member ``query``."""
+        q = centred(query, self.centre)[0]
+        cands = centred(vectors, self.centre)
+        to_left = np.maximum(self.left @ q, 0.0)  # (P,)
+        to_right = np.maximum(self.right @ q, 0.0)
+        c_left = np.maximum(cands @ self.left.T, 0.0)  # (n, P)
+        c_right = np.maximum(cands @ self.right.T, 0.0)
+        kernel = np.maximum(to_left * c_right, to_right * c_left).astype(np.float64) ** 2
+        kernel *= self.decay
+        est = (kernel @ self.signs) / (kernel.sum(axis=1) + prior)
+        out: NDArray[np.float32] = (strength * est).astype(np.float32)
+        return out
 
 
 # ------------------------------------------------------------------ community refit
