@@ -31,7 +31,9 @@ def weights(
         typer.echo(f"{team}: no weight fit yet (too little feedback); ranking uses the defaults")
         return
     for when, pos, neg, prior, fitted, change in fits:
-        typer.echo(f"{team} fit of {when:%Y-%m-%d %H:%M} UTC: {pos} positive / {neg} negative; {used}")
+        typer.echo(
+            f"{team} fit of {when:%Y-%m-%d %H:%M} UTC: {pos} positive / {neg} negative; {used}"
+        )
         typer.echo(f"  {'signal':<10}{'prior':>8}{'fitted':>8}{'change':>8}")
         for name in sorted(set(prior) | set(fitted), key=list({**prior, **fitted}).index):
             p, w = prior.get(name), fitted.get(name)

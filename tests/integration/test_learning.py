@@ -233,7 +233,9 @@ def test_weights_command_shows_the_stored_fits_of_one_workspace(
     assert out.returncode == 0, out.stderr
     assert f"{fit.positives} positive / {fit.negatives} negative" in out.stdout
     assert "2026-11-30" in out.stdout and "not used (REFIT_WEIGHTS=false)" in out.stdout
-    groups = next(line.split() for line in out.stdout.splitlines() if line.split()[:1] == ["groups"])
+    groups = next(
+        line.split() for line in out.stdout.splitlines() if line.split()[:1] == ["groups"]
+    )
     assert float(groups[1]) == Weights().groups
     assert abs(float(groups[2]) - fit.weights.groups) < 1e-3
     assert f"change (L1) {fit.change:.3f}" in out.stdout
