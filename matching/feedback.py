@@ -12,7 +12,8 @@ outweigh the text they are based on:
   (``PairMemory``): a kernel regression over the community's pairs, so that a member who
   never clicked still gains from what others found (see ``PairMemory.adjustments``);
 * per community, the weights of the scoring signals are refit from its feedback by a
-  logistic regression that keeps today's weights as the prior (see ``fit_weights``).
+  pairwise logistic regression (positives above declined and above sampled unshown
+  candidates) that keeps today's weights as the prior (see ``fit_weights``).
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ NEGATIVE = frozenset({"not_relevant", "not_fit"})
 # How strongly the refit is pulled to the prior: as many pseudo-observations per unit of
 # change in a weight. With fewer than a few dozen clicks the weights barely move.
 PRIOR_STRENGTH = 10.0
-# Below this many positive and negative clicks each, a refit is not attempted at all.
+# Below this many positive and negative partners each, a refit is not attempted at all.
 MIN_EACH = 10
+# Per member who reacted, this many members they were not shown (and did not react to)
+# join the declined ones as the worse side of each positive: clicks only ever judge a
+# top 5, where the score has already selected on the signals (see BENCHMARKS.md).
+UNSHOWN_PER_MEMBER = 20
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,9 @@ def as_row(f: Features) -> list[float]:
 
 @dataclass(frozen=True)
 class Fit:
-    """The outcome of one refit: weights to rank with, the data size and the change."""
+    """The outcome of one refit: weights to rank with, the data size and the change.
+
+    ``negatives`` counts the declined partners and the sampled unshown ones."""
 
     weights: Weights
     prior: Weights
@@ -200,44 +207,47 @@ class Fit:
 
 
 def fit_weights(
-    features: Sequence[Features],
-    labels: Sequence[bool],
+    comparisons: Sequence[tuple[Features, Features]],
     prior: Weights,
     *,
+    positives: int,
+    negatives: int,
     prior_strength: float = PRIOR_STRENGTH,
     min_each: int = MIN_EACH,
 ) -> Fit | None:
-    """Refit the signal weights from positive and negative clicks, pulled towards ``prior``.
+    """Refit the signal weights from ``(better, worse)`` pairs of one member's candidates,
+    pulled towards ``prior``.
 
-    Model: ``P(positive) = σ(b + a·score_prior(x) + δ·x)`` — the prior's score enters
-    with a free coefficient ``a`` (the data decide the scale, which ranking ignores) and
-    only the deviations ``δ`` are penalised by ``prior_strength/2 · |δ|²``. Solved by
-    Newton's method (IRLS). The weights to rank with are ``prior + δ/a``, clipped at 0 so
-    a signal never counts against a pair. ``None`` when there is too little data (fewer
-    than ``min_each`` of either kind) or the data contradict the prior (``a ≤ 0``).
+    Ranking only compares candidates of the same member, so the model is pairwise:
+    ``P(better above worse) = σ(a·Δscore_prior + δ·Δx)`` over the feature differences.
+    The prior's score enters with a free coefficient ``a`` (the data decide the scale,
+    which ranking ignores) and only the deviations ``δ`` are penalised by
+    ``prior_strength/2 · |δ|²``. Solved by Newton's method. The weights to rank with are
+    ``prior + δ/a``, clipped at 0 so a signal never counts against a pair. ``None`` when
+    there is too little data (fewer than ``min_each`` positive or negative partners) or
+    the data contradict the prior (``a ≤ 0``).
     """
-    y = np.array(labels, dtype=np.float64)
-    pos, neg = int(y.sum()), int(len(y) - y.sum())
-    if pos < min_each or neg < min_each:
+    if positives < min_each or negatives < min_each or not comparisons:
         return None
-    x = np.array([as_row(f) for f in features], dtype=np.float64)
+    x = np.array([as_row(b) for b, _ in comparisons], dtype=np.float64)
+    x -= np.array([as_row(w) for _, w in comparisons], dtype=np.float64)
     w0 = np.array([getattr(prior, n) for n in NAMES], dtype=np.float64)
-    design = np.column_stack([np.ones(len(y)), x @ w0, x])
+    design = np.column_stack([x @ w0, x])
     k = x.shape[1]
-    penalty = np.diag([1e-6, 1e-6, *([prior_strength] * k)])
+    penalty = np.diag([1e-6, *([prior_strength] * k)])
     theta = np.zeros(design.shape[1])
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-(design @ theta)))
-        grad = design.T @ (p - y) + penalty @ theta
+        grad = design.T @ (p - 1.0) + penalty @ theta
         hess = design.T @ (design * (p * (1 - p))[:, None]) + penalty
         step = np.linalg.solve(hess, grad)
         theta -= step
         if float(np.abs(step).max()) < 1e-8:
             break
-    a, delta = float(theta[1]), theta[2:]
+    a, delta = float(theta[0]), theta[1:]
     if not np.all(np.isfinite(theta)) or a <= 0:
         return None
     fitted = np.clip(w0 + delta / a, 0.0, None)
     weights = Weights(**{n: round(float(v), 4) for n, v in zip(NAMES, fitted, strict=True)})
     change = float(np.abs(fitted - w0).sum())
-    return Fit(weights, prior, pos, neg, round(change, 4))
+    return Fit(weights, prior, positives, negatives, round(change, 4))

@@ -6,7 +6,8 @@ its rankings or its fits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -14,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from matching.feedback import (
+    UNSHOWN_PER_MEMBER,
     Click,
     Fit,
     Learning,
@@ -184,13 +186,44 @@ def lowered(score: float, delta: float) -> float:
     return max(score + delta, FLOOR * score) if score > 0 else score + delta
 
 
-def pair_features(pool: Pool, user: str, other: str) -> Features | None:
-    """The scoring features of the best entry pair of two members, as ranking sees them."""
+def features_among(pool: Pool, user: str, others: Iterable[str]) -> dict[str, Features]:
+    """The scoring features of each of ``others`` as ``user``'s candidate: their best
+    entry pair, as ranking sees it."""
+    among = frozenset(others)
     queries = pool.docs_of(user)
-    if not queries or not pool.docs_of(other):
-        return None
-    found = pool.rank_members(queries, k=1, among=frozenset({other}))
-    return found[0].features if found else None
+    if not queries or not among:
+        return {}
+    found = pool.rank_members(queries, k=len(among), among=among, listed_only=False)
+    return {m.user_id: m.features for m in found}
+
+
+def comparisons(
+    pool: Pool, rows: Sequence[Reaction], per_member: int = UNSHOWN_PER_MEMBER, seed: int = 0
+) -> tuple[list[tuple[Features, Features]], int, int]:
+    """``(better, worse)`` candidate pairs per member who reacted, and the counts of
+    positives and negatives: each positive partner above each declined one and above
+    ``per_member`` sampled members they did not react to (seeded: a fit is repeatable).
+    """
+    # The latest reaction per ordered pair counts (a 'connect' then 'met' is one positive).
+    latest: dict[tuple[str, str], float] = {(a, b): sign_of(kind) for a, b, kind, _ in rows}
+    by_member: dict[str, dict[str, float]] = {}
+    for (a, b), sign in sorted(latest.items()):
+        if sign != 0.0:
+            by_member.setdefault(a, {})[b] = sign
+    rng = random.Random(seed)
+    everyone = pool.users()
+    out: list[tuple[Features, Features]] = []
+    n_pos = n_neg = 0
+    for user, reacted in sorted(by_member.items()):
+        rest = [u for u in everyone if u != user and u not in reacted]
+        sampled = rng.sample(rest, min(per_member, len(rest)))
+        feats = features_among(pool, user, [*reacted, *sampled])
+        pos = [feats[u] for u, sign in reacted.items() if sign > 0 and u in feats]
+        neg = [feats[u] for u, sign in reacted.items() if sign < 0 and u in feats]
+        neg += [feats[u] for u in sampled if u in feats]
+        n_pos, n_neg = n_pos + len(pos), n_neg + len(neg)
+        out += [(p, n) for p in pos for n in neg]
+    return out, n_pos, n_neg
 
 
 def refit(store: Store, pool: Pool, team_id: str, prior: Weights) -> Fit | None:
@@ -198,16 +231,8 @@ def refit(store: Store, pool: Pool, team_id: str, prior: Weights) -> Fit | None:
     little data, nothing stored)."""
     with store.session() as s:
         rows = repo.reactions(s, team_id)
-    # The latest reaction per ordered pair counts (a 'connect' then 'met' is one positive).
-    latest: dict[tuple[str, str], str] = {(a, b): kind for a, b, kind, _ in rows}
-    feats: list[Features] = []
-    labels: list[bool] = []
-    for (a, b), kind in sorted(latest.items()):
-        f = pair_features(pool, a, b)
-        if f is not None:
-            feats.append(f)
-            labels.append(sign_of(kind) > 0)
-    fit = fit_weights(feats, labels, prior)
+    pairs, positives, negatives = comparisons(pool, rows)
+    fit = fit_weights(pairs, prior, positives=positives, negatives=negatives)
     if fit is None:
         return None
     with store.session() as s:

@@ -166,7 +166,10 @@ def test_refit_is_stored_with_its_size_and_change_and_used(
     n = _many_reactions(store)
     fit = m.refit_weights(TEAM)
     assert fit is not None
-    assert fit.positives + fit.negatives == n
+    # Negatives: the declined partners plus, per member, every member they did not react
+    # to (fewer than UNSHOWN_PER_MEMBER here).
+    assert fit.positives == n // 2
+    assert fit.negatives == n // 2 + N * (N - 3)
     with store.session() as s:
         rows = repo.weight_fits(s, TEAM)
         assert [(r.positives, r.negatives, r.change) for r in rows] == [

@@ -6,6 +6,7 @@ import numpy as np
 
 from matching.feedback import (
     Click,
+    Fit,
     PairMemory,
     adjustments,
     centred,
@@ -83,24 +84,30 @@ def _data(n: int, seed: int = 0) -> tuple[list[Features], list[bool]]:
     return feats, labels
 
 
+def fit(n: int) -> Fit | None:
+    """Each positive compared with the next negative, as one member's candidates."""
+    feats, labels = _data(n)
+    pos = [f for f, y in zip(feats, labels, strict=True) if y]
+    neg = [f for f, y in zip(feats, labels, strict=True) if not y]
+    pairs = [(p, neg[i % len(neg)]) for i, p in enumerate(pos)]
+    return fit_weights(pairs, Weights(), positives=len(pos), negatives=len(neg))
+
+
 def test_little_data_leaves_the_prior() -> None:
-    feats, labels = _data(12)
-    assert fit_weights(feats, labels, Weights()) is None
+    assert fit(12) is None
 
 
 def test_fit_moves_towards_the_signal_that_separates() -> None:
-    feats, labels = _data(400)
-    fit = fit_weights(feats, labels, Weights())
-    assert fit is not None
-    assert fit.positives == fit.negatives == 200
-    assert fit.weights.groups > Weights().groups
-    assert fit.change > 0
-    assert all(v >= 0 for v in vars(fit.weights).values())
+    f = fit(400)
+    assert f is not None
+    assert f.positives == f.negatives == 200
+    assert f.weights.groups > Weights().groups
+    assert f.change > 0
+    assert all(v >= 0 for v in vars(f.weights).values())
 
 
 def test_more_data_moves_further_from_the_prior() -> None:
-    small = fit_weights(*_data(40), Weights())
-    large = fit_weights(*_data(800), Weights())
+    small, large = fit(40), fit(800)
     assert small is not None and large is not None
     assert small.change < large.change
 
