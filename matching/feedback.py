@@ -1,4 +1,4 @@
-"""Learning from feedback, as pure numpy: a member's own clicks and a community's refit.
+"""Learning from feedback, as pure numpy: a member's own clicks, the community's pairs, the refit.
 
 Two mechanisms, both bounded so that learning can reorder suggestions but never
 outweigh the text they are based on:
