@@ -5,7 +5,8 @@ buttons (MemberFlows.connect / feedback): connect when the partner shares a labe
 'not relevant'. Then the scheduler's refit runs, and P@5 is compared with paired
 bootstrap errors: for the members who did not react, their top 5 before vs after; for
 those who did, the next 5 they had not seen yet, before vs after; for both, against a
-'veto only' counterfactual (the same feedback, used only to exclude the pairs).
+'veto only' counterfactual (the same feedback, used only to exclude the pairs) and an
+'own clicks' one (each member's own and received clicks, without the community's pairs).
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ def _run(
             "learning - before": paired(b, a),
             "own clicks - veto only": paired(v, o),
             "learning - veto only": paired(v, a),
+            "learning - own clicks": paired(o, a),
             "refit - veto only": paired(v, r),
             "veto only - before": paired(b, v),
         }
@@ -163,7 +165,8 @@ def _run(
     )
     echo(
         f"{'group':<32}{'n':>5}{'before':>9}{'veto only':>11}{'own clicks':>12}{'learning':>10}"
-        f"{'+ refit':>9}{'own-veto':>16}{'learning-veto':>16}{'+refit-veto':>16}"
+        f"{'+ refit':>9}{'own-veto':>16}{'learning-veto':>16}{'learning-own':>16}"
+        f"{'+refit-veto':>16}"
     )
     for name, members in groups.items():
         row, d = p5s[name], deltas[name]
@@ -171,7 +174,7 @@ def _run(
             f"{name:<32}{len(members):>5}{row['before']:>9.3f}{row['veto only']:>11.3f}"
             f"{row['own clicks']:>12.3f}{row['learning']:>10.3f}{row['+ refit']:>9.3f}"
             f"{_pm(d['own clicks - veto only']):>16}{_pm(d['learning - veto only']):>16}"
-            f"{_pm(d['refit - veto only']):>16}"
+            f"{_pm(d['learning - own clicks']):>16}{_pm(d['refit - veto only']):>16}"
         )
     echo(weights_table(Weights(), fit))
     return SimResult(p5s, deltas, fit, (pos, neg))
