@@ -156,6 +156,7 @@ def _run(
             "learning - veto only": paired(v, a),
             "learning - own clicks": paired(o, a),
             "refit - veto only": paired(v, r),
+            "refit - learning": paired(a, r),
             "veto only - before": paired(b, v),
         }
     echo(f"{len(users)} members, {len(reacting)} reacted: {pos} connect, {neg} not relevant")
@@ -166,7 +167,7 @@ def _run(
     echo(
         f"{'group':<32}{'n':>5}{'before':>9}{'veto only':>11}{'own clicks':>12}{'learning':>10}"
         f"{'+ refit':>9}{'own-veto':>16}{'learning-veto':>16}{'learning-own':>16}"
-        f"{'+refit-veto':>16}"
+        f"{'+refit-veto':>16}{'+refit-learning':>16}"
     )
     for name, members in groups.items():
         row, d = p5s[name], deltas[name]
@@ -175,6 +176,7 @@ def _run(
             f"{row['own clicks']:>12.3f}{row['learning']:>10.3f}{row['+ refit']:>9.3f}"
             f"{_pm(d['own clicks - veto only']):>16}{_pm(d['learning - veto only']):>16}"
             f"{_pm(d['learning - own clicks']):>16}{_pm(d['refit - veto only']):>16}"
+            f"{_pm(d['refit - learning']):>16}"
         )
     echo(weights_table(Weights(), fit))
     return SimResult(p5s, deltas, fit, (pos, neg))
