@@ -140,7 +140,7 @@ def main() -> None:
             v = [p5(u, [x.user_id for x in cands[u][:5]]) for u in members]
             d = paired(v, [p5(u, ranked(u)) for u in members])
             out.append(f"{g} {d.mean:+.3f} ± {d.se:.3f}")
-        print(f"{name:<52}" + "   ".join(out), flush=True)
+        print(f"{name:<56}" + "   ".join(out), flush=True)
 
     def reranked(fn: Callable[[str, list[Suggestion]], Array]) -> Callable[[str], list[str]]:
         def ranked(u: str) -> list[str]:
