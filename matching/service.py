@@ -452,7 +452,7 @@ class Matcher:
         out: dict[str, list[Suggestion]] = {}
         with self.store.session() as s:
             blocked = repo.blocked_pairs(s, team_id)
-        by_user = learn.reactions_by_member(self, team_id)
+        ctx = learn.context(self, team_id, pool)
         partners_blocked: dict[str, set[str]] = {}
         for pair in blocked:
             if len(pair) == 2:
@@ -467,7 +467,7 @@ class Matcher:
             matches = pool.rank_members(
                 list(queries.values()), k=learn.depth(k, self.learning), exclude_users=excl
             )
-            matches = learn.learned(self, team_id, user, pool, matches, k, by_user.get(user, []))
+            matches = learn.learned(self, team_id, user, pool, matches, k, ctx)
             out[user] = self._suggestions(queries, matches)
         return out
 
