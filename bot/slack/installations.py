@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, String, Table, delete, select, update
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet, MultiFernet
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,18 @@ class TokenKeyError(Exception):
     """TOKEN_ENCRYPTION_KEY is missing, malformed, or cannot open a stored token."""
 
 
+def _fernet() -> tuple[type[Fernet], type[MultiFernet]]:
+    # Only OAuth mode seals tokens; `cryptography` (16 MB) is its extra, so that the
+    # single-workspace install stays within its size goal.
+    try:
+        from cryptography.fernet import Fernet, MultiFernet
+    except ImportError as exc:
+        raise TokenKeyError(
+            "OAuth mode needs the oauth extra: pip install 'civic-match[oauth]'"
+        ) from exc
+    return Fernet, MultiFernet
+
+
 class TokenCipher:
     """Fernet with several keys: the first seals, every one opens (key rotation)."""
 
@@ -40,8 +54,9 @@ class TokenCipher:
         parts = [k.strip() for k in keys.split(",") if k.strip()]
         if not parts:
             raise TokenKeyError("TOKEN_ENCRYPTION_KEY is not set (needed in OAuth mode)")
+        one, many = _fernet()
         try:
-            self._fernet = MultiFernet([Fernet(k.encode("ascii")) for k in parts])
+            self._fernet: MultiFernet = many([one(k.encode("ascii")) for k in parts])
         except (ValueError, UnicodeEncodeError) as exc:
             raise TokenKeyError(
                 "TOKEN_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64-encoded bytes "
@@ -50,12 +65,14 @@ class TokenCipher:
 
     @staticmethod
     def new_key() -> str:
-        return Fernet.generate_key().decode("ascii")
+        return _fernet()[0].generate_key().decode("ascii")
 
     def seal(self, token: str) -> str:
         return self._fernet.encrypt(token.encode("utf-8")).decode("ascii")
 
     def open(self, sealed: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeEncodeError) as exc:
@@ -66,6 +83,8 @@ class TokenCipher:
 
     def reseal(self, sealed: str) -> str:
         """The token sealed with the first key (MultiFernet.rotate)."""
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.rotate(sealed.encode("ascii")).decode("ascii")
         except InvalidToken as exc:

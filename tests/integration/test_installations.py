@@ -4,6 +4,7 @@ rotation, per-team lookups and deletion."""
 from __future__ import annotations
 
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -99,6 +100,15 @@ def test_bad_keys_are_one_clear_line() -> None:
         TokenCipher(" , ")
     with pytest.raises(TokenKeyError, match="Fernet keys"):
         TokenCipher("short")
+
+
+def test_without_the_oauth_extra_the_error_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if `cryptography` were not installed: the import of its module fails.
+    monkeypatch.setitem(sys.modules, "cryptography.fernet", None)
+    with pytest.raises(TokenKeyError, match=r"pip install 'civic-match\[oauth\]'"):
+        TokenCipher(Fernet.generate_key().decode("ascii"))
 
 
 def test_default_scopes_are_the_manifests() -> None:
