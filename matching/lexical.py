@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bm25s
 import numpy as np
+import scipy.sparse as sp
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 from numpy.typing import NDArray
 
@@ -34,14 +35,39 @@ class Lexical:
 
     def __init__(self, corpus: list[list[str]]) -> None:
         self.size = len(corpus)
-        self._bm25: bm25s.BM25 | None = None
+        self._vocab: dict[str, int] = {}
+        # Token x document BM25 weights: scoring many queries is one sparse product.
+        self._weights: sp.csr_matrix | None = None
         if corpus and any(corpus):
-            self._bm25 = bm25s.BM25()
+            bm25 = bm25s.BM25()
             # bm25s refuses empty documents; a placeholder token keeps row order aligned.
-            self._bm25.index([doc or ["\x00"] for doc in corpus], show_progress=False)
+            bm25.index([doc or ["\x00"] for doc in corpus], show_progress=False)
+            m = bm25.scores
+            width = len(m["indptr"]) - 1
+            # bm25s may list a token (its empty-string placeholder) that has no column.
+            self._vocab = {t: j for t, j in bm25.vocab_dict.items() if j < width}
+            self._weights = sp.csc_matrix(
+                (m["data"], m["indices"], m["indptr"]), shape=(m["num_docs"], width)
+            ).T.tocsr()
 
     def scores(self, query: list[str]) -> NDArray[np.float32]:
         """BM25 score of every document for ``query``, in corpus order."""
-        if self._bm25 is None or not query:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(query), dtype=np.float32)
+        row: NDArray[np.float32] = self.scores_many([query])[0]
+        return row
+
+    def scores_many(self, queries: list[list[str]]) -> NDArray[np.float32]:
+        """BM25 scores (queries x documents); a token counts as often as a query has it."""
+        if self._weights is None:
+            return np.zeros((len(queries), self.size), dtype=np.float32)
+        rows, cols = [], []
+        for i, q in enumerate(queries):
+            for t in q:
+                j = self._vocab.get(t)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        counts = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(len(queries), self._weights.shape[0]),
+        )
+        return np.asarray((counts @ self._weights).todense(), dtype=np.float32)

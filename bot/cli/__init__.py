@@ -109,12 +109,13 @@ def suggest(
             ]
     if not targets:
         raise CliError(f"team {team} has no entries; run 'civic-match import FILE --team {team}'")
+    # The operator's own view of the data: imported people who have not agreed yet
+    # are included, they are not shown to anyone in Slack.
+    ranked = rt.matcher.suggest_for_entries(
+        team, [t[0] for t in targets], k, exclude_same_org=exclude_same_org, listed_only=False
+    )
     for entry_id, ext, title in targets:
-        # The operator's own view of the data: imported people who have not agreed yet
-        # are included, they are not shown to anyone in Slack.
-        sug = rt.matcher.suggest_for_entry(
-            team, entry_id, k, exclude_same_org=exclude_same_org, listed_only=False
-        )
+        sug = ranked.get(entry_id, [])
         if as_json:
             line = {"profile": ext, "suggestions": [_suggestion_json(x, lang) for x in sug]}
             typer.echo(json.dumps(line, ensure_ascii=False))
