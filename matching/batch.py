@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
+from tqdm import tqdm
 
 from matching.doc import Doc, Match, rarity_of
 from matching.doctable import COUNTED, WEIGHTED, DocTable, Sparse, Vocab
@@ -58,6 +58,8 @@ class Snapshot:
     row_of: dict[int, int]
     # False once the pool replaced or removed the row's entry since the snapshot.
     live: NDArray[np.bool_] = field(compare=False)
+    # Rows in entry id order, to find many ids' rows at once.
+    order: I64 = field(compare=False)
 
     @property
     def rarity(self) -> Rarity:
@@ -72,7 +74,17 @@ class Snapshot:
             vocab=vocab,
             row_of={d.entry_id: r for r, d in enumerate(docs)},
             live=np.ones(len(docs), dtype=bool),
+            order=np.argsort(np.array([d.entry_id for d in docs], dtype=np.int64), kind="stable"),
         )
+
+    def rows(self, entry_ids: I64) -> I64:
+        """The snapshot's row of each entry id, -1 where it has none."""
+        order = self.order
+        ids = self.table.ids[order]
+        at = np.minimum(np.searchsorted(ids, entry_ids), max(len(ids) - 1, 0))
+        if not len(ids):
+            return np.full(len(entry_ids), -1, dtype=np.int64)
+        return np.where(ids[at] == entry_ids, order[at], -1).astype(np.int64)
 
     def forget(self, entry_ids: Sequence[int]) -> None:
         """Mark entries changed or removed in the pool since this snapshot."""
@@ -90,18 +102,6 @@ class _Cands:
     rows: I64
     lex: F64
     dots: dict[str, F64]
-
-
-def _item_rows(vocab: Vocab, docs: Sequence[Doc]) -> dict[str, Sparse]:
-    """The queries' item vectors as sparse rows, one matrix per kind."""
-    out: dict[str, Sparse] = {}
-    per_doc = [vocab.query(d) for d in docs]
-    for kind in (*COUNTED, *WEIGHTED, "seek", "offer"):
-        width = len(vocab.columns["need" if kind in ("seek", "offer") else kind])
-        out[kind] = sp.csr_matrix(
-            np.vstack([v[kind] for v in per_doc]) if per_doc else np.zeros((0, width))
-        )
-    return out
 
 
 def _dots(q: dict[str, Sparse], table: DocTable) -> dict[str, F64]:
@@ -231,7 +231,7 @@ def _rank_one(
     return out
 
 
-def _allowed(pool: Pool, q: Doc, spec: Query, d: Doc) -> bool:
+def _allowed(q: Doc, spec: Query, d: Doc) -> bool:
     return (
         d.entry_id != q.entry_id
         and d.user_id not in spec.exclude_users
@@ -253,60 +253,82 @@ def rank_docs(
     out: list[list[Match]] = []
     # One faiss search for every query that is not restricted to a set of members.
     open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
-    found: dict[int, list[tuple[int, float]]] = {}
+    found: dict[int, I64] = {}
     if open_q:
         vecs = np.vstack([items[i][0].vector for i in open_q])
-        found = dict(
-            zip(open_q, pool.index.search_many(vecs, depth + pool.candidates), strict=True)
-        )
+        hits = pool.index.search_ids(vecs, depth + pool.candidates)
+        found = {i: row[row >= 0] for i, row in zip(open_q, hits, strict=True)}
     table = snap.table
     pos = 0
+    # A bar for digests, suggest --all and eval; on stderr, and only on a terminal.
+    bar = tqdm(
+        total=len(items), desc="ranking", unit="entry", disable=None if len(items) > BLOCK else True
+    )
     for block in _blocks(items):
         docs = [d for d, _s in block]
         lex_all = snap.index.scores_many([d.tokens for d in docs])
-        dots_all = _dots(_item_rows(snap.vocab, docs), table)
+        dots_all = _dots(snap.vocab.queries(docs), table)
         for b, (q, spec) in enumerate(block):
             lex_row = lex_all[b]
             own = snap.row_of.get(q.entry_id)
             own_lex = float(lex_row[own]) if own is not None else 0.0
-            ids = _candidate_ids(pool, snap, spec, lex_row, found.get(pos + b, []))
-            in_table: list[int] = []
-            extra: list[Doc] = []
-            for e in ids:
-                d = pool.docs.get(e)
-                # A stale snapshot may still hold entries removed since.
-                if d is None or not _allowed(pool, q, spec, d):
-                    continue
-                r = snap.row_of.get(e)
-                if r is not None and snap.live[r] and table.docs[r] is d:
-                    in_table.append(r)
-                else:
-                    extra.append(d)
-            rows = np.array(in_table, dtype=np.int64)
+            rows, extra = _candidates(pool, snap, q, spec, lex_row, found.get(pos + b))
             cands = [_Cands(table, rows, lex_row[rows].astype(np.float64),
                             {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
             if extra:
                 cands.append(_extra(snap, q, extra, lex_row, pool.dim))
             out.append(_rank_one(pool, snap, q, spec, cands, own_lex, depth))
         pos += len(block)
+        bar.update(len(block))
+    bar.close()
     return out
 
 
-def _candidate_ids(
+def _top(row: NDArray[np.float32], n: int) -> I64:
+    """Rows of the ``n`` highest positive values, as a stable sort would pick them."""
+    positive = np.flatnonzero(row > 0)
+    if len(positive) > n:
+        cut = np.partition(row[positive], len(positive) - n)[len(positive) - n]
+        above = positive[row[positive] > cut]
+        tied = positive[row[positive] == cut][: n - len(above)]
+        positive = np.concatenate([above, tied])
+    return positive
+
+
+def _candidates(
     pool: Pool,
     snap: Snapshot,
+    q: Doc,
     spec: Query,
     lex_row: NDArray[np.float32],
-    found: list[tuple[int, float]],
-) -> list[int]:
+    found: I64 | None,
+) -> tuple[I64, list[Doc]]:
+    """Candidate rows of the snapshot that may be suggested, and current docs it lacks."""
+    table = snap.table
     if spec.among is not None:
-        return [e for u in sorted(spec.among) for e in sorted(pool._by_user.get(u, ()))]
-    ids = dict.fromkeys(e for e, _s in found)
-    if lex_row.size:
-        top = np.argsort(-lex_row, kind="stable")[: pool.candidates]
-        for r in top[lex_row[top] > 0]:
-            ids.setdefault(int(snap.table.ids[r]))
-    return list(ids)
+        ids = np.array(
+            [e for u in sorted(spec.among) for e in sorted(pool._by_user.get(u, ()))],
+            dtype=np.int64,
+        )
+        known = snap.rows(ids)
+        rows = known
+    else:
+        ids = found if found is not None else np.zeros(0, dtype=np.int64)
+        known = snap.rows(ids)
+        rows = np.union1d(known, _top(lex_row, pool.candidates))
+    missing = ids[known < 0].tolist()
+    rows = rows[rows >= 0]
+    stale = rows[~snap.live[rows]]
+    rows = rows[snap.live[rows]]
+    excluded = table.code("u", spec.exclude_users | {q.user_id})
+    keep = ~np.isin(table.user_code[rows], excluded) & (table.ids[rows] != q.entry_id)
+    if spec.exclude_orgs:
+        keep &= ~np.isin(table.org_code[rows], table.code("o", spec.exclude_orgs))
+    if spec.listed_only:
+        keep &= table.listed[rows]
+    # Added or changed since the snapshot (a removed one is no longer in the pool).
+    extra = [pool.docs[e] for e in [*missing, *table.ids[stale].tolist()] if e in pool.docs]
+    return rows[keep], [d for d in extra if _allowed(q, spec, d)]
 
 
 def _extra(
@@ -323,7 +345,7 @@ def _extra(
             for d in docs
         ]
     )
-    dots = _dots(_item_rows(snap.vocab, [q]), table)
+    dots = _dots(snap.vocab.queries([q]), table)
     return _Cands(
         table, np.arange(len(docs), dtype=np.int64), lex, {k: v[0] for k, v in dots.items()}
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ class Vocab:
 
     rarity: Rarity
     columns: dict[str, dict[str, int]]
+    _weights: dict[str, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], rarity: Rarity) -> Vocab:
@@ -68,33 +69,39 @@ class Vocab:
 
     def weight(self, kind: str, item: str) -> float:
         """An item's weight in the weighted cosine: its idf, or 0 for a common item."""
-        if self.rarity.common(kind, item):
-            return 0.0
-        return self.rarity.idf(kind, item)
+        cache = self._weights.setdefault(kind, {})
+        w = cache.get(item)
+        if w is None:
+            w = cache[item] = 0.0 if self.rarity.common(kind, item) else self.rarity.idf(kind, item)
+        return w
 
     def norm(self, doc: Doc, kind: str) -> float:
         return math.sqrt(sum(self.weight(kind, x) ** 2 for x in _items(doc, kind)))
 
-    def query(self, doc: Doc) -> dict[str, F64]:
-        """A query's item vectors: uncommon counted items, idf-weighted others, needs."""
-        out: dict[str, F64] = {}
-        for kind in (*COUNTED, *WEIGHTED):
-            col = self.columns[kind]
-            v = np.zeros(len(col))
-            for x in _items(doc, kind):
-                j = col.get(x)
-                if j is None:
-                    continue
-                v[j] = 1.0 if kind in COUNTED else self.weight(kind, x)
-                if kind in COUNTED and self.rarity.common(kind, x):
-                    v[j] = 0.0
-            out[kind] = v
-        for kind in ("seek", "offer"):
-            v = np.zeros(len(self.columns["need"]))
-            for need in _needs(doc, kind):
-                if need in self.columns["need"]:
-                    v[self.columns["need"][need]] = 1.0
-            out[kind] = v
+    def queries(self, docs: Sequence[Doc]) -> dict[str, Sparse]:
+        """Queries' item vectors as sparse rows per kind: uncommon counted items (1),
+        weighted ones (idf), and the needs they seek and offer."""
+        out: dict[str, Sparse] = {}
+        for kind in (*COUNTED, *WEIGHTED, "seek", "offer"):
+            col = self.columns["need" if kind in ("seek", "offer") else kind]
+            rows, cols, vals = [], [], []
+            for r, d in enumerate(docs):
+                found = _needs(d, kind) if kind in ("seek", "offer") else _items(d, kind)
+                for x in found:
+                    j = col.get(x)
+                    if j is None:
+                        continue
+                    if kind in WEIGHTED:
+                        w = self.weight(kind, x)
+                    elif kind in COUNTED:
+                        w = 0.0 if self.rarity.common(kind, x) else 1.0
+                    else:
+                        w = 1.0
+                    if w:
+                        rows.append(r)
+                        cols.append(j)
+                        vals.append(w)
+            out[kind] = sp.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(col)))
         return out
 
 
@@ -113,6 +120,11 @@ class DocTable:
     sentence_norm: F64
     items: dict[str, Sparse]
     norms: dict[str, F64]
+    # Owner, organisation key and consent per row, as codes, to filter candidates at once.
+    codes: dict[str, int]
+    user_code: I64
+    org_code: I64
+    listed: NDArray[np.bool_]
 
     @classmethod
     def build(cls, docs: Sequence[Doc], vocab: Vocab, dim: int) -> DocTable:
@@ -163,8 +175,19 @@ class DocTable:
                 ([1.0] * len(pairs), ([p[0] for p in pairs], [p[1] for p in pairs])),
                 shape=(n, len(col)),
             )
-        return cls(docs, np.array([d.entry_id for d in docs], dtype=np.int64), vectors,
-                   sentences, offsets, sentence_norm, items, norms)  # fmt: skip
+        codes: dict[str, int] = {}
+        user_code = np.array([codes.setdefault("u:" + d.user_id, len(codes)) for d in docs])
+        org_code = np.array([codes.setdefault("o:" + d.org, len(codes)) for d in docs])
+        return cls(
+            docs, np.array([d.entry_id for d in docs], dtype=np.int64), vectors, sentences,
+            offsets, sentence_norm, items, norms, codes, user_code.astype(np.int64),
+            org_code.astype(np.int64), np.array([d.listed for d in docs], dtype=bool),
+        )  # fmt: skip
+
+    def code(self, prefix: str, names: Iterable[str]) -> I64:
+        """The codes of known users ("u") or organisation keys ("o"); unknown ones left out."""
+        found = [self.codes.get(f"{prefix}:{x}") for x in names]
+        return np.array([c for c in found if c is not None], dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.docs)

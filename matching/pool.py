@@ -134,6 +134,8 @@ class Pool:
                 self._lexical_stale = True
             return
         with self._lock:
+            # Entries changed while it was built are read from the pool, not the snapshot.
+            state.forget([d.entry_id for d in snapshot if self.docs.get(d.entry_id) is not d])
             self._lexical = state
 
     def wait_lexical(self, timeout: float = 60.0) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from matching import bulk
 from matching import learning as learn
 from matching.bulk import Suggestion as Suggestion
+from matching.derived import derived_for
 from matching.embedder import Embedder, Vectors, text_hash
 from matching.entries import embed_text, prepare, topics
 from matching.errors import EmptyText
@@ -116,34 +118,27 @@ class Matcher:
                 progress(len(chunk))
         return out
 
-    def _doc(self, e: Entry, v: EntryVector) -> Doc:
-        text = embed_text(e)
-        sents = split_sentences(text)
+    def _doc(self, e: Entry, v: EntryVector, derived: dict[str, Any]) -> Doc:
+        """The entry as matching sees it, from its vectors and its stored derived fields."""
+        fields = dict(derived)
+        sents = fields.pop("sentences")
         sv = np.frombuffer(v.sentence_vectors, dtype=np.float16)
         sv = sv.reshape(-1, v.dim) if sv.size else np.zeros((0, v.dim), dtype=np.float16)
         if len(sents) != len(sv):
-            sents = [text]
+            sents = [embed_text(e)]
         return Doc(
             entry_id=e.id,
             user_id=e.member.user_id,
             vector=np.frombuffer(v.vector, dtype=np.float32).copy(),
             sentences=sents,
             sentence_vectors=sv,
-            tokens=tokens(text),
             organisation=e.member.organisation,
             display_name=e.member.display_name,
             title=e.title,
             kind=e.kind,
             external_id=e.external_id,
             listed=e.member.consenting,
-            **topics(
-                text,
-                groups=e.all_groups,
-                tools=e.tools,
-                looking_for=e.looking_for,
-                offers=e.offers,
-                region=e.region,
-            ),
+            **fields,
         )
 
     def _current(self, v: EntryVector | None, e: Entry) -> bool:
@@ -190,7 +185,8 @@ class Matcher:
             if pool is None:
                 pool = Pool(self.embedder.dim, learn.weights_for(self, team_id))
             pool.remove(removed)
-            pool.upsert(self._doc(e, vectors[e.id]) for e in entries)
+            derived = derived_for(s, team_id, entries)
+            pool.upsert(self._doc(e, vectors[e.id], derived[e.id]) for e in entries)
             self._pools[team_id] = pool
             self._known[team_id] = versions
             # Only now: if anything above failed, the next call compares again.
