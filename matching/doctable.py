@@ -167,7 +167,9 @@ class DocTable:
                         vals.append(w)
             items[kind] = sp.csr_matrix((vals, (rows, cols)), shape=(n, len(col)))
             if kind in WEIGHTED:
-                norms[kind] = np.array([vocab.norm(d, kind) for d in docs])
+                # Every item of a row is in the vocabulary, so its norm is the row's.
+                squares = items[kind].multiply(items[kind]).sum(axis=1)
+                norms[kind] = np.sqrt(np.asarray(squares, dtype=np.float64).reshape(-1))
         for kind in ("seek", "offer"):
             col = vocab.columns["need"]
             pairs = [(r, col[x]) for r, d in enumerate(docs) for x in _needs(d, kind) if x in col]
