@@ -75,6 +75,34 @@ def clean_edges(
     return out
 
 
+@dataclass(frozen=True)
+class Network:
+    """The planning network every solver gets: candidate edges (viewer index ``tails``,
+    partner index ``heads``, integer ``gains``), the counts of viewers and partners, the
+    caps per viewer and per partner, and the bonus for covering a viewer."""
+
+    tails: np.ndarray
+    heads: np.ndarray
+    gains: np.ndarray
+    n_v: int
+    n_p: int
+    max_s: int
+    max_p: int
+    bonus: int
+
+    def unpack(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, int, int, int]:
+        return (
+            self.tails,
+            self.heads,
+            self.gains,
+            self.n_v,
+            self.n_p,
+            self.max_s,
+            self.max_p,
+            self.bonus,
+        )
+
+
 def plan_digest(
     edges: Iterable[tuple[str, str, float]],
     *,
@@ -113,7 +141,9 @@ def plan_digest(
         solver = "ortools" if _have_ortools() else "highs"
     solve = {"highs": _flow_highs, "ortools": _flow_ortools, "networkx": _flow_networkx}[solver]
     flows = solve(
-        tails, heads, gains, len(viewers), len(partners), max_suggestions, max_per_member, bonus
+        Network(
+            tails, heads, gains, len(viewers), len(partners), max_suggestions, max_per_member, bonus
+        )
     )
     picks: dict[str, list[tuple[str, float]]] = {v: [] for v in viewers}
     for idx in np.flatnonzero(flows):
@@ -162,14 +192,7 @@ def _new_highs() -> Any:
 
 
 def _flow_highs(
-    tails: np.ndarray,
-    heads: np.ndarray,
-    gains: np.ndarray,
-    n_v: int,
-    n_p: int,
-    max_s: int,
-    max_p: int,
-    bonus: int,
+    net: Network,
 ) -> np.ndarray:
     """Solve the planning network as an LP with HiGHS; returns the flow on each candidate edge.
 
@@ -182,6 +205,7 @@ def _flow_highs(
     every simplex vertex is integral; the check below guards against numerical
     trouble rather than against fractional optima.
     """
+    tails, heads, gains, n_v, n_p, max_s, max_p, bonus = net.unpack()
     import highspy
 
     n_e = len(tails)
@@ -227,16 +251,10 @@ def _flow_highs(
 
 
 def _flow_ortools(
-    tails: np.ndarray,
-    heads: np.ndarray,
-    gains: np.ndarray,
-    n_v: int,
-    n_p: int,
-    max_s: int,
-    max_p: int,
-    bonus: int,
+    net: Network,
 ) -> np.ndarray:
     """Solve the planning network with OR-Tools; returns the flow on each candidate edge."""
+    tails, heads, gains, n_v, n_p, max_s, max_p, bonus = net.unpack()
     from ortools.graph.python import min_cost_flow
 
     # Nodes: 0 source, 1 sink, 2 pool for a viewer's further slots,
@@ -276,16 +294,10 @@ def _flow_ortools(
 
 
 def _flow_networkx(
-    tails: np.ndarray,
-    heads: np.ndarray,
-    gains: np.ndarray,
-    n_v: int,
-    n_p: int,
-    max_s: int,
-    max_p: int,
-    bonus: int,
+    net: Network,
 ) -> np.ndarray:
     """The same network solved with networkx's network simplex (slow; the reference)."""
+    tails, heads, gains, n_v, n_p, max_s, max_p, bonus = net.unpack()
     g = nx.DiGraph()
     supply = n_v * max_s
     g.add_node("s", demand=-supply)

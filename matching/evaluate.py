@@ -42,6 +42,17 @@ def load_labels(path: Path, field: str, subset: str | None = None) -> dict[str, 
     return out
 
 
+def list_fields(path: Path) -> set[str]:
+    """Fields that hold a non-empty list in some row: what ``--field`` can score."""
+    out: set[str] = set()
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rec = json.loads(line)
+                out.update(k for k, v in rec.items() if isinstance(v, list) and v)
+    return out
+
+
 def precision_at(
     ranked: Sequence[str], rel: Iterable[str], labels: Mapping[str, frozenset[str]], k: int
 ) -> float:

@@ -3,7 +3,8 @@
 Concrete common ground first, most specific first: target groups, fields of action,
 distinctive terms, region, tools, needs on the same subject. Items a large share of the
 community has (matching.terms.COMMON_SHARE) are left out: they are no reason to talk.
-The closest sentence pair comes last, and only when the two sentences are really close.
+The closest sentence pair comes last, and only when the two sentences are really close,
+or when nothing concrete is shared: then it is the one honest answer to "why this one?".
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def reasons_for(query: Doc, other: Doc, match: Match) -> tuple[Reason, ...]:
             )
         )
     i, j, sim = match.pair
-    if 0 <= i < len(query.sentences) and 0 <= j < len(other.sentences) and sim >= MIN_SENTENCE_SIM:
+    close = sim >= MIN_SENTENCE_SIM or not out  # every suggestion says why it was made
+    if 0 <= i < len(query.sentences) and 0 <= j < len(other.sentences) and close:
         out.append(
             Reason("sentences", mine=query.sentences[i], theirs=other.sentences[j], similarity=sim)
         )

@@ -195,9 +195,19 @@ def eval_cmd(
     """Score baselines and the product side by side (P@5, nDCG@10) on a labelled set."""
     from bot.cli.quality import run
     from matching.embedder import load_embedder
+    from matching.evaluate import list_fields
 
     if not data.exists():
         raise CliError(f"file not found: {data}")
+    try:
+        known = list_fields(data)
+    except (OSError, ValueError, AttributeError) as exc:
+        raise CliError(f"{data} is not a labelled JSONL file: {exc}") from exc
+    if missing := [f for f in field if f not in known]:
+        raise CliError(
+            f"no item of {data.name} has labels in {', '.join(missing)}; "
+            f"label fields there: {', '.join(sorted(known)) or 'none'}"
+        )
     s = settings()
     if simulate_feedback:
         from bot.cli.feedback_sim import simulate

@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import DbOpt, TeamOpt, app, runtime
-from bot.cli.community import _slack_notifier
+from bot.cli.common import DbOpt, TeamOpt, app, runtime, slack_notifier
 from bot.flows.consent import ConsentFlows
 from bot.flows.ports import RecordingNotifier
 
@@ -25,7 +24,7 @@ def invite(
 ) -> None:
     """DM each imported member one invitation (what was imported, accept/edit/delete)."""
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else _slack_notifier(rt.settings)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
     report = ConsentFlows(rt.store, rt.matcher, notifier, rt.members).invite(team, dry_run=dry_run)
     if dry_run:
         for user in report.planned:

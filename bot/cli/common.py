@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from bot.container import Container, build_container
 from bot.settings import Settings
+from bot.slack.notifier import SlackNotifier, retrying_client
 
 app = typer.Typer(
     help="civic-match: partner suggestions for data projects of non-profits, with reasons.",
@@ -52,3 +53,11 @@ def runtime(db: str | None = None) -> Container:
 def secret(value: object) -> str:
     get = getattr(value, "get_secret_value", None)
     return str(get()) if callable(get) else ""
+
+
+def slack_notifier(s: Settings) -> SlackNotifier:
+    """The Web API notifier of the bot token, for commands that send or read channels."""
+    token = secret(s.slack_bot_token)
+    if not token:
+        raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")
+    return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))

@@ -7,24 +7,15 @@ from typing import Annotated, Literal
 
 import typer
 
-from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, secret, settings
+from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, settings, slack_notifier
 from bot.container import open_store
 from bot.flows.ports import RecordingNotifier
-from bot.settings import Settings
-from bot.slack.notifier import SlackNotifier, retrying_client
 from profiles import repo
 
 # (issue 5)
 
 digest_app = typer.Typer(help="Weekly partner digests.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
-
-
-def _slack_notifier(s: Settings) -> SlackNotifier:
-    token = secret(s.slack_bot_token)
-    if not token:
-        raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")
-    return SlackNotifier(retrying_client(token, base_url=s.slack_api_url))
 
 
 @digest_app.command("run")
@@ -37,7 +28,7 @@ def digest_run(
     from bot.flows.digest import DigestService, describe_plan
 
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else _slack_notifier(rt.settings)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
     report = DigestService(rt.store, rt.matcher, notifier, rt.settings).run(team, dry_run=dry_run)
     if dry_run:
         for line in describe_plan(report.planned):
@@ -118,7 +109,7 @@ def workshop(
         raise CliError("give --pairs or --groups N, not both")
     rt = runtime(db)
     ids = _read_members(members) if members else None
-    notifier = _slack_notifier(rt.settings) if channel else RecordingNotifier()
+    notifier = slack_notifier(rt.settings) if channel else RecordingNotifier()
     try:
         d = WorkshopService(rt.store, rt.matcher, notifier).create(
             team,
@@ -215,7 +206,7 @@ def map_cmd(
     if not available():  # before loading the model and the database
         raise CliError(str(ChartsUnavailable()))
     rt = runtime(db)
-    notifier = _slack_notifier(rt.settings) if channel else None
+    notifier = slack_notifier(rt.settings) if channel else None
     opts = MapOptions(by=by, channel=channel or "", names=names, lang=lang)
     try:
         m = community_map(rt.store, rt.matcher, team, opts, notifier)

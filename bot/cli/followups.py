@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import DbOpt, app, runtime
-from bot.cli.community import _slack_notifier
+from bot.cli.common import DbOpt, app, runtime, slack_notifier
 from bot.flows.ports import RecordingNotifier
 
 followups_app = typer.Typer(help="Follow-up questions after introductions.", no_args_is_help=True)
@@ -28,7 +27,7 @@ def followups_run(
     from bot.flows.followups import FollowupService, run_all
 
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else _slack_notifier(rt.settings)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
     reports = run_all(FollowupService(rt.store, notifier, rt.settings), team, dry_run=dry_run)
     for r in reports:
         if dry_run:

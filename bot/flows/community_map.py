@@ -225,6 +225,11 @@ def community_map(
         if notifier is None:
             raise ValueError("a channel map needs a notifier to read the channel's members")
         members = set(notifier.channel_members(o.channel))
+    with store.session() as s:
+        # Imported people who have not agreed yet are left off like in the statistics:
+        # the map is shown to others, and --names would print who they are.
+        agreed = repo.consenting_user_ids(s, team_id, matcher.sync(team_id).users())
+    members = agreed if members is None else members & agreed
     points = map_points(matcher, team_id, members)
     with store.session() as s:
         pairs = repo.connect_pairs(s, team_id)

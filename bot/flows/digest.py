@@ -22,14 +22,12 @@ close it.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.flows.delivery import OnceSender, new_owner
 from bot.flows.ports import Blocks, DeliveryError, Notifier
 from bot.settings import Settings, team_config
 from bot.slack.blocks.digest import render_digest, stale_message
@@ -46,16 +44,7 @@ log = logging.getLogger(__name__)
 NO_REPEAT = timedelta(weeks=8)
 STALE_AFTER = timedelta(days=365)
 MAX_NEW_ITEMS = 5
-# Errors that another attempt cannot fix: the person is gone or can't get DMs.
 UNINSTALLED = "workspace_uninstalled"
-PERMANENT_ERRORS = (
-    "user_not_found",
-    "user_disabled",
-    "account_inactive",
-    "cannot_dm_bot",
-    "not_allowed_token_type",
-    "user_is_bot",
-)
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31}
 # Fortnights are counted from a fixed Monday, so every process agrees on them.
 _FORTNIGHT_EPOCH = date(2024, 1, 1)
@@ -92,11 +81,6 @@ def _switched_recently(
     if last is None or last[0][:1] == period[:1]:
         return False
     return now - last[1] < timedelta(days=CADENCE_DAYS[cadence] - 1)
-
-
-def new_owner() -> str:
-    """Identifies this process in claims (host, pid and a random part)."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -147,9 +131,16 @@ class DigestService:
         self.notifier = notifier
         self.settings = settings
         self.owner = owner or new_owner()
-        self.stuck_after = stuck_after
-        self.max_attempts = max_attempts
         self.candidates = candidates
+        self.sender = OnceSender(
+            store,
+            repo.claims_to_sweep,
+            repo.reclaim_digest,
+            repo.finish_digest,
+            self.owner,
+            stuck_after,
+            max_attempts,
+        )
 
     # ------------------------------------------------------------ planning
 
@@ -272,47 +263,26 @@ class DigestService:
         if not self._active(team_id):
             report.failed.append((user_id, UNINSTALLED))
             return False
-        try:
-            self.notifier.dm(user_id, str(payload["text"]), payload.get("blocks"))
-        except DeliveryError as exc:
-            log.warning("digest for %s/%s failed: %s", team_id, user_id, exc.reason)
-            with self.store.session() as s:
-                repo.finish_digest(s, claim_id, self.owner, sent=False, error=exc.reason)
-            report.failed.append((user_id, exc.reason))
+        partners = [(str(u), float(sc)) for u, sc in payload.get("partners", [])]
+        error = self.sender.send(
+            self.notifier,
+            claim_id,
+            user_id,
+            payload,
+            lambda s: repo.log_suggestions(s, team_id, user_id, partners, "digest", period),
+        )
+        if error is not None:
+            report.failed.append((user_id, error))
             return False
-        with self.store.session() as s:
-            if repo.finish_digest(s, claim_id, self.owner, sent=True):
-                repo.log_suggestions(
-                    s,
-                    team_id,
-                    user_id,
-                    [(str(u), float(sc)) for u, sc in payload.get("partners", [])],
-                    "digest",
-                    period,
-                )
         report.sent.append(user_id)
         return True
 
     def sweep(self, team_id: str, *, report: RunReport | None = None) -> RunReport:
         """Finish digests that failed for a passing reason or whose process died."""
-        now = self.store.clock()
         report = report or RunReport(team_id)
-        with self.store.session() as s:
-            todo = repo.claims_to_sweep(
-                s,
-                team_id,
-                stuck_before=now - self.stuck_after,
-                max_attempts=self.max_attempts,
-                permanent_errors=PERMANENT_ERRORS,
-            )
-            todo_data = [(c, c.id, c.user_id, c.period, dict(c.payload)) for c in todo]
-        for claim, claim_id, user_id, period, payload in todo_data:
-            with self.store.session() as s:
-                taken = repo.reclaim_digest(s, claim, self.owner)
-            if not taken or "text" not in payload:
-                continue
-            report.swept.append(user_id)
-            self._deliver(team_id, claim_id, user_id, period, payload, report)
+        for claim, payload in self.sender.reclaimed(team_id):
+            report.swept.append(claim.user_id)
+            self._deliver(team_id, claim.id, claim.user_id, claim.period, payload, report)
         return report
 
     def pause_silent(self, team_id: str, *, report: RunReport | None = None) -> list[str]:

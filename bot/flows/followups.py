@@ -3,7 +3,7 @@
 Stages per introduction and member: ``met`` ("did you get in touch?") some days after
 the introduction; ``met_again`` once more after "not yet"; ``collab`` ("did something
 joint come of it?") long after a "yes". Each question is sent exactly once per pair,
-stage and member with the digests' guarantee (bot.flows.digest): a row with a unique
+stage and member with the guarantee of bot.flows.delivery: a row with a unique
 key is inserted (claimed) with the rendered message before it is sent, marked sent or
 failed after, and a sweep finishes claims whose process died or failed for a passing
 reason. Deactivated members and closed DMs fail permanently: recorded, not retried.
@@ -17,8 +17,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.flows.commands import Reply
-from bot.flows.digest import PERMANENT_ERRORS, new_owner
-from bot.flows.ports import DeliveryError, Notifier
+from bot.flows.delivery import OnceSender, new_owner
+from bot.flows.ports import Notifier
 from bot.messages import t
 from bot.settings import Settings
 from bot.slack.blocks.followups import followup_message
@@ -88,8 +88,15 @@ class FollowupService:
         self.notifier = notifier
         self.settings = settings
         self.owner = owner or new_owner()
-        self.stuck_after = stuck_after
-        self.max_attempts = max_attempts
+        self.sender = OnceSender(
+            store,
+            repo.followups_to_sweep,
+            repo.reclaim_followup,
+            repo.finish_followup,
+            self.owner,
+            stuck_after,
+            max_attempts,
+        )
 
     def plan(self, team_id: str) -> list[Due]:
         """Every question due now and not yet claimed by anyone."""
@@ -165,38 +172,18 @@ class FollowupService:
         payload: dict[str, Any],
         report: FollowupReport,
     ) -> None:
-        try:
-            self.notifier.dm(user_id, str(payload["text"]), payload.get("blocks"))
-        except DeliveryError as exc:
-            log.warning("follow-up %s to %s failed: %s", claim_id, user_id, exc.reason)
-            with self.store.session() as s:
-                repo.finish_followup(s, claim_id, self.owner, sent=False, error=exc.reason)
-            report.failed.append((user_id, exc.reason))
+        error = self.sender.send(self.notifier, claim_id, user_id, payload)
+        if error is not None:
+            report.failed.append((user_id, error))
             return
-        with self.store.session() as s:
-            repo.finish_followup(s, claim_id, self.owner, sent=True)
         report.sent.append((user_id, stage))
 
     def sweep(self, team_id: str, *, report: FollowupReport | None = None) -> FollowupReport:
         """Finish follow-ups that failed for a passing reason or whose process died."""
-        now = self.store.clock()
         report = report or FollowupReport(team_id)
-        with self.store.session() as s:
-            todo = repo.followups_to_sweep(
-                s,
-                team_id,
-                stuck_before=now - self.stuck_after,
-                max_attempts=self.max_attempts,
-                permanent_errors=PERMANENT_ERRORS,
-            )
-            rows = [(c, c.id, c.user_id, c.stage, dict(c.payload)) for c in todo]
-        for claim, claim_id, user_id, stage, payload in rows:
-            with self.store.session() as s:
-                taken = repo.reclaim_followup(s, claim, self.owner)
-            if not taken or "text" not in payload:
-                continue
-            report.swept.append(user_id)
-            self._deliver(claim_id, user_id, stage, payload, report)
+        for claim, payload in self.sender.reclaimed(team_id):
+            report.swept.append(claim.user_id)
+            self._deliver(claim.id, claim.user_id, claim.stage, payload, report)
         return report
 
     # ------------------------------------------------------------ answers

@@ -29,6 +29,14 @@ def _item(item: str, lang: str) -> str:
     return key
 
 
+def _need(key: str, lang: str) -> str:
+    """A need's label inside a sentence: English nouns are not capitalised there."""
+    label = need_label(key, lang)
+    if lang == "en" and label[1:2].islower():
+        return label[:1].lower() + label[1:]
+    return label
+
+
 def reason_text(reason: Reason, lang: str, name: str = "") -> str:
     """One reason as a sentence; ``name`` is the partner a "needs" reason talks about."""
     if reason.kind == "groups":
@@ -46,10 +54,17 @@ def reason_text(reason: Reason, lang: str, name: str = "") -> str:
     if reason.kind == "tools":
         return t("reason.tools", lang, tools=join_list([tool_name(x) for x in reason.items], lang))
     if reason.kind == "needs":
-        needs = join_list([need_label(x, lang) for x in reason.items], lang)
+        needs = join_list([_need(x, lang) for x in reason.items], lang)
+        labels = [_item(x, lang) for x in reason.about]
         about = t(
-            "reason.about", lang, items=join_list([_item(x, lang) for x in reason.about], lang)
+            "reason.about" if len(labels) == 1 else "reason.about.many",
+            lang,
+            items=join_list(labels, lang),
         )
+        if not reason.mine and not reason.theirs:
+            # Neither side names the subject in its own words: saying it twice reads badly.
+            key = f"reason.needs.{reason.direction}.same"
+            return t(key, lang, needs=needs, name=name, about=about)
         return t(
             f"reason.needs.{reason.direction}",
             lang,

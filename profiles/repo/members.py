@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -250,15 +250,6 @@ def unmark_invited(s: Session, team_id: str, user_id: str) -> None:
         .where(Member.team_id == team_id, Member.user_id == user_id, Member.consent == "invited")
         .values(consent="imported", invited_at=None)
     )
-
-
-def count_consent(s: Session, team_id: str) -> dict[str, int]:
-    rows = s.execute(
-        select(Member.consent, func.count())
-        .where(Member.team_id == team_id)
-        .group_by(Member.consent)
-    )
-    return {str(c): int(n) for c, n in rows}
 
 
 def team_ids(s: Session) -> list[str]:

@@ -24,7 +24,7 @@ from bot.flows.community_map import (
 from bot.flows.facilitator import parse_map
 from bot.flows.ports import DeliveryError, RecordingNotifier
 from matching import projection
-from matching.service import Matcher
+from matching.service import EntryInput, Matcher
 from profiles import repo
 from profiles.clock import ManualClock
 from profiles.db import Store
@@ -115,6 +115,23 @@ def test_map_of_a_team_and_of_a_channel(store: Store, matcher: Matcher) -> None:
         community_map.community_map(store, matcher, T, MapOptions(channel="C0NONE"), notifier)
     with pytest.raises(EmptyMap):
         community_map.community_map(store, matcher, "T0EMPTY")
+
+
+def test_imported_people_who_have_not_agreed_are_not_on_the_map(
+    store: Store, matcher: Matcher
+) -> None:
+    users = people(matcher, T, 4)
+    matcher.import_entries(
+        T,
+        [("U0IMP", "Imported Person", "AWO", EntryInput(description="Daten zu Wohnungslosen"))],
+        consent="imported",
+    )
+    m = community_map.community_map(store, matcher, T, MapOptions(names=True))
+    assert {p.user_id for p in m.points} == set(users)
+    with store.session() as s:
+        repo.accept_member(s, T, "U0IMP")
+    m = community_map.community_map(store, matcher, T, MapOptions(names=True))
+    assert "U0IMP" in {p.user_id for p in m.points}
 
 
 def test_outcomes_per_month(store: Store, matcher: Matcher, clock: ManualClock) -> None:

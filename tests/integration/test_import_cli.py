@@ -139,6 +139,13 @@ def test_demo_runs_on_the_bundled_community(tmp_path: Path) -> None:
     assert r.stdout.count("━━") == 4
     assert "sollte sprechen mit" in r.stdout
     assert "gemeinsame Zielgruppe" in r.stdout
+    # The README's excerpt is what the demo prints, reasons and scores included.
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("## What the demo shows", 1)[1].split("```", 2)[1]
+    lines = [line.rstrip() for line in excerpt.splitlines() if line.strip()]
+    assert len(lines) > 10
+    printed = {line.rstrip() for line in r.stdout.splitlines()}
+    assert [line for line in lines if line not in printed] == []
     # The demo ends with the next step; that step works on the same database.
     assert "civic-match console --demo" in r.stdout
     c = run_cli(

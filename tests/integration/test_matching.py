@@ -145,3 +145,15 @@ def test_find_answers_who_has_data_about_a_topic(real_matcher: Matcher) -> None:
     _load(real_matcher)
     hits = real_matcher.find("T1", "Wer hat Daten zu Hassrede und Online-Hetze?", k=3)
     assert hits[0].user_id == "U_HATE"
+
+
+def test_every_suggestion_says_why(real_matcher: Matcher) -> None:
+    ids = _load(real_matcher)
+    shown = 0
+    for entry_id in ids.values():
+        for sug in real_matcher.suggest_for_entry("T1", entry_id, k=4):
+            assert sug.reasons, sug
+            shown += 1
+    # Unrelated pairs (hate speech and seniors) are among them: nothing concrete is
+    # shared there, so the closest sentences are the reason.
+    assert shown >= 10

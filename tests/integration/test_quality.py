@@ -135,3 +135,18 @@ def test_feedback_simulation_goes_through_the_buttons_and_reports_every_group(
         assert all(0.0 <= v <= 1.0 for v in row.values())
     assert any("veto only" in line for line in lines)
     assert any(line.startswith("weights") for line in lines)
+
+
+def test_eval_names_the_label_fields_when_a_field_has_none(tmp_path: Path) -> None:
+    src = _write(tmp_path / "eval.jsonl")
+    r = run_cli(["eval", "--data", str(src), "--field", "fine"])
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == (
+        "civic-match: error: no item of eval.jsonl has labels in fine; "
+        "label fields there: labels, labels_fine, target_group_tags"
+    )
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": 1\n', encoding="utf-8")
+    r = run_cli(["eval", "--data", str(broken), "--field", "labels"])
+    assert r.returncode == 1 and "not a labelled JSONL file" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

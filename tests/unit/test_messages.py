@@ -143,8 +143,22 @@ def test_reasons_are_worded_in_the_members_language() -> None:
     )
     ask = Reason("needs", ("data",), direction="you_offer", about=("group:seniors", "term:Leaflet"))
     assert reason_text(ask, "en", "Bert") == (
-        "Bert looks for Data about Older people and Leaflet; "
-        "you offer Data about Older people and Leaflet"
+        "Bert looks for data about Older people and Leaflet, and you offer just that"
+    )
+    # One side names the subject in its own words, the other only shares the items.
+    region = Reason(
+        "needs",
+        ("data",),
+        direction="you_offer",
+        about=("term:Landkreis",),
+        theirs="zu Unterkunftsplätzen im Landkreis",
+    )
+    assert reason_text(region, "de", "Lena") == (
+        "Lena sucht Daten zu Unterkunftsplätzen im Landkreis; du bietest Daten zum Thema Landkreis"
+    )
+    two = Reason("needs", ("software",), direction="they_offer", about=("tool:postgresql",))
+    assert reason_text(two, "de", "Markus") == (
+        "du suchst Software zum Thema PostgreSQL – Markus bietet genau das"
     )
     themes = Reason("themes", ("participation",))
     assert reason_text(themes, "de").startswith("gemeinsames Handlungsfeld: ")
