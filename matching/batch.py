@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 from tqdm import tqdm
 
 from matching.doc import Doc, Match, rarity_of
-from matching.doctable import COUNTED, WEIGHTED, DocTable, Sparse, Vocab
+from matching.doctable import COUNTED, WEIGHTED, DocTable, Vocab
 from matching.lexical import Lexical
+from matching.postings import Sparse
 from matching.scoring import Features, Weights, sentence_alignment
 from matching.subjects import need_matches
 from matching.terms import Rarity
@@ -107,8 +108,8 @@ class _Cands:
 def _dots(q: dict[str, Sparse], table: DocTable) -> dict[str, F64]:
     """Each query's item dot products with every row of ``table`` (queries x rows)."""
     t = table.items
-    out = {kind: np.asarray((q[kind] @ t[kind].T).todense()) for kind in (*COUNTED, *WEIGHTED)}
-    out["needs"] = np.asarray((q["seek"] @ t["offer"].T + q["offer"] @ t["seek"].T).todense())
+    out = {kind: t[kind].dot(q[kind]) for kind in (*COUNTED, *WEIGHTED)}
+    out["needs"] = t["offer"].dot(q["seek"]) + t["seek"].dot(q["offer"])
     return out
 
 

@@ -10,19 +10,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from matching.doc import Doc
+from matching.postings import Postings, Sparse
 from matching.terms import Rarity
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
-Sparse = Any  # scipy.sparse.csr_matrix (scipy has no type hints)
 
 # The item kinds matched by a rarity-weighted cosine (Rarity.overlap and the terms signal).
 WEIGHTED = ("theme", "term")
@@ -101,7 +99,7 @@ class Vocab:
                         rows.append(r)
                         cols.append(j)
                         vals.append(w)
-            out[kind] = sp.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(col)))
+            out[kind] = Sparse.of(rows, cols, vals, (len(docs), len(col)))
         return out
 
 
@@ -118,7 +116,7 @@ class DocTable:
     offsets: I64
     # Per entry: the largest norm of its sentence vectors (bounds any sentence similarity).
     sentence_norm: F64
-    items: dict[str, Sparse]
+    items: dict[str, Postings]
     norms: dict[str, F64]
     # Owner, organisation key and consent per row, as codes, to filter candidates at once.
     codes: dict[str, int]
@@ -152,7 +150,7 @@ class DocTable:
                 for d in docs
             ]
         )
-        items: dict[str, Sparse] = {}
+        items: dict[str, Postings] = {}
         norms: dict[str, F64] = {}
         for kind in (*COUNTED, *WEIGHTED):
             col = vocab.columns[kind]
@@ -165,18 +163,18 @@ class DocTable:
                         rows.append(r)
                         cols.append(j)
                         vals.append(w)
-            items[kind] = sp.csr_matrix((vals, (rows, cols)), shape=(n, len(col)))
+            m = Sparse.of(rows, cols, vals, (n, len(col)))
+            items[kind] = Postings.of(m)
             if kind in WEIGHTED:
                 # Every item of a row is in the vocabulary, so its norm is the row's.
-                squares = items[kind].multiply(items[kind]).sum(axis=1)
-                norms[kind] = np.sqrt(np.asarray(squares, dtype=np.float64).reshape(-1))
+                norms[kind] = np.sqrt(m.row_squares())
         for kind in ("seek", "offer"):
             col = vocab.columns["need"]
             pairs = [(r, col[x]) for r, d in enumerate(docs) for x in _needs(d, kind) if x in col]
-            items[kind] = sp.csr_matrix(
-                ([1.0] * len(pairs), ([p[0] for p in pairs], [p[1] for p in pairs])),
-                shape=(n, len(col)),
-            )
+            items[kind] = Postings.of(
+                Sparse.of([p[0] for p in pairs], [p[1] for p in pairs], [1.0] * len(pairs),
+                          (n, len(col)))
+            )  # fmt: skip
         codes: dict[str, int] = {}
         user_code = np.array([codes.setdefault("u:" + d.user_id, len(codes)) for d in docs])
         org_code = np.array([codes.setdefault("o:" + d.org, len(codes)) for d in docs])

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import bm25s
 import numpy as np
-import scipy.sparse as sp
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 from numpy.typing import NDArray
 
+from matching.postings import Postings, Sparse
 from matching.text import words
 
 _STOP = frozenset(STOPWORDS_GERMAN) | frozenset(STOPWORDS_EN)
@@ -37,7 +37,7 @@ class Lexical:
         self.size = len(corpus)
         self._vocab: dict[str, int] = {}
         # Token x document BM25 weights: scoring many queries is one sparse product.
-        self._weights: sp.csr_matrix | None = None
+        self._weights: Postings | None = None
         if corpus and any(corpus):
             bm25 = bm25s.BM25()
             # bm25s refuses empty documents; a placeholder token keeps row order aligned.
@@ -46,9 +46,7 @@ class Lexical:
             width = len(m["indptr"]) - 1
             # bm25s may list a token (its empty-string placeholder) that has no column.
             self._vocab = {t: j for t, j in bm25.vocab_dict.items() if j < width}
-            self._weights = sp.csc_matrix(
-                (m["data"], m["indices"], m["indptr"]), shape=(m["num_docs"], width)
-            ).T.tocsr()
+            self._weights = Postings.from_csc(m["indptr"], m["indices"], m["data"], m["num_docs"])
 
     def scores(self, query: list[str]) -> NDArray[np.float32]:
         """BM25 score of every document for ``query``, in corpus order."""
@@ -66,8 +64,5 @@ class Lexical:
                 if j is not None:
                     rows.append(i)
                     cols.append(j)
-        counts = sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-            shape=(len(queries), self._weights.shape[0]),
-        )
-        return np.asarray((counts @ self._weights).todense(), dtype=np.float32)
+        found = Sparse.of(rows, cols, [1.0] * len(rows), (len(queries), self._weights.n_cols))
+        return self._weights.dot(found).astype(np.float32)
