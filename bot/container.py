@@ -152,6 +152,23 @@ def command_table(
     return table
 
 
+def build_matcher(
+    settings: Settings, *, embedder: Embedder | None = None, threads: int | None = None
+) -> Matcher:
+    """The store (migrated) and the model of ``settings``, with its learning settings."""
+    store = open_store(settings.database_url)
+    emb = embedder or load_embedder(settings.model, threads=threads or settings.threads)
+    return Matcher(
+        store,
+        emb,
+        learning=Learning(
+            settings.feedback_strength,
+            settings.feedback_half_life_days,
+            fitted_weights=settings.refit_weights,
+        ),
+    )
+
+
 def build_container(
     settings: Settings,
     *,
@@ -169,17 +186,7 @@ def build_container(
     messages are only recorded (offline commands).
     """
     if matcher is None:
-        store = open_store(settings.database_url)
-        emb = embedder or load_embedder(settings.model, threads=threads or settings.threads)
-        matcher = Matcher(
-            store,
-            emb,
-            learning=Learning(
-                settings.feedback_strength,
-                settings.feedback_half_life_days,
-                fitted_weights=settings.refit_weights,
-            ),
-        )
+        matcher = build_matcher(settings, embedder=embedder, threads=threads)
     store = matcher.store
     out: Notifier = notifier if notifier is not None else RecordingNotifier()
     identity = Identity(settings, store, directory)

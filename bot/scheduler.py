@@ -16,8 +16,10 @@ import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.jobstores.base import BaseJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -72,6 +74,15 @@ def purge_due() -> list[str]:
         if scheduler is not None and scheduler.get_job(job_id(team)) is not None:
             scheduler.remove_job(job_id(team))
     return purged
+
+
+def team_installed(team_id: str) -> None:
+    """A workspace was just installed (OAuth): give it its weekly digest job now rather
+    than at the next start, if this process runs a scheduler."""
+    with _service_lock:
+        svc, scheduler = _service, _scheduler
+    if svc is not None and scheduler is not None:
+        schedule_team(scheduler, svc.store, svc.settings, team_id)
 
 
 def _current() -> DigestService:
@@ -145,10 +156,18 @@ def job_id(team_id: str) -> str:
     return f"digest:{team_id}"
 
 
+class MigratedJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
+    """APScheduler's job store on a table that Alembic made (migration 0009), like every
+    other table; APScheduler would otherwise create it at start."""
+
+    def start(self, scheduler: BaseScheduler, alias: str) -> None:
+        BaseJobStore.start(self, scheduler, alias)
+
+
 def build_scheduler(store: Store) -> BackgroundScheduler:
     """A scheduler whose jobs live in the bot's own database (SQLite or PostgreSQL)."""
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOB_TABLE)},
+        jobstores={"default": MigratedJobStore(engine=store.engine, tablename=JOB_TABLE)},
         job_defaults={
             # After downtime, one catch-up run instead of one per missed week,
             # and only if the slot is less than MISFIRE_GRACE old.

@@ -16,6 +16,29 @@ _T = TypeVar("_T")
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+# The bot scopes an OAuth install asks for; bot/manifest.yaml lists the same (a test
+# checks), so a workspace installed either way grants the same.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "mpim:write",
+    "users:read",
+    "files:write",
+    "channels:read",
+    "groups:read",
+)
+
+
+def _split_list(value: object) -> object:
+    """A list setting given as "a,b" or as a JSON list."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [v.strip() for v in text.split(",") if v.strip()]
+    return value
+
 
 class Settings(BaseSettings):
     """Configuration of a process; domain code gets values from here, never from os.environ."""
@@ -40,6 +63,24 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = Field(
         None, description="Web API base URL, e.g. for GovSlack or a test server"
+    )
+
+    # OAuth mode (many workspaces; HTTP only) is on when client id and secret are set.
+    # The names are Bolt's own.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_scopes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(BOT_SCOPES),
+        description="bot scopes an OAuth install asks for (default: the manifest's)",
+    )
+    slack_allowed_team_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="if set, only these workspaces may install the app (OAuth mode)",
+    )
+    token_encryption_key: SecretStr | None = Field(
+        None,
+        description="Fernet key(s) for the bot tokens at rest, comma-separated: the first "
+        "encrypts, all decrypt (rotation)",
     )
 
     # NoDecode: the value is "U1,U2" or a JSON list; the validator below takes both.
@@ -117,15 +158,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("facilitators", mode="before")
+    @field_validator("facilitators", "slack_scopes", "slack_allowed_team_ids", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [v.strip() for v in text.split(",") if v.strip()]
-        return value
+        return _split_list(value)
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Many workspaces through Bolt's OAuth flow, rather than one bot token."""
+        secret = self.slack_client_secret
+        return bool(
+            (self.slack_client_id or "").strip() and secret and secret.get_secret_value().strip()
+        )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Operator commands about people and workspaces: `invite`, `workspace list|purge`.
+"""Operator commands about people and workspaces: `invite`, `workspace list|purge|rotate-key`.
 
 Registered on the one app (bot.cli.common) when bot.cli imports this module.
 """
@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import DbOpt, TeamOpt, app, runtime, slack_notifier
+from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, settings, slack_notifier
 from bot.flows.consent import ConsentFlows
 from bot.flows.ports import RecordingNotifier
 
@@ -24,7 +24,7 @@ def invite(
 ) -> None:
     """DM each imported member one invitation (what was imported, accept/edit/delete)."""
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt)
     report = ConsentFlows(rt.store, rt.matcher, notifier, rt.members).invite(team, dry_run=dry_run)
     if dry_run:
         for user in report.planned:
@@ -70,7 +70,41 @@ def workspace_purge(
     if not yes and not typer.confirm(f"delete all data of workspace {team}?", err=True):
         typer.echo("nothing deleted")
         return
+    if rt.settings.oauth_mode:
+        slack_notifier(rt)  # the stored installation (tokens) goes with the data
     counts = rt.workspaces.purge(team)
     total = sum(counts.values())
     detail = ", ".join(f"{t} {n}" for t, n in counts.items() if n)
     typer.echo(f"purged {team}: {total} rows" + (f" ({detail})" if detail else ""))
+
+
+@workspace_app.command("new-key")
+def workspace_new_key() -> None:
+    """Print a new key for TOKEN_ENCRYPTION_KEY (OAuth mode)."""
+    from bot.slack.installations import TokenCipher
+
+    typer.echo(TokenCipher.new_key())
+
+
+@workspace_app.command("rotate-key")
+def workspace_rotate_key(db: DbOpt = None) -> None:
+    """Re-seal every stored token with the first key of TOKEN_ENCRYPTION_KEY.
+
+    Rotation: put the new key first (TOKEN_ENCRYPTION_KEY=new,old), restart the bot, run
+    this, then drop the old key.
+    """
+    from bot.container import open_store
+    from bot.slack.app import ConfigError, installation_store
+    from bot.slack.installations import TokenKeyError
+
+    s = settings(db)
+    if not s.oauth_mode:
+        raise CliError("no OAuth mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET): no stored tokens")
+    store = open_store(s.database_url)
+    try:
+        count = installation_store(s, store.engine).reseal_all()
+    except (ConfigError, TokenKeyError) as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        store.dispose()
+    typer.echo(f"re-sealed {count} tokens with the first key; the other keys can go now")

@@ -8,6 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from bot.container import Container, build_container
+from bot.flows.ports import Notifier
 from bot.settings import Settings
 from bot.slack.notifier import SlackNotifier, retrying_client
 
@@ -55,8 +56,20 @@ def secret(value: object) -> str:
     return str(get()) if callable(get) else ""
 
 
-def slack_notifier(s: Settings) -> SlackNotifier:
-    """The Web API notifier of the bot token, for commands that send or read channels."""
+def slack_notifier(rt: Container) -> Notifier:
+    """The Web API notifier for commands that send or read channels: in OAuth mode each
+    workspace's stored token (and a purge deletes the installation too), else the one
+    bot token."""
+    s = rt.settings
+    if s.oauth_mode:
+        from bot.slack.app import ConfigError, team_notifier
+
+        try:
+            notifier = team_notifier(s, rt.store.engine)
+        except ConfigError as exc:
+            raise CliError(str(exc)) from exc
+        rt.workspaces.installations = notifier.clients.installations
+        return notifier
     token = secret(s.slack_bot_token)
     if not token:
         raise CliError("SLACK_BOT_TOKEN is not set (needed to send or to read channel members)")

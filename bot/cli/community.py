@@ -28,7 +28,7 @@ def digest_run(
     from bot.flows.digest import DigestService, describe_plan
 
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt)
     report = DigestService(rt.store, rt.matcher, notifier, rt.settings).run(team, dry_run=dry_run)
     if dry_run:
         for line in describe_plan(report.planned):
@@ -109,7 +109,7 @@ def workshop(
         raise CliError("give --pairs or --groups N, not both")
     rt = runtime(db)
     ids = _read_members(members) if members else None
-    notifier = slack_notifier(rt.settings) if channel else RecordingNotifier()
+    notifier = slack_notifier(rt) if channel else RecordingNotifier()
     try:
         d = WorkshopService(rt.store, rt.matcher, notifier).create(
             team,
@@ -206,7 +206,7 @@ def map_cmd(
     if not available():  # before loading the model and the database
         raise CliError(str(ChartsUnavailable()))
     rt = runtime(db)
-    notifier = slack_notifier(rt.settings) if channel else None
+    notifier = slack_notifier(rt) if channel else None
     opts = MapOptions(by=by, channel=channel or "", names=names, lang=lang)
     try:
         m = community_map(rt.store, rt.matcher, team, opts, notifier)

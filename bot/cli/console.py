@@ -42,6 +42,9 @@ class ConsoleNotifier:
         self.out(blocks_to_text(blocks) if blocks else text)
         return f"{self._n}.0"
 
+    def for_team(self, team_id: str) -> ConsoleNotifier:
+        return self  # the terminal is one local community
+
     def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
         return self._show(f"DM to {user_id}", text, blocks)
 

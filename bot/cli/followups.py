@@ -27,7 +27,7 @@ def followups_run(
     from bot.flows.followups import FollowupService, run_all
 
     rt = runtime(db)
-    notifier = RecordingNotifier() if dry_run else slack_notifier(rt.settings)
+    notifier = RecordingNotifier() if dry_run else slack_notifier(rt)
     reports = run_all(FollowupService(rt.store, notifier, rt.settings), team, dry_run=dry_run)
     for r in reports:
         if dry_run:

@@ -224,7 +224,7 @@ def community_map(
     if o.channel:
         if notifier is None:
             raise ValueError("a channel map needs a notifier to read the channel's members")
-        members = set(notifier.channel_members(o.channel))
+        members = set(notifier.for_team(team_id).channel_members(o.channel))
     with store.session() as s:
         # Imported people who have not agreed yet are left off like in the statistics:
         # the map is shown to others, and --names would print who they are.

@@ -85,7 +85,7 @@ class ConsentFlows:
                     continue
             text, blocks = invitation_message(name, org, entries, lang)
             try:
-                self.notifier.dm(user_id, text, blocks)
+                self.notifier.for_team(team_id).dm(user_id, text, blocks)
             except DeliveryError as exc:
                 with self.store.session() as s:
                     repo.unmark_invited(s, team_id, user_id)

@@ -74,18 +74,21 @@ class OnceSender:
     def send(
         self,
         notifier: Notifier,
+        team_id: str,
         claim_id: int,
         user_id: str,
         payload: dict[str, Any],
         on_sent: Callable[[Session], None] | None = None,
     ) -> str | None:
-        """DM a claimed message: None once sent, else the reason it failed (recorded).
+        """DM a claimed message with ``team_id``'s token: None once sent, else the reason
+        it failed (recorded).
 
         ``on_sent`` runs in the transaction that marks the claim sent, and only if this
         process still held it, so what it records is recorded once.
         """
         try:
-            notifier.dm(user_id, str(payload["text"]), payload.get("blocks"))
+            # Inside the try: a workspace without an installation fails like a closed DM.
+            notifier.for_team(team_id).dm(user_id, str(payload["text"]), payload.get("blocks"))
         except DeliveryError as exc:
             log.warning("message %s to %s failed: %s", claim_id, user_id, exc.reason)
             with self.store.session() as s:

@@ -266,6 +266,7 @@ class DigestService:
         partners = [(str(u), float(sc)) for u, sc in payload.get("partners", [])]
         error = self.sender.send(
             self.notifier,
+            team_id,
             claim_id,
             user_id,
             payload,
@@ -302,7 +303,7 @@ class DigestService:
                     continue  # another process paused them (and tells them)
             text, blocks = auto_pause_message(limit, langs.get(user, "de"))
             try:
-                self.notifier.dm(user, text, blocks)
+                self.notifier.for_team(team_id).dm(user, text, blocks)
             except DeliveryError as exc:
                 log.info("auto-pause notice to %s failed: %s", user, exc.reason)
             paused.append(user)
@@ -327,7 +328,7 @@ class DigestService:
                     continue  # another process nudged first
             text, blocks = stale_message(entry_id, title, lang)
             try:
-                self.notifier.dm(user_id, text, blocks)
+                self.notifier.for_team(team_id).dm(user_id, text, blocks)
             except DeliveryError as exc:
                 log.info("stale-entry nudge to %s failed: %s", user_id, exc.reason)
                 continue

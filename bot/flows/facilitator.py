@@ -292,8 +292,8 @@ class FacilitatorFlows:
     def _dm_upload(self, ctx: CommandContext, text: str, filename: str, png: bytes) -> None:
         # The DM is opened by posting its intro: Notifier has no bare "open", and
         # files.completeUploadExternal needs the conversation id, not the user id.
-        dm = self.notifier.group_dm([ctx.user_id], text)
-        self.notifier.upload(dm, filename, png, title=filename)
+        dm = self.notifier.for_team(ctx.team_id).group_dm([ctx.user_id], text)
+        self.notifier.for_team(ctx.team_id).upload(dm, filename, png, title=filename)
 
     def workshop_command(self, ctx: CommandContext) -> Reply:
         if not ctx.may_facilitate():  # the router checked already; this is free

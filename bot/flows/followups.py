@@ -172,7 +172,7 @@ class FollowupService:
         payload: dict[str, Any],
         report: FollowupReport,
     ) -> None:
-        error = self.sender.send(self.notifier, claim_id, user_id, payload)
+        error = self.sender.send(self.notifier, report.team_id, claim_id, user_id, payload)
         if error is not None:
             report.failed.append((user_id, error))
             return

@@ -251,8 +251,10 @@ class MemberFlows:
             data = repo.export_member(s, ctx.team_id, ctx.user_id)
         content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
         # The file goes to the member's DM, never to the channel the command came from.
-        channel = self.notifier.group_dm([ctx.user_id], t("bot.export.comment", ctx.lang))
-        self.notifier.upload(
+        channel = self.notifier.for_team(ctx.team_id).group_dm(
+            [ctx.user_id], t("bot.export.comment", ctx.lang)
+        )
+        self.notifier.for_team(ctx.team_id).upload(
             channel, f"civic-match-{ctx.user_id}.json", content, title="civic-match export"
         )
         return Reply(text=t("bot.export.done", ctx.lang))
@@ -297,7 +299,7 @@ class MemberFlows:
             starter=starter,
             opener=shared_reason(found, lang) if found else "",
         )
-        channel = self.notifier.group_dm([user_id, other_id], text, blocks)
+        channel = self.notifier.for_team(team_id).group_dm([user_id, other_id], text, blocks)
         with self.store.session() as s:
             repo.record_feedback(s, team_id, user_id, other_id, "connect")
             repo.record_introduction(
@@ -388,7 +390,7 @@ class MemberFlows:
                 raise
             # Deleted between the check in the ack and now.
             gone = Reply(text=t("bot.entry.gone", lang))
-            self.notifier.dm(user_id, gone.text)
+            self.notifier.for_team(team_id).dm(user_id, gone.text)
             return gone
         key = "bot.describe.updated" if form.entry_id is not None else "bot.describe.saved"
         title = data.title or shorten(data.description, TITLE_CHARS)
@@ -404,7 +406,7 @@ class MemberFlows:
         reply = self._suggestions_reply(
             team_id, user_id, sugg, lang, t("bot.suggest.intro", lang), notes=notes
         )
-        self.notifier.dm(user_id, reply.text, reply.blocks)
+        self.notifier.for_team(team_id).dm(user_id, reply.text, reply.blocks)
         return reply
 
     def delete_entry(self, team_id: str, user_id: str, entry_id: int, lang: str) -> Reply:

@@ -7,6 +7,7 @@ and the console use ``RecordingNotifier`` or their own.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,6 +41,14 @@ class DeliveryError(Exception):
 
 
 class Notifier(Protocol):
+    def for_team(self, team_id: str) -> Notifier:
+        """The notifier that speaks to ``team_id`` with that workspace's own token.
+
+        With one bot token (Socket Mode, single-token HTTP) it is the notifier itself;
+        with many installations it raises DeliveryError when the workspace has none.
+        """
+        ...
+
     def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
         """Send a direct message; returns the message ts."""
         ...
@@ -57,6 +66,12 @@ class Notifier(Protocol):
     def channel_members(self, channel: str) -> list[str]: ...
 
 
+class Installations(Protocol):
+    def forget_team(self, team_id: str) -> None:
+        """Delete the workspace's installation and tokens (OAuth mode)."""
+        ...
+
+
 @dataclass
 class Sent:
     kind: str
@@ -64,6 +79,7 @@ class Sent:
     text: str
     blocks: Blocks | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    team: str = ""  # the workspace the flow sent it through (for_team), "" if none
 
 
 class RecordingNotifier:
@@ -73,6 +89,17 @@ class RecordingNotifier:
         self.sent: list[Sent] = []
         self.failing: dict[str, str] = {}
         self.channels = channels or {}
+        self.team = ""
+
+    def for_team(self, team_id: str) -> RecordingNotifier:
+        """A view that shares the records (and failures) and tags what it sends."""
+        view = copy.copy(self)
+        view.team = team_id
+        return view
+
+    def _add(self, sent: Sent) -> None:
+        sent.team = self.team
+        self.sent.append(sent)
 
     def _check(self, target: str) -> None:
         if target in self.failing:
@@ -80,26 +107,26 @@ class RecordingNotifier:
 
     def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
         self._check(user_id)
-        self.sent.append(Sent("dm", user_id, text, blocks))
+        self._add(Sent("dm", user_id, text, blocks))
         return f"{len(self.sent)}.0"
 
     def group_dm(self, user_ids: list[str], text: str, blocks: Blocks | None = None) -> str:
         for u in user_ids:
             self._check(u)
         key = ",".join(sorted(user_ids))
-        self.sent.append(Sent("group_dm", key, text, blocks))
+        self._add(Sent("group_dm", key, text, blocks))
         return "G" + str(abs(hash(key)) % 10**8)
 
     def post(self, channel: str, text: str, blocks: Blocks | None = None) -> str:
         self._check(channel)
-        self.sent.append(Sent("post", channel, text, blocks))
+        self._add(Sent("post", channel, text, blocks))
         return f"{len(self.sent)}.0"
 
     def upload(
         self, channel: str, filename: str, content: bytes, title: str = "", comment: str = ""
     ) -> None:
         self._check(channel)
-        self.sent.append(
+        self._add(
             Sent("upload", channel, comment, None, {"filename": filename, "content": content})
         )
 

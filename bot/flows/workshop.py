@@ -177,7 +177,7 @@ class WorkshopService:
     ) -> PlanData:
         """Plan a workshop for a channel's members (or a given list) and store it as a draft."""
         if members is None:
-            members = self.notifier.channel_members(channel)
+            members = self.notifier.for_team(team_id).channel_members(channel)
         members = list(dict.fromkeys(m for m in members if m))
         with self.store.session() as s:
             with_entries = set(repo.member_ids_with_entries(s, team_id))
@@ -326,8 +326,10 @@ class WorkshopService:
     def send_csv(self, d: PlanData, user_id: str, lang: str) -> None:
         """The plan as CSV to ``user_id`` alone, in their DM with the bot: a draft holds
         reasons and organisations the participants have not been sent yet."""
-        channel = self.notifier.group_dm([user_id], t("workshop.csv_uploaded", lang))
-        self.notifier.upload(
+        channel = self.notifier.for_team(d.team_id).group_dm(
+            [user_id], t("workshop.csv_uploaded", lang)
+        )
+        self.notifier.for_team(d.team_id).upload(
             channel,
             f"workshop-{d.plan_id}.csv",
             self.csv_bytes(d, lang),
@@ -349,7 +351,7 @@ class WorkshopService:
             for group in rnd:
                 text = intro_text(d, group, r, lang)
                 try:
-                    channel = self.notifier.group_dm(list(group), text)
+                    channel = self.notifier.for_team(team_id).group_dm(list(group), text)
                     report.groups += 1
                 except DeliveryError as exc:
                     report.failed.append((exc.target, exc.reason))
@@ -369,14 +371,14 @@ class WorkshopService:
                         )
         for u in d.without_entries if d.channel else []:
             try:
-                self.notifier.dm(u, t("workshop.invite", lang, channel=d.channel))
+                self.notifier.for_team(team_id).dm(u, t("workshop.invite", lang, channel=d.channel))
                 report.invites += 1
             except DeliveryError as exc:
                 report.failed.append((exc.target, exc.reason))
         if summary and d.channel:
             groups = sum(len(rnd) for rnd in d.rounds)
             try:
-                self.notifier.post(
+                self.notifier.for_team(team_id).post(
                     d.channel, t("workshop.summary", lang, groups=groups, rounds=len(d.rounds))
                 )
             except DeliveryError as exc:

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.flows.ports import Installations
 from bot.settings import Settings
 from matching.service import Matcher
 from profiles import repo
@@ -35,6 +36,8 @@ class WorkspaceFlows:
         # (bot.slack.listeners.events) costs no query; None until first read.
         self._gone: set[str] | None = None
         self._lock = threading.Lock()
+        # OAuth mode: the stored installations (tokens), deleted at uninstall and purge.
+        self.installations: Installations | None = None
 
     def known_uninstalled(self, team_id: str) -> bool:
         """Whether ``team_id`` is marked uninstalled; False while the database is down, so
@@ -65,6 +68,9 @@ class WorkspaceFlows:
         with self._lock:
             if self._gone is not None:
                 self._gone.add(team_id)
+        if self.installations is not None:
+            # The token is dead already (Slack revoked it); a reinstall brings a new one.
+            self.installations.forget_team(team_id)
         log.warning("workspace %s: %s; its data is purged after %s", team_id, why, purge_after)
         return purge_after
 
@@ -83,6 +89,8 @@ class WorkspaceFlows:
         """Delete every row of the workspace now."""
         with self.store.session() as s:
             counts = repo.purge_team(s, team_id)
+        if self.installations is not None:
+            self.installations.forget_team(team_id)
         with self._lock:
             if self._gone is not None:
                 self._gone.discard(team_id)

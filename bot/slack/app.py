@@ -8,11 +8,13 @@ from typing import Any, Literal
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 
-from bot.container import Container, build_container
+from bot.container import Container, build_container, build_matcher
 from bot.messages import t
 from bot.settings import Settings
 from bot.slack.directory import SlackDirectory
+from bot.slack.installations import SealedInstallationStore, TokenCipher, TokenKeyError
 from bot.slack.listeners import (
     actions,
     commands,
@@ -24,7 +26,8 @@ from bot.slack.listeners import (
     views,
 )
 from bot.slack.listeners.common import response_url_allowed, team_and_user
-from bot.slack.notifier import SlackNotifier, retrying_client
+from bot.slack.notifier import SlackNotifier, TeamClients, TeamNotifier, retrying_client
+from bot.slack.oauth import oauth_flow
 from bot.slack.server import RequestVerifier
 from bot.slack.worker import Worker
 from matching.service import Matcher
@@ -47,7 +50,22 @@ def check_config(settings: Settings, mode: Mode) -> None:
 
     Cheap on purpose: the CLI calls it before loading the model and opening the
     database, so a missing secret is reported at once rather than after start-up.
+    OAuth mode (client id and secret set) serves many workspaces over HTTP and needs
+    no bot token, but the key that seals the workspaces' tokens.
     """
+    if settings.oauth_mode:
+        if mode != "http":
+            raise ConfigError(
+                "SLACK_CLIENT_ID/SLACK_CLIENT_SECRET select OAuth mode, which needs HTTP "
+                "(civic-match serve --http); unset them for Socket Mode"
+            )
+        if not _secret(settings.slack_signing_secret):
+            raise ConfigError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode)")
+        try:
+            TokenCipher(_secret(settings.token_encryption_key))
+        except TokenKeyError as exc:
+            raise ConfigError(str(exc)) from exc
+        return
     if not _secret(settings.slack_bot_token):
         raise ConfigError("SLACK_BOT_TOKEN is not set")
     if mode == "socket" and not _secret(settings.slack_app_token):
@@ -57,8 +75,23 @@ def check_config(settings: Settings, mode: Mode) -> None:
 
 
 def slack_client(settings: Settings) -> WebClient:
-    """The retrying WebClient with the bot token, pointed at SLACK_API_URL when set."""
+    """The retrying WebClient with the bot token (none in OAuth mode: Bolt then gives each
+    request its workspace's token), pointed at SLACK_API_URL when set."""
     return retrying_client(_secret(settings.slack_bot_token), base_url=settings.slack_api_url)
+
+
+def installation_store(settings: Settings, engine: Engine) -> SealedInstallationStore:
+    """The installations of OAuth mode (ConfigError without a usable key)."""
+    try:
+        cipher = TokenCipher(_secret(settings.token_encryption_key))
+    except TokenKeyError as exc:
+        raise ConfigError(str(exc)) from exc
+    return SealedInstallationStore(settings.slack_client_id or "", engine, cipher)
+
+
+def team_notifier(settings: Settings, engine: Engine) -> TeamNotifier:
+    """The notifier of OAuth mode: each workspace with its own stored token."""
+    return TeamNotifier(TeamClients(installation_store(settings, engine), settings.slack_api_url))
 
 
 def build_app(
@@ -70,9 +103,18 @@ def build_app(
 ) -> App:
     """The bolt App with every listener registered on ``container``'s flows."""
     check_config(container.settings, mode)
-    secret = _secret(container.settings.slack_signing_secret)
+    settings = container.settings
+    secret = _secret(settings.slack_signing_secret)
+    flow = None
+    if settings.oauth_mode:
+        flow = oauth_flow(
+            settings, container.store.engine, client, lambda team: _installed(container, team)
+        )
+        # Bolt checks no token at start in OAuth mode: each request's comes from the store.
+        token_verification = False
     app = App(
         client=client,
+        oauth_flow=flow,
         signing_secret=secret or None,
         # Socket Mode envelopes arrive over an authenticated WebSocket and carry no
         # signature; HTTP requests must be signed.
@@ -104,16 +146,38 @@ def connect(
 ) -> tuple[App, Container]:
     """The container wired to Slack's Web API, and the App on it."""
     check_config(settings, mode)
-    client = slack_client(settings)
-    container = build_container(
-        settings,
-        matcher=matcher,
-        threads=threads,
-        notifier=SlackNotifier(notifier_client or client),
-        directory=SlackDirectory(client),
-        worker=worker,
-    )
+    if settings.oauth_mode:
+        client = retrying_client("", base_url=settings.slack_api_url)
+        matcher = matcher or build_matcher(settings, threads=threads)
+        notifier = team_notifier(settings, matcher.store.engine)
+        container = build_container(
+            settings,
+            matcher=matcher,
+            notifier=notifier,
+            directory=SlackDirectory(notifier.clients.client),
+            worker=worker,
+        )
+        container.workspaces.installations = notifier.clients.installations
+    else:
+        client = slack_client(settings)
+        container = build_container(
+            settings,
+            matcher=matcher,
+            threads=threads,
+            notifier=SlackNotifier(notifier_client or client),
+            directory=SlackDirectory(client),
+            worker=worker,
+        )
     return build_app(container, client, mode=mode, token_verification=token_verification), container
+
+
+def _installed(c: Container, team_id: str) -> None:
+    """A workspace finished the OAuth install: it is active (a reinstall within the grace
+    period cancels the purge) and gets its weekly digest job if a scheduler runs here."""
+    from bot import scheduler
+
+    c.workspaces.installed(team_id)
+    scheduler.team_installed(team_id)
 
 
 def register_all(app: App, c: Container) -> None:
@@ -168,7 +232,7 @@ def register_all(app: App, c: Container) -> None:
             elif url:
                 log.warning("dropped a response URL that is not Slack's: %s", ascii(url[:100]))
             elif user:
-                c.notifier.dm(user, text)
+                c.notifier.for_team(team).dm(user, text)
         except Exception:  # the member already sees nothing; do not raise from here
             log.warning("could not tell %s about the error", user, exc_info=True)
         return None

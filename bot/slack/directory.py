@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -14,12 +15,13 @@ from bot.flows.ports import UserInfo
 class SlackDirectory:
     """Names, locales and admin flags from users.info (include_locale)."""
 
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
+    def __init__(self, client: WebClient | Callable[[str], WebClient]) -> None:
+        # One client (one bot token), or the client of each workspace (OAuth mode).
+        self.client_for = client if callable(client) else (lambda _team: client)
 
     def user(self, team_id: str, user_id: str) -> UserInfo | None:
         try:
-            resp = self.client.users_info(user=user_id, include_locale=True)
+            resp = self.client_for(team_id).users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             # Only "Slack does not know them" is an answer; other errors (rate limits
             # that outlasted the retries, outages) must not be cached as "no admin".

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from slack_sdk import WebClient
@@ -12,11 +13,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.flows.ports import Blocks, DeliveryError
+from bot.slack.installations import SealedInstallationStore
 
 
-def retrying_client(token: str, base_url: str | None = None, max_retries: int = 5) -> WebClient:
+def retrying_client(
+    token: str | None, base_url: str | None = None, max_retries: int = 5
+) -> WebClient:
     """A WebClient that rides out 429s (honouring Retry-After) and dropped connections."""
-    kwargs: dict[str, Any] = {"token": token, "timeout": 15}
+    # No token (OAuth mode's App client): Bolt gives each request its workspace's.
+    kwargs: dict[str, Any] = {"token": token or None, "timeout": 15}
     if base_url:
         kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     client = WebClient(**kwargs)
@@ -41,6 +46,10 @@ class SlackNotifier:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
+
+    def for_team(self, team_id: str) -> SlackNotifier:
+        # One bot token: every workspace it serves is the one it was installed in.
+        return self
 
     def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
         try:
@@ -89,3 +98,67 @@ class SlackNotifier:
         except SlackApiError as exc:
             raise DeliveryError(channel, _error(exc)) from exc
         return members
+
+
+class TeamClients:
+    """The bot token of each installed workspace, from the installation store, and one
+    retrying WebClient per token (pointed at SLACK_API_URL when set).
+
+    The store is asked on every lookup, so a reinstall (a new token) or an uninstall in
+    another replica takes effect at once; a client is only reused for the same token.
+    """
+
+    def __init__(self, installations: SealedInstallationStore, base_url: str | None = None) -> None:
+        self.installations = installations
+        self.base_url = base_url
+        self._clients: dict[str, tuple[str, WebClient]] = {}
+        self._lock = threading.Lock()
+
+    def client(self, team_id: str) -> WebClient:
+        """DeliveryError(team, "not_installed") when the workspace has no installation."""
+        bot = self.installations.find_team_bot(team_id)
+        token = bot.bot_token if bot is not None else None
+        if not token:
+            with self._lock:
+                self._clients.pop(team_id, None)
+            raise DeliveryError(team_id, "not_installed")
+        with self._lock:
+            known = self._clients.get(team_id)
+            if known is None or known[0] != token:
+                known = (token, retrying_client(token, base_url=self.base_url))
+                self._clients[team_id] = known
+            return known[1]
+
+
+class TeamNotifier:
+    """The Notifier of OAuth mode: each workspace is spoken to with its own bot token.
+
+    Only the views from ``for_team`` send; a flow that forgot to say which workspace it
+    sends for gets a DeliveryError rather than a message sent with some other token.
+    """
+
+    def __init__(self, clients: TeamClients) -> None:
+        self.clients = clients
+
+    def for_team(self, team_id: str) -> SlackNotifier:
+        return SlackNotifier(self.clients.client(team_id))
+
+    def _unbound(self, target: str) -> DeliveryError:
+        return DeliveryError(target, "no_workspace_given")
+
+    def dm(self, user_id: str, text: str, blocks: Blocks | None = None) -> str:
+        raise self._unbound(user_id)
+
+    def group_dm(self, user_ids: list[str], text: str, blocks: Blocks | None = None) -> str:
+        raise self._unbound(",".join(user_ids))
+
+    def post(self, channel: str, text: str, blocks: Blocks | None = None) -> str:
+        raise self._unbound(channel)
+
+    def upload(
+        self, channel: str, filename: str, content: bytes, title: str = "", comment: str = ""
+    ) -> None:
+        raise self._unbound(channel)
+
+    def channel_members(self, channel: str) -> list[str]:
+        raise self._unbound(channel)

@@ -1,4 +1,5 @@
-"""Running the App: Socket Mode (default) or an HTTP endpoint at /slack/events.
+"""Running the App: Socket Mode (default) or an HTTP endpoint at /slack/events (and, in
+OAuth mode, the install link and Slack's redirect back).
 
 The HTTP edge trusts nothing it has not verified: it checks the request's framing and
 its Slack signature on the raw bytes before anything parses the body, so a forged or
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd early
+MAX_QUERY = 4096  # an OAuth redirect carries a code and a state, nothing long
 # Slack's own rule: a signature older than five minutes may be a replay.
 MAX_SIGNATURE_AGE_S = 300
 # A client that stops sending mid-request must not hold a thread forever.
@@ -175,8 +177,32 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), ascii(format % args))
 
     def do_GET(self) -> None:
-        # A liveness probe for load balancers; Slack itself only POSTs.
-        self._send(BoltResponse(status=200 if self.path == "/healthz" else 404, body=""))
+        try:
+            self._get()
+        except ConnectionError:
+            self.close_connection = True
+        except Exception:
+            log.exception("HTTP request failed")
+            self._fail(500, "internal error")
+
+    def _get(self) -> None:
+        path, _, query = self.path.partition("?")
+        flow = self.server.bolt_app.oauth_flow
+        if flow is None or path not in (flow.install_path, flow.redirect_uri_path):
+            # A liveness probe for load balancers; Slack itself only POSTs.
+            self._send(BoltResponse(status=200 if path == "/healthz" else 404, body=""))
+            return
+        if len(query) > MAX_QUERY:
+            self._reject(414, "query too long")
+            return
+        # The install link and Slack's redirect back: a browser's GET, unsigned; the
+        # OAuth state (cookie and store) is what ties the two together.
+        headers: dict[str, Any] = {k.lower(): v for k, v in self.headers.items()}
+        request = BoltRequest(body="", query=query, headers=headers)
+        if path == flow.install_path:
+            self._send(flow.handle_installation(request))
+        else:
+            self._send(flow.handle_callback(request))
 
     def do_POST(self) -> None:
         try:

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .blockkit import MAX_MESSAGE_BLOCKS, MAX_MESSAGE_TEXT, block_problems, view_problems
 from .ids import APP_ID, BOT_ID, BOT_USER_ID, BOT_USER_NAME, TEAM_DOMAIN, TEAM_ID, TEAM_NAME
+from .oauth import FakeOAuth, OAuthError
 
 if TYPE_CHECKING:
     from .socketmode import FakeSocketModeServer
@@ -256,9 +257,12 @@ class FakeSlack:
         self._response_uses: dict[str, int] = {}
         self._last_ts = 0.0
         self._ids = itertools.count(1)
+        # Installs through oauth.v2.access; each token it gives out belongs to one team.
+        self.oauth = FakeOAuth()
         self._handlers: dict[str, Callable[[Json, str | None], Json]] = {
             "api.test": lambda p, t: {"args": p},
             "auth.test": self._auth_test,
+            "auth.revoke": self._auth_revoke,
             "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -707,6 +711,12 @@ class FakeSlack:
             return None
 
     def _invoke(self, method: str, params: Json, headers: dict[str, str]) -> tuple[Json, int]:
+        if method == "oauth.v2.access":
+            # Authenticated by the app's client id and secret, not by a token.
+            try:
+                return {"ok": True, **self.oauth.access(params, headers)}, 200
+            except OAuthError as e:
+                return {"ok": False, "error": e.error}, 200
         handler = self._handlers.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}, 200
@@ -958,6 +968,9 @@ class FakeSlack:
     # ------------------------------------------------------------------ methods
 
     def _auth_test(self, params: Json, token: str | None) -> Json:
+        install = self.oauth.install_of(token)
+        if install is not None:
+            return self.oauth.auth_test(install)
         return {
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
             "team": TEAM_NAME,
@@ -967,6 +980,18 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _auth_revoke(self, params: Json, token: str | None) -> Json:
+        if token:
+            self.revoke_token(token)
+        return {"revoked": True}
+
+    def calls_by_token(self, method: str | None = None) -> dict[str, list[Call]]:
+        """Every call (of ``method``), grouped by the token that made it."""
+        out: dict[str, list[Call]] = {}
+        for call in self.calls(method):
+            out.setdefault(call.token or "", []).append(call)
+        return out
 
     def _apps_connections_open(self, params: Json, token: str | None) -> Json:
         if self.socket_mode is None or not self.socket_mode.running:

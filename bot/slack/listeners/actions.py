@@ -44,7 +44,7 @@ def _answer(
     elif can_respond(body):
         deliver(reply, respond, client)
     else:
-        c.notifier.dm(user, reply.text, reply.blocks)
+        c.notifier.for_team(team).dm(user, reply.text, reply.blocks)
 
 
 def _suggestion_ref(action: dict[str, Any]) -> tuple[str, int]:

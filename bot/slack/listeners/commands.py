@@ -41,13 +41,13 @@ def register(app: App, c: Container) -> None:
             reply = c.commands.dispatch(ctx, request)
             deliver(reply, responder, client, trigger_id=trigger, lang=ctx.lang)
             if responder is None and reply.view is None:
-                c.notifier.dm(user, reply.text, reply.blocks)
+                c.notifier.for_team(team).dm(user, reply.text, reply.blocks)
 
         later(
             c,
             job,
             lang=lambda: c.identity.lang_for(team, user, lookup=False),
             respond=responder,
-            dm_user=user,
+            dm=(team, user),
             quick=quick,
         )

@@ -92,7 +92,9 @@ def deliver(
     )
 
 
-def respond_or_dm(c: Container, response_url: str, user_id: str, reply: Reply) -> None:
+def respond_or_dm(
+    c: Container, response_url: str, team_id: str, user_id: str, reply: Reply
+) -> None:
     """Answer through a response URL kept from an earlier interaction, else by DM.
 
     A modal's submission has no response URL of its own; the one from the button that
@@ -116,7 +118,7 @@ def respond_or_dm(c: Container, response_url: str, user_id: str, reply: Reply) -
             log.info("response URL refused (%s); answering by DM", sent.status_code)
         except Exception:
             log.warning("response URL unreachable; answering by DM", exc_info=True)
-    c.notifier.dm(user_id, reply.text, reply.blocks)
+    c.notifier.for_team(team_id).dm(user_id, reply.text, reply.blocks)
 
 
 def later(
@@ -125,7 +127,7 @@ def later(
     *,
     lang: Callable[[], str],
     respond: Respond | None = None,
-    dm_user: str = "",
+    dm: tuple[str, str] | None = None,
     quick: bool = False,
 ) -> None:
     """Run ``job`` after the ack; tell the member if the pool is full or the job fails.
@@ -140,8 +142,8 @@ def later(
     def tell_text(text: str) -> None:
         if respond is not None:
             respond(text=text, response_type="ephemeral", replace_original=False)
-        elif dm_user:
-            c.notifier.dm(dm_user, text)
+        elif dm is not None:
+            c.notifier.for_team(dm[0]).dm(dm[1], text)
 
     def failed(exc: BaseException) -> None:
         # NotFound and InvalidInput are StoreErrors too, but not an outage: saying
@@ -216,6 +218,6 @@ def run_work(
         job,
         lang=lambda: c.identity.lang_for(team, user, lookup=False),
         respond=respond if can_respond(body) else None,
-        dm_user=user,
+        dm=(team, user),
         quick=quick,
     )

@@ -27,7 +27,8 @@ def register(app: App, c: Container) -> None:
             if can_respond(body):
                 deliver(reply, respond, client)
             else:
-                c.notifier.dm(team_and_user(body)[1], reply.text, reply.blocks)
+                team, user = team_and_user(body)
+                c.notifier.for_team(team).dm(user, reply.text, reply.blocks)
 
         run_work(c, body, respond, work, answer)
 

@@ -36,8 +36,8 @@ def register(app: App, c: Container) -> None:
             responder = respond if can_respond(body) else None
             deliver(reply, responder, client, trigger_id=trigger, lang=lang)
         else:
-            _, user = team_and_user(body)
-            c.notifier.dm(user, reply.text, reply.blocks)
+            team, user = team_and_user(body)
+            c.notifier.for_team(team).dm(user, reply.text, reply.blocks)
 
     def run(
         body: Body, respond: Respond, client: WebClient, work: Any, *, quick: bool = False
@@ -103,9 +103,9 @@ def register(app: App, c: Container) -> None:
 
         def job() -> None:
             reply = c.facilitator.apply_edit(team, edit)
-            respond_or_dm(c, edit.response_url, user, reply)
+            respond_or_dm(c, edit.response_url, team, user, reply)
 
-        later(c, job, lang=lambda: edit.lang, dm_user=user)
+        later(c, job, lang=lambda: edit.lang, dm=(team, user))
 
     def on_stale(
         ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient

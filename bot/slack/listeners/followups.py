@@ -20,8 +20,8 @@ def register(app: App, c: Container) -> None:
         if can_respond(body):
             deliver(reply, respond, client)
         else:
-            _team, user = team_and_user(body)
-            c.notifier.dm(user, reply.text, reply.blocks)
+            team, user = team_and_user(body)
+            c.notifier.for_team(team).dm(user, reply.text, reply.blocks)
 
     def answer(
         ack: Ack, body: Body, action: dict[str, Any], respond: Respond, client: WebClient

@@ -54,7 +54,7 @@ def register(app: App, c: Container) -> None:
             c,
             job,
             lang=lambda: c.identity.lang_for(team, user, lookup=False),
-            dm_user=user,
+            dm=(team, user),
             quick=True,
         )
 
@@ -72,7 +72,7 @@ def register(app: App, c: Container) -> None:
             c.identity.set_language(team, user, chosen)
             publish(team, user, client)
 
-        later(c, job, lang=lambda: chosen, dm_user=user)
+        later(c, job, lang=lambda: chosen, dm=(team, user))
 
     @app.action(HOME_ORG_ACTION)
     def organisation(ack: Ack, body: Body, action: dict[str, Any], client: WebClient) -> None:
@@ -88,10 +88,10 @@ def register(app: App, c: Container) -> None:
             lang = c.identity.lang_for(team, user, lookup=False)
             problem = c.members.set_organisation(team, user, typed, lang)
             if problem is not None:
-                c.notifier.dm(user, problem)
+                c.notifier.for_team(team).dm(user, problem)
             publish(team, user, client)
 
-        later(c, job, lang=lambda: c.identity.lang_for(team, user, lookup=False), dm_user=user)
+        later(c, job, lang=lambda: c.identity.lang_for(team, user, lookup=False), dm=(team, user))
 
     @app.action("home_cadence")
     def cadence(ack: Ack, body: Body, action: dict[str, Any], client: WebClient) -> None:
@@ -114,4 +114,4 @@ def register(app: App, c: Container) -> None:
             c.members.set_cadence(team, user, chosen)
             publish(team, user, client)
 
-        later(c, job, lang=lambda: c.identity.lang_for(team, user, lookup=False), dm_user=user)
+        later(c, job, lang=lambda: c.identity.lang_for(team, user, lookup=False), dm=(team, user))

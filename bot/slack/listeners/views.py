@@ -49,4 +49,4 @@ def register(app: App, c: Container) -> None:
         def job() -> None:
             c.members.save_form(team, user, form, lang)
 
-        later(c, job, lang=lambda: lang, dm_user=user)
+        later(c, job, lang=lambda: lang, dm=(team, user))
