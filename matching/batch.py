@@ -121,9 +121,10 @@ def _alignment(a: NDArray[np.float32], table: DocTable, rows: I64) -> F64:
         return out
     has = counts > 0
     starts = np.concatenate(([0], np.cumsum(counts[has])[:-1]))
-    sims = a @ sents.T
-    row_best = np.maximum.reduceat(sims, starts, axis=1).mean(axis=0)
-    col_best = np.add.reduceat(sims.max(axis=0), starts) / counts[has]
+    # Candidate sentences as rows: the per-candidate reductions run over contiguous rows.
+    sims = sents @ a.T
+    row_best = np.maximum.reduceat(sims, starts, axis=0).mean(axis=1)
+    col_best = np.add.reduceat(sims.max(axis=1), starts) / counts[has]
     out[has] = 0.5 * (row_best.astype(np.float64) + col_best.astype(np.float64))
     return out
 
@@ -223,12 +224,7 @@ def _rank_one(
             needs=float(needs[i]),
             terms=float(weighted["term"][i]),
         )
-        _soft, a, b, sim = sentence_alignment(q.sentence_vectors, d.sentence_vectors)
-        out.append(
-            Match(
-                q.entry_id, d.entry_id, d.user_id, f.score(w), f, (a, b, sim), doc=d, rarity=rarity
-            )
-        )
+        out.append(Match(q.entry_id, d.entry_id, d.user_id, f.score(w), f, doc=d, rarity=rarity))
     return out
 
 
@@ -350,6 +346,18 @@ def _extra(
     return _Cands(
         table, np.arange(len(docs), dtype=np.int64), lex, {k: v[0] for k, v in dots.items()}
     )
+
+
+def with_pairs(matches: list[Match], queries: Sequence[Doc]) -> list[Match]:
+    """The closest sentence pair of each match, which explains it: only for what is shown."""
+    by_id = {q.entry_id: q for q in queries}
+    out = []
+    for m in matches:
+        _soft, i, j, sim = sentence_alignment(
+            by_id[m.query_id].sentence_vectors, m.doc.sentence_vectors
+        )
+        out.append(replace(m, pair=(i, j, sim)))
+    return out
 
 
 def merge_members(per_doc: list[list[Match]], k: int) -> list[Match]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from matching.batch import Query, Snapshot, merge_members, rank_docs
+from matching.batch import Query, Snapshot, merge_members, rank_docs, with_pairs
 from matching.doc import Doc as Doc
 from matching.doc import Match as Match
 from matching.index import VectorIndex
@@ -164,7 +164,7 @@ class Pool:
         """
         spec = Query([query], exclude_users, exclude_orgs, among, listed_only)
         with self._lock:
-            return rank_docs(self, self._lex(), [(query, spec)], k)[0]
+            return with_pairs(rank_docs(self, self._lex(), [(query, spec)], k)[0], [query])
 
     def rank_members(
         self,
@@ -193,6 +193,6 @@ class Pool:
         out = []
         pos = 0
         for q in queries:
-            out.append(merge_members(per_doc[pos : pos + len(q.docs)], k))
+            out.append(with_pairs(merge_members(per_doc[pos : pos + len(q.docs)], k), q.docs))
             pos += len(q.docs)
         return out
