@@ -184,6 +184,8 @@ def main() -> None:
                         runs.setdefault((label, f"suggest_all_{n}_s"), []).append(
                             timed(repo, *suggest, *db)
                         )
+                        took = runs[(label, f"suggest_all_{n}_s")][-1]
+                        print(f"  {label} suggest --all {n}: {took:.1f} s", flush=True)
                     runs.setdefault((label, f"digest_dry_run_{n}_s"), []).append(
                         timed(repo, *digest, *db)
                     )
@@ -199,6 +201,9 @@ def main() -> None:
             for (label, key), values in runs.items():
                 results[label][key] = round(statistics.median(values), 2)
                 print(f"{label:>8} {key:<32} {results[label][key]:>9}  {values}", flush=True)
+            # Each size as soon as it is done: a long 10,000-entry run keeps the 2,000 one.
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps({"results": results}, indent=2) + "\n")
     keys = sorted({k for r in results.values() for k in r})
     print(f"\n{'measure':<32}" + "".join(f"{label:>10}" for label in results))
     for key in keys:
