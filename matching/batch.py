@@ -245,9 +245,8 @@ def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]
 
 def rank_docs(
     pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int
-) -> list[list[Match]]:
-    """Each query doc's best ``depth`` candidates (one list per item, best first)."""
-    out: list[list[Match]] = []
+) -> Iterator[list[Match]]:
+    """Each query doc's best ``depth`` candidates (one list per item, best first), in turn."""
     # One faiss search for every query that is not restricted to a set of members.
     open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
     found: dict[int, I64] = {}
@@ -274,11 +273,10 @@ def rank_docs(
                             {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
             if extra:
                 cands.append(_extra(snap, q, extra, lex_row, pool.dim))
-            out.append(_rank_one(pool, snap, q, spec, cands, own_lex, depth))
+            yield _rank_one(pool, snap, q, spec, cands, own_lex, depth)
         pos += len(block)
         bar.update(len(block))
     bar.close()
-    return out
 
 
 def _top(row: NDArray[np.float32], n: int) -> I64:

@@ -164,7 +164,7 @@ class Pool:
         """
         spec = Query([query], exclude_users, exclude_orgs, among, listed_only)
         with self._lock:
-            return with_pairs(rank_docs(self, self._lex(), [(query, spec)], k)[0], [query])
+            return with_pairs(next(rank_docs(self, self._lex(), [(query, spec)], k)), [query])
 
     def rank_members(
         self,
@@ -188,11 +188,11 @@ class Pool:
         depth = k * 4 + 10
         items = [(d, q) for q in queries for d in q.docs]
         # One lock for all queries: every query is ranked against the same pool.
-        with self._lock:
-            per_doc = rank_docs(self, self._lex(), items, depth)
         out = []
-        pos = 0
-        for q in queries:
-            out.append(with_pairs(merge_members(per_doc[pos : pos + len(q.docs)], k), q.docs))
-            pos += len(q.docs)
+        with self._lock:
+            ranked = rank_docs(self, self._lex(), items, depth)
+            # Merged per query as they come: only k matches per query are kept.
+            for q in queries:
+                per_doc = [next(ranked) for _d in q.docs]
+                out.append(with_pairs(merge_members(per_doc, k), q.docs))
         return out
