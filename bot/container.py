@@ -165,6 +165,7 @@ def build_matcher(
             settings.feedback_strength,
             settings.feedback_half_life_days,
             fitted_weights=settings.refit_weights,
+            community=settings.community_feedback_strength,
         ),
     )
 

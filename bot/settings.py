@@ -130,6 +130,12 @@ class Settings(BaseSettings):
     feedback_strength: float = Field(
         0.5, ge=0.0, le=2.0, description="how far a member's own feedback moves their ranking"
     )
+    community_feedback_strength: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="how far the community's reacted pairs move similar pairs of every member",
+    )
     feedback_half_life_days: int = Field(
         120, ge=1, le=3650, description="after this many days a click counts half"
     )

@@ -101,11 +101,10 @@ def suggest(
         )
     ranked = pool.rank_many(specs, k=learn.depth(k, m.learning))
     # One read of the workspace's reactions for many members; one member reads their own.
-    by_user = learn.reactions_by_member(m, team_id) if len(asks) > 1 else None
+    ctx = learn.context(m, team_id, pool) if len(asks) > 1 else None
     out = []
     for (user, docs), matches in zip(asks, ranked, strict=True):
-        rows = by_user.get(user, []) if by_user is not None else None
-        top = learn.learned(m, team_id, user, pool, matches, k, rows)
+        top = learn.learned(m, team_id, user, pool, matches, k, ctx)
         out.append(suggestions({d.entry_id: d for d in docs}, top))
     return out
 

@@ -6,17 +6,20 @@ its rankings or its fits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, replace
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 
 from matching.feedback import (
+    UNSHOWN_PER_MEMBER,
     Click,
     Fit,
     Learning,
+    PairMemory,
     adjustments,
     direction,
     fit_weights,
@@ -46,17 +49,58 @@ def weights_for(m: Learner, team_id: str) -> Weights:
     return m.weights
 
 
-def reactions_by_member(m: Learner, team_id: str) -> dict[str, list[Reaction]]:
-    """Every reaction of the workspace under both members of its pair (empty if unused)."""
-    out: dict[str, list[Reaction]] = {}
-    if m.learning.strength <= 0:
-        return out
+@dataclass(frozen=True)
+class Context:
+    """A workspace's feedback as ranking reads it: each member's reactions and the
+    community's reacted pairs, read once for a whole digest run."""
+
+    now: datetime
+    by_member: dict[str, list[Reaction]] = field(default_factory=dict)
+    memory: PairMemory | None = None
+
+    def of(self, user: str) -> list[Reaction]:
+        return self.by_member.get(user, [])
+
+
+def active(learning: Learning) -> bool:
+    return learning.strength > 0 or learning.community > 0
+
+
+def context(m: Learner, team_id: str, pool: Pool, user: str | None = None) -> Context:
+    """Every reaction of the workspace (under both members of its pair) and, if the
+    community part is used, its pairs as vectors of the pool; empty if learning is off.
+    With ``user`` and no community part, only that member's reactions are read."""
     with m.store.session() as s:
-        rows = repo.reactions(s, team_id)
+        only = user if m.learning.community <= 0 else None
+        rows = repo.reactions(s, team_id, only) if active(m.learning) else []
+        now = m.store.clock()
+    by_member: dict[str, list[Reaction]] = {}
     for row in rows:
-        out.setdefault(row[0], []).append(row)
-        out.setdefault(row[1], []).append(row)
-    return out
+        by_member.setdefault(row[0], []).append(row)
+        by_member.setdefault(row[1], []).append(row)
+    memory = pair_memory(pool, rows, now, m.learning) if m.learning.community > 0 else None
+    return Context(now, by_member, memory)
+
+
+def pair_memory(
+    pool: Pool, rows: Sequence[Reaction], now: datetime, learning: Learning
+) -> PairMemory | None:
+    """The latest reaction per pair of members (a 'connect' then 'met' is one pair), on
+    both members' current entry vectors, centred on the pool's mean entry."""
+    latest: dict[frozenset[str], Reaction] = {}
+    for row in rows:
+        latest[frozenset(row[:2])] = row
+    pairs = []
+    for a, b, kind, when in latest.values():
+        va = unit_mean([d.vector for d in pool.docs_of(a)])
+        vb = unit_mean([d.vector for d in pool.docs_of(b)])
+        if va is not None and vb is not None:
+            pairs.append((va, vb, sign_of(kind), (now - when).total_seconds() / 86400.0))
+    docs = list(pool.docs.values())
+    if not pairs or not docs:
+        return None
+    centre = np.vstack([d.vector for d in docs]).astype(np.float32).mean(axis=0)
+    return PairMemory.build(pairs, centre, learning.half_life_days)
 
 
 def learned(
@@ -66,21 +110,19 @@ def learned(
     pool: Pool,
     matches: list[Match],
     k: int,
-    rows: list[Reaction] | None = None,
+    ctx: Context | None = None,
 ) -> list[Match]:
-    """The member's top ``k`` after their feedback (``rows``, else read now)."""
-    if m.learning.strength <= 0:
+    """The member's top ``k`` after feedback (``ctx``, else read now)."""
+    if not active(m.learning):
         return matches[:k]
-    with m.store.session() as s:
-        if rows is None:
-            rows = repo.reactions(s, team_id, user_id)
-        now = m.store.clock()
-    return rerank(matches, pool, user_id, rows, now, m.learning, k)
+    if ctx is None:
+        ctx = context(m, team_id, pool, user_id)
+    return rerank(matches, pool, user_id, ctx, m.learning, k)
 
 
 def depth(k: int, learning: Learning) -> int:
     """How many candidates to rank so that feedback can lift some into the top ``k``."""
-    return k if learning.strength <= 0 else max(3 * k, k + 20)
+    return max(3 * k, k + 20) if active(learning) else k
 
 
 def clicks(pool: Pool, user: str, rows: Sequence[Reaction], now: datetime) -> list[Click]:
@@ -104,32 +146,84 @@ def rerank(
     matches: list[Match],
     pool: Pool,
     user: str,
-    rows: Sequence[Reaction],
-    now: datetime,
+    ctx: Context,
     learning: Learning,
     k: int,
 ) -> list[Match]:
-    """The member's top ``k`` after their own feedback moved similar candidates.
+    """The member's top ``k`` after their own feedback and the community's moved
+    similar candidates.
 
     Only reorders what the ranking offered (exclusions such as vetoes already applied),
-    and only for this member: nobody else's list changes.
+    so learning never brings a vetoed pair back.
     """
-    d = direction(clicks(pool, user, rows, now), learning.half_life_days) if rows else None
-    if d is None or learning.strength <= 0 or not matches:
+    if not matches:
+        return []
+    vectors = np.vstack([m.doc.vector for m in matches])
+    delta = np.zeros(len(matches), dtype=np.float32)
+    rows = ctx.of(user)
+    d = direction(clicks(pool, user, rows, ctx.now), learning.half_life_days) if rows else None
+    if d is not None and learning.strength > 0:
+        delta += adjustments(d, vectors, learning.strength)
+    own = unit_mean([x.vector for x in pool.docs_of(user)])
+    if ctx.memory is not None and own is not None and learning.community > 0:
+        delta += ctx.memory.adjustments(own, vectors, learning.community)
+    if not delta.any():
         return matches[:k]
-    delta = adjustments(d, np.vstack([m.doc.vector for m in matches]), learning.strength)
-    moved = [replace(m, score=m.score + float(x)) for m, x in zip(matches, delta, strict=True)]
+    moved = [
+        replace(m, score=lowered(m.score, float(x))) for m, x in zip(matches, delta, strict=True)
+    ]
     moved.sort(key=lambda m: (-m.score, m.entry_id))
     return moved[:k]
 
 
-def pair_features(pool: Pool, user: str, other: str) -> Features | None:
-    """The scoring features of the best entry pair of two members, as ranking sees them."""
+# Learning may move a candidate down but never below this share of its own score: a
+# positive score stays positive, so a candidate the digest planner takes (it drops scores
+# <= 0 as weak) stays one, and learning cannot empty anyone's digest.
+FLOOR = 0.01
+
+
+def lowered(score: float, delta: float) -> float:
+    return max(score + delta, FLOOR * score) if score > 0 else score + delta
+
+
+def features_among(pool: Pool, user: str, others: Iterable[str]) -> dict[str, Features]:
+    """The scoring features of each of ``others`` as ``user``'s candidate: their best
+    entry pair, as ranking sees it."""
+    among = frozenset(others)
     queries = pool.docs_of(user)
-    if not queries or not pool.docs_of(other):
-        return None
-    found = pool.rank_members(queries, k=1, among=frozenset({other}))
-    return found[0].features if found else None
+    if not queries or not among:
+        return {}
+    found = pool.rank_members(queries, k=len(among), among=among, listed_only=False)
+    return {m.user_id: m.features for m in found}
+
+
+def comparisons(
+    pool: Pool, rows: Sequence[Reaction], per_member: int = UNSHOWN_PER_MEMBER, seed: int = 0
+) -> tuple[list[tuple[Features, Features]], int, int]:
+    """``(better, worse)`` candidate pairs per member who reacted, and the counts of
+    positives and negatives: each positive partner above each declined one and above
+    ``per_member`` sampled members they did not react to (seeded: a fit is repeatable).
+    """
+    # The latest reaction per ordered pair counts (a 'connect' then 'met' is one positive).
+    latest: dict[tuple[str, str], float] = {(a, b): sign_of(kind) for a, b, kind, _ in rows}
+    by_member: dict[str, dict[str, float]] = {}
+    for (a, b), sign in sorted(latest.items()):
+        if sign != 0.0:
+            by_member.setdefault(a, {})[b] = sign
+    rng = random.Random(seed)
+    everyone = pool.users()
+    out: list[tuple[Features, Features]] = []
+    n_pos = n_neg = 0
+    for user, reacted in sorted(by_member.items()):
+        rest = [u for u in everyone if u != user and u not in reacted]
+        sampled = rng.sample(rest, min(per_member, len(rest)))
+        feats = features_among(pool, user, [*reacted, *sampled])
+        pos = [feats[u] for u, sign in reacted.items() if sign > 0 and u in feats]
+        neg = [feats[u] for u, sign in reacted.items() if sign < 0 and u in feats]
+        neg += [feats[u] for u in sampled if u in feats]
+        n_pos, n_neg = n_pos + len(pos), n_neg + len(neg)
+        out += [(p, n) for p in pos for n in neg]
+    return out, n_pos, n_neg
 
 
 def refit(store: Store, pool: Pool, team_id: str, prior: Weights) -> Fit | None:
@@ -137,16 +231,8 @@ def refit(store: Store, pool: Pool, team_id: str, prior: Weights) -> Fit | None:
     little data, nothing stored)."""
     with store.session() as s:
         rows = repo.reactions(s, team_id)
-    # The latest reaction per ordered pair counts (a 'connect' then 'met' is one positive).
-    latest: dict[tuple[str, str], str] = {(a, b): kind for a, b, kind, _ in rows}
-    feats: list[Features] = []
-    labels: list[bool] = []
-    for (a, b), kind in sorted(latest.items()):
-        f = pair_features(pool, a, b)
-        if f is not None:
-            feats.append(f)
-            labels.append(sign_of(kind) > 0)
-    fit = fit_weights(feats, labels, prior)
+    pairs, positives, negatives = comparisons(pool, rows)
+    fit = fit_weights(pairs, prior, positives=positives, negatives=negatives)
     if fit is None:
         return None
     with store.session() as s:

@@ -372,7 +372,7 @@ def _start_scheduler(container: Container) -> None:
 
 
 # Registered on the same app by importing them.
-from bot.cli import admin, community, followups  # noqa: E402, F401
+from bot.cli import admin, community, followups, weights  # noqa: E402, F401
 
 
 def main() -> None:

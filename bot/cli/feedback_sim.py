@@ -5,7 +5,8 @@ buttons (MemberFlows.connect / feedback): connect when the partner shares a labe
 'not relevant'. Then the scheduler's refit runs, and P@5 is compared with paired
 bootstrap errors: for the members who did not react, their top 5 before vs after; for
 those who did, the next 5 they had not seen yet, before vs after; for both, against a
-'veto only' counterfactual (the same feedback, used only to exclude the pairs).
+'veto only' counterfactual (the same feedback, used only to exclude the pairs) and an
+'own clicks' one (each member's own and received clicks, without the community's pairs).
 """
 
 from __future__ import annotations
@@ -72,7 +73,11 @@ def simulate(
     echo: Callable[[str], None] = print,
 ) -> SimResult:
     cfg = settings or Settings()
-    learning = Learning(cfg.feedback_strength, cfg.feedback_half_life_days)
+    learning = Learning(
+        cfg.feedback_strength,
+        cfg.feedback_half_life_days,
+        community=cfg.community_feedback_strength,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         clean = Path(tmp) / "items.jsonl"
         strip_labels(data, clean, None)
@@ -94,6 +99,7 @@ def _run(
 ) -> SimResult:
     learner = Matcher(store, embedder, learning=learning)
     veto_only = Matcher(store, embedder)
+    own_only = Matcher(store, embedder, learning=replace(learning, community=0.0))
     refitted = Matcher(store, embedder, learning=replace(learning, fitted_weights=True))
     # The simulated members click buttons like members who described themselves do.
     import_file(learner, TEAM, clean, consent="self")
@@ -134,34 +140,44 @@ def _run(
         fb = name.startswith("gave")
         b = [p5(u, before[u][5:10] if fb else before[u][:5]) for u in members]
         v = [p5(u, top(veto_only, u)) for u in members]
+        o = [p5(u, top(own_only, u)) for u in members]
         a = [p5(u, top(learner, u)) for u in members]
         r = [p5(u, top(refitted, u)) for u in members]
         n = max(len(members), 1)
         p5s[name] = {
             "before": sum(b) / n,
             "veto only": sum(v) / n,
+            "own clicks": sum(o) / n,
             "learning": sum(a) / n,
             "+ refit": sum(r) / n,
         }
         deltas[name] = {
             "learning - before": paired(b, a),
+            "own clicks - veto only": paired(v, o),
             "learning - veto only": paired(v, a),
+            "learning - own clicks": paired(o, a),
             "refit - veto only": paired(v, r),
+            "refit - learning": paired(a, r),
             "veto only - before": paired(b, v),
         }
     echo(f"{len(users)} members, {len(reacting)} reacted: {pos} connect, {neg} not relevant")
-    echo("P@5; learning = the member's own and received clicks; + refit = also the refit weights")
     echo(
-        f"{'group':<32}{'n':>5}{'before':>9}{'veto only':>11}{'learning':>10}{'+ refit':>9}"
-        f"{'learning-before':>18}{'learning-veto':>18}{'+refit-veto':>18}"
+        "P@5; own clicks = the member's own and received clicks only; learning = also the "
+        "community's pairs; + refit = also the refit weights"
+    )
+    echo(
+        f"{'group':<32}{'n':>5}{'before':>9}{'veto only':>11}{'own clicks':>12}{'learning':>10}"
+        f"{'+ refit':>9}{'own-veto':>16}{'learning-veto':>16}{'learning-own':>16}"
+        f"{'+refit-veto':>16}{'+refit-learning':>16}"
     )
     for name, members in groups.items():
         row, d = p5s[name], deltas[name]
         echo(
             f"{name:<32}{len(members):>5}{row['before']:>9.3f}{row['veto only']:>11.3f}"
-            f"{row['learning']:>10.3f}{row['+ refit']:>9.3f}"
-            f"{_pm(d['learning - before']):>18}{_pm(d['learning - veto only']):>18}"
-            f"{_pm(d['refit - veto only']):>18}"
+            f"{row['own clicks']:>12.3f}{row['learning']:>10.3f}{row['+ refit']:>9.3f}"
+            f"{_pm(d['own clicks - veto only']):>16}{_pm(d['learning - veto only']):>16}"
+            f"{_pm(d['learning - own clicks']):>16}{_pm(d['refit - veto only']):>16}"
+            f"{_pm(d['refit - learning']):>16}"
         )
     echo(weights_table(Weights(), fit))
     return SimResult(p5s, deltas, fit, (pos, neg))

@@ -14,6 +14,7 @@ from profiles import repo
 from profiles.clock import ManualClock
 from profiles.db import Store
 from testkit.embedders import HashEmbedder
+from tests.support.cli import run_cli
 from tests.support.community import TEAM, TOPICS, community, settings
 
 OTHER_TEAM = "T2"
@@ -72,7 +73,7 @@ def test_clicks_decay_with_the_stores_clock(
 
 
 def test_vetoed_pairs_never_come_back(store: Store, hash_embedder: HashEmbedder) -> None:
-    m = learner(store, hash_embedder, strength=2.0)
+    m = learner(store, hash_embedder, strength=2.0, community=2.0)
     community(m, N)
     react(store, "U00", "U01", "not_relevant")
     # A strong positive click on U01's twin must not bring U01 back, either way round.
@@ -107,6 +108,42 @@ def test_bystanders_lists_do_not_change_and_digest_coverage_holds(
     assert {x.user_id for v in cands.values() for x in v} >= set(users) - {"U00"}
 
 
+def test_others_pairs_move_similar_pairs_of_a_member_who_never_clicked(
+    store: Store, hash_embedder: HashEmbedder
+) -> None:
+    m = learner(store, hash_embedder, strength=0.5, community=0.5)
+    own_only = learner(store, hash_embedder, strength=0.5)
+    community(m, N)
+    before = scores(m, "U10")
+    # U00 has U10's text and U04 has U14's: U00's connect with U04 is about U10 and U14.
+    react(store, "U00", "U04", "connect")
+    after = scores(m, "U10")
+    assert after["U14"] - before["U14"] > 0.1
+    assert list(after).index("U14") < list(before).index("U14")
+    assert scores(own_only, "U10") == before  # U10 took no part: only the community moved it
+    react(store, "U01", "U05", "not_relevant")
+    assert scores(m, "U11")["U15"] < scores(own_only, "U11")["U15"] - 0.1
+
+
+def test_community_learning_keeps_everyone_in_someones_list(
+    store: Store, hash_embedder: HashEmbedder
+) -> None:
+    m = learner(store, hash_embedder, strength=2.0, community=2.0)
+    users = community(m, N)
+    # Most members decline U13: U03, who has U13's text, sinks in everyone's ranking but
+    # stays someone's candidate, and the digest planner still gives everyone a partner.
+    for u in users:
+        if u not in {"U03", "U13"} and u < "U16":
+            react(store, u, "U13", "not_relevant")
+    cands = m.partner_candidates(TEAM, k=3)
+    assert set(cands) == set(users)
+    assert all(len(v) == 3 for v in cands.values())
+    assert "U03" in {x.user_id for v in cands.values() for x in v}
+    planned = DigestService(store, m, RecordingNotifier(), settings()).plan(TEAM)
+    assert {d.user_id for d in planned} == set(users)
+    assert all(d.suggestions for d in planned)
+
+
 def _many_reactions(store: Store, team: str = TEAM) -> int:
     """Connect with the partner of the same theme, decline one of another theme."""
     n = 0
@@ -129,7 +166,10 @@ def test_refit_is_stored_with_its_size_and_change_and_used(
     n = _many_reactions(store)
     fit = m.refit_weights(TEAM)
     assert fit is not None
-    assert fit.positives + fit.negatives == n
+    # Negatives: the declined partners plus, per member, every member they did not react
+    # to (fewer than UNSHOWN_PER_MEMBER here).
+    assert fit.positives == n // 2
+    assert fit.negatives == n // 2 + N * (N - 3)
     with store.session() as s:
         rows = repo.weight_fits(s, TEAM)
         assert [(r.positives, r.negatives, r.change) for r in rows] == [
@@ -145,7 +185,7 @@ def test_refit_is_stored_with_its_size_and_change_and_used(
 def test_another_workspaces_feedback_never_counts(
     store: Store, hash_embedder: HashEmbedder
 ) -> None:
-    m = learner(store, hash_embedder, strength=0.5, fitted_weights=True)
+    m = learner(store, hash_embedder, strength=0.5, community=0.5, fitted_weights=True)
     users = community(m, N)
     m.import_entries(
         OTHER_TEAM,
@@ -178,3 +218,30 @@ def test_scheduler_stores_a_fit_ranking_uses_it_only_when_switched_on(
         )
     assert Matcher(store, hash_embedder).sync(TEAM).weights == Weights()
     assert learner(store, hash_embedder, fitted_weights=True).sync(TEAM).weights == custom
+
+
+def test_weights_command_shows_the_stored_fits_of_one_workspace(
+    store: Store, hash_embedder: HashEmbedder, db_url: str
+) -> None:
+    env = {"DATABASE_URL": db_url}
+    out = run_cli(["weights", "--team", TEAM], env=env)
+    assert out.returncode == 0, out.stderr
+    assert "no weight fit yet" in out.stdout
+    m = learner(store, hash_embedder)
+    community(m, N)
+    _many_reactions(store)
+    fit = m.refit_weights(TEAM)
+    assert fit is not None
+    out = run_cli(["weights", "--team", TEAM], env={**env, "REFIT_WEIGHTS": "false"})
+    assert out.returncode == 0, out.stderr
+    assert f"{fit.positives} positive / {fit.negatives} negative" in out.stdout
+    assert "2026-11-30" in out.stdout and "not used (REFIT_WEIGHTS=false)" in out.stdout
+    groups = next(
+        line.split() for line in out.stdout.splitlines() if line.split()[:1] == ["groups"]
+    )
+    assert float(groups[1]) == Weights().groups
+    assert abs(float(groups[2]) - fit.weights.groups) < 1e-3
+    assert f"change (L1) {fit.change:.3f}" in out.stdout
+    # Another workspace has no fit of its own and sees none of this one's.
+    out = run_cli(["weights", "--team", OTHER_TEAM], env=env)
+    assert out.returncode == 0 and "no weight fit yet" in out.stdout

@@ -131,7 +131,7 @@ def test_feedback_simulation_goes_through_the_buttons_and_reports_every_group(
     assert 0 < pos + neg <= 3 * 5
     assert set(res.p5) == {"no feedback (top 5)", "gave feedback (next 5 unseen)"}
     for row in res.p5.values():
-        assert set(row) == {"before", "veto only", "learning", "+ refit"}
+        assert set(row) == {"before", "veto only", "own clicks", "learning", "+ refit"}
         assert all(0.0 <= v <= 1.0 for v in row.values())
     assert any("veto only" in line for line in lines)
     assert any(line.startswith("weights") for line in lines)
