@@ -1,7 +1,7 @@
 """Ack latency of `/match` slash commands, over the HTTP endpoint or Socket Mode.
 
     PYTHONPATH=. python benchmarks/ack_latency.py [--transport http|socket]
-        [--embedder use|hash] [--n 200] [--workers 2]
+        [--embedder use|e5|use+e5|hash] [--n 200] [--workers 2]
         [--embed-threads N]   (default: the bot's BOT_THREADS setting)
 
 The real bolt App (bot.slack.app.connect) runs in a separate process (as in production,
@@ -194,8 +194,8 @@ def serve_bot(
 ) -> None:
     """The bot's process: its own interpreter, so the clients and the fake Slack (the
     "Slack side" of the measurement) never compete with it for the GIL."""
-    if embedder_name == "use":
-        embedder: Embedder = load_embedder("default", threads=embed_threads)
+    if embedder_name != "hash":
+        embedder: Embedder = load_embedder(embedder_name, threads=embed_threads)
     else:
         from testkit.embedders import HashEmbedder
 
@@ -232,7 +232,7 @@ def serve_bot(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--transport", choices=["http", "socket"], default="http")
-    ap.add_argument("--embedder", choices=["use", "hash"], default="use")
+    ap.add_argument("--embedder", choices=["use", "e5", "use+e5", "hash"], default="use")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--threads", type=int, default=10, help="concurrent clients")
     ap.add_argument("--describes", type=int, default=60, help="describes in the burst")

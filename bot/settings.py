@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///civic-match.db"
     model: str = Field(
         "default",
-        description="'default' (USE multilingual, bundled) or a sentence-transformers name/path",
+        description="'default'/'use' (USE multilingual, bundled), 'e5' or 'use+e5' (extra e5),"
+        " or a sentence-transformers name/path",
     )
     threads: int = Field(2, ge=1, le=64, description="BLAS threads for embedding")
     # The bot embeds one short text per describe next to the threads that ack: with 2

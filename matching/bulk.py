@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from matching import learning as learn
 from matching.batch import Query
 from matching.doc import Doc, Match
-from matching.explain import Reason, reasons_for
+from matching.explain import MIN_SENTENCE_SIM, Reason, reasons_for
 from matching.pool import Pool
 from profiles import repo
 
@@ -33,8 +33,10 @@ class Suggestion:
     reasons: tuple[Reason, ...]
 
 
-def suggestions(queries: dict[int, Doc], matches: list[Match]) -> list[Suggestion]:
-    """Matches as suggestions with their reasons."""
+def suggestions(
+    queries: dict[int, Doc], matches: list[Match], min_sentence_sim: float = MIN_SENTENCE_SIM
+) -> list[Suggestion]:
+    """Matches as suggestions with their reasons (``min_sentence_sim`` on the model's scale)."""
     out = []
     for m in matches:
         q = queries[m.query_id]
@@ -52,7 +54,7 @@ def suggestions(queries: dict[int, Doc], matches: list[Match]) -> list[Suggestio
                 entry_external_id=d.external_id,
                 query_entry_id=q.entry_id if q.entry_id >= 0 else None,
                 query_external_id=q.external_id,
-                reasons=reasons_for(q, d, m),
+                reasons=reasons_for(q, d, m, min_sentence_sim),
             )
         )
     return out
@@ -81,6 +83,7 @@ def suggest(
     also_exclude: Iterable[str] = (),
     among: Iterable[str] | None = None,
     listed_only: bool = True,
+    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> list[list[Suggestion]]:
     """Suggestions for each ``(member, query entries)``: never the member, nor anyone they
     blocked or were blocked by, nor (``exclude_same_org``) their own organisation."""
@@ -105,7 +108,7 @@ def suggest(
     out = []
     for (user, docs), matches in zip(asks, ranked, strict=True):
         top = learn.learned(m, team_id, user, pool, matches, k, ctx)
-        out.append(suggestions({d.entry_id: d for d in docs}, top))
+        out.append(suggestions({d.entry_id: d for d in docs}, top, min_sentence_sim))
     return out
 
 
@@ -120,6 +123,7 @@ def for_members(
     also_exclude: Iterable[str] = (),
     among: Iterable[str] | None = None,
     listed_only: bool = True,
+    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> dict[str, list[Suggestion]]:
     """Each member's partners across all of their entries; members without entries left out."""
     asks = [(u, pool.docs_of(u)) for u in sorted(set(users))]
@@ -134,6 +138,7 @@ def for_members(
         also_exclude=also_exclude,
         among=among,
         listed_only=listed_only,
+        min_sentence_sim=min_sentence_sim,
     )
     return {u: x for (u, _docs), x in zip(asks, found, strict=True)}
 
@@ -147,11 +152,19 @@ def for_entries(
     *,
     exclude_same_org: bool = False,
     listed_only: bool = True,
+    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> dict[int, list[Suggestion]]:
     """Partners for each entry on its own (entries not in the pool left out)."""
     docs = [pool.docs[e] for e in entry_ids if e in pool.docs]
     asks = [(d.user_id, [d]) for d in docs]
     found = suggest(
-        m, pool, team_id, asks, k, exclude_same_org=exclude_same_org, listed_only=listed_only
+        m,
+        pool,
+        team_id,
+        asks,
+        k,
+        exclude_same_org=exclude_same_org,
+        listed_only=listed_only,
+        min_sentence_sim=min_sentence_sim,
     )
     return {d.entry_id: x for d, x in zip(docs, found, strict=True)}

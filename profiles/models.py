@@ -127,7 +127,8 @@ class Entry(Base):
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     member: Mapped[Member] = relationship(back_populates="entries")
-    vector: Mapped[EntryVector | None] = relationship(
+    # One per model: after a model change the old vectors serve until the new are complete.
+    vectors: Mapped[list[EntryVector]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -144,15 +145,15 @@ class Entry(Base):
 
 
 class EntryVector(Base):
-    """An entry's embedding, tied to the model and the exact text it came from."""
+    """An entry's embedding by one model, tied to the exact text it came from."""
 
     __tablename__ = "entry_vectors"
 
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
     )
+    model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
-    model_id: Mapped[str] = mapped_column(String(200))
     text_hash: Mapped[str] = mapped_column(String(64))
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
@@ -162,7 +163,7 @@ class EntryVector(Base):
     sentence_vectors: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    entry: Mapped[Entry] = relationship(back_populates="vector")
+    entry: Mapped[Entry] = relationship(back_populates="vectors")
 
 
 class EntryDerived(Base):

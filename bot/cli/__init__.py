@@ -156,8 +156,17 @@ def demo(
     lang: Annotated[str, typer.Option("--lang")] = "de",
 ) -> None:
     """Load the bundled sample community and show suggestions for a few members."""
+    from bot.container import build_container
+    from matching.embedder import Precomputed, load_embedder
+
     started = time.perf_counter()
-    rt = runtime(db)
+    conf = settings(db)
+    emb = load_embedder(conf.model, threads=conf.threads)
+    # Shipped vectors of the sample's texts, if they are the configured model's: the first
+    # run does not wait for a slow model on 42 known entries (scripts/demo_vectors.py).
+    shipped = resources.files("bot") / "data" / f"demo-vectors-{emb.model_id}.npz"
+    with resources.as_file(shipped) as vectors:
+        rt = build_container(conf, embedder=Precomputed.load(emb, vectors))
     sample = resources.files("bot") / "data" / "sample_community.jsonl"
     with resources.as_file(sample) as path:
         # Fictional people of the bundled sample: there is nobody to ask.
@@ -363,12 +372,14 @@ def console(
 
 
 def _start_scheduler(container: Container) -> None:
-    """Weekly digests in the bot process; replicas are safe thanks to the digest claims."""
-    from bot import scheduler
+    """Weekly digests in the bot process; replicas are safe thanks to the digest claims.
+    Entries the configured model has no vector of yet are embedded in the background."""
+    from bot import reembed, scheduler
 
     scheduler.start(
         container.digest, followups=container.followups, workspaces=container.workspaces
     )
+    reembed.start_background(container.matcher)
 
 
 # Registered on the same app by importing them.

@@ -1,13 +1,15 @@
-"""Operator commands about people and workspaces: `invite`, `workspace list|purge|rotate-key`.
+"""Operator commands about people, workspaces and vectors: `invite`, `workspace`, `reembed`.
 
 Registered on the one app (bot.cli.common) when bot.cli imports this module.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
+from tqdm import tqdm
 
 from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, settings, slack_notifier
 from bot.flows.consent import ConsentFlows
@@ -37,6 +39,26 @@ def invite(
         f"invitations: {len(report.sent)} sent, {len(report.failed)} failed "
         f"(of {len(report.planned)} not yet invited)"
     )
+
+
+@app.command()
+def reembed(
+    team: Annotated[str | None, typer.Option("--team", "-t")] = None, db: DbOpt = None
+) -> None:
+    """Embed the entries the configured MODEL has no vector of (after a model change), then
+    switch suggestions to it and drop the old vectors."""
+    from bot.reembed import pending
+    from bot.reembed import reembed as run_reembed
+
+    rt = runtime(db)
+    total = sum(pending(rt.matcher, team).values())
+    # disable=None: a bar on a terminal, nothing in logs or pipes.
+    with tqdm(total=total, desc="re-embedding", unit="entry", file=sys.stderr, disable=None) as bar:
+        done = run_reembed(rt.matcher, team, progress=bar.update)
+    for r in done:
+        typer.echo(f"{r.team_id}: {r.embedded} embedded, {r.dropped} old vectors dropped")
+    if not done:
+        typer.echo(f"nothing to do: every entry has a vector of {rt.matcher.embedder.model_id}")
 
 
 workspace_app = typer.Typer(help="Installed workspaces and their data.", no_args_is_help=True)

@@ -23,6 +23,7 @@ from matching.evaluate import (
     reason_shares,
     score,
 )
+from matching.models import model_profile
 from matching.scoring import Weights
 from matching.service import Matcher, Suggestion
 from profiles import repo
@@ -117,7 +118,7 @@ def run(
     with_ablations: bool = True,
 ) -> dict[str, dict[str, Scores]]:
     """Import ``data`` (labels stripped) and score baselines, the product and ablations."""
-    base = weights or Weights()
+    base = weights or model_profile(embedder.model_id).weights
     with tempfile.TemporaryDirectory() as tmp:
         clean = Path(tmp) / "items.jsonl"
         n = strip_labels(data, clean, subset)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from profiles.db import now
@@ -183,11 +183,10 @@ def save_vector(
     sentence_vectors: bytes,
     sentence_count: int,
 ) -> EntryVector:
-    row = s.get(EntryVector, entry.id)
+    row = s.get(EntryVector, (entry.id, model_id))
     if row is None:
-        row = EntryVector(entry_id=entry.id, team_id=entry.team_id)
+        row = EntryVector(entry_id=entry.id, model_id=model_id, team_id=entry.team_id)
         s.add(row)
-    row.model_id = model_id
     row.text_hash = text_hash
     row.vector = vector
     row.dim = dim
@@ -198,20 +197,29 @@ def save_vector(
     return row
 
 
-def vectors_by_ids(s: Session, ids: list[int]) -> dict[int, EntryVector]:
+def vectors_by_ids(s: Session, ids: list[int], model_id: str) -> dict[int, EntryVector]:
+    """The vectors ``model_id`` made of these entries, by entry id."""
     out: dict[int, EntryVector] = {}
     for chunk in chunks(ids):
         out.update(
             (v.entry_id, v)
-            for v in s.scalars(select(EntryVector).where(EntryVector.entry_id.in_(chunk)))
+            for v in s.scalars(
+                select(EntryVector).where(
+                    EntryVector.entry_id.in_(chunk), EntryVector.model_id == model_id
+                )
+            )
         )
     return out
 
 
-def get_vector(s: Session, entry_id: int) -> EntryVector | None:
+def get_vector(s: Session, entry_id: int, model_id: str | None = None) -> EntryVector | None:
+    """The entry's vector of ``model_id`` (of any model when not given)."""
     if not valid_id(entry_id):
         return None
-    return s.get(EntryVector, entry_id)
+    query = select(EntryVector).where(EntryVector.entry_id == entry_id)
+    if model_id is not None:
+        query = query.where(EntryVector.model_id == model_id)
+    return s.scalars(query.order_by(EntryVector.model_id).limit(1)).first()
 
 
 def derived_by_ids(s: Session, team_id: str, ids: list[int]) -> dict[int, tuple[str, str, str]]:
@@ -237,3 +245,68 @@ def save_derived(s: Session, team_id: str, rows: list[tuple[int, str, str, str]]
             s.add(row)
         row.input_hash, row.vocab_version, row.data = input_hash, version, data
     s.flush()
+
+
+def vector_models(s: Session, team_id: str) -> dict[str, int]:
+    """How many of the workspace's active entries each model has a vector of."""
+    rows = s.execute(
+        select(EntryVector.model_id, func.count())
+        .join(Entry)
+        .where(EntryVector.team_id == team_id, Entry.archived.is_(False))
+        .group_by(EntryVector.model_id)
+    )
+    return {str(m): int(n) for m, n in rows}
+
+
+def active_entry_count(s: Session, team_id: str) -> int:
+    return int(
+        s.scalar(
+            select(func.count())
+            .select_from(Entry)
+            .where(Entry.team_id == team_id, Entry.archived.is_(False))
+        )
+        or 0
+    )
+
+
+def entries_without_vector(s: Session, team_id: str, model_id: str) -> list[Entry]:
+    """Active entries of the workspace that ``model_id`` has no vector of, in id order."""
+    has = select(EntryVector.entry_id).where(
+        EntryVector.team_id == team_id, EntryVector.model_id == model_id
+    )
+    return list(
+        s.scalars(
+            select(Entry)
+            .where(Entry.team_id == team_id, Entry.archived.is_(False), Entry.id.not_in(has))
+            .order_by(Entry.id)
+        )
+    )
+
+
+def teams_without_vectors(s: Session, model_id: str) -> dict[str, int]:
+    """Workspaces with active entries that ``model_id`` has no vector of, and how many."""
+    has = select(EntryVector.entry_id).where(EntryVector.model_id == model_id)
+    rows = s.execute(
+        select(Entry.team_id, func.count())
+        .where(Entry.archived.is_(False), Entry.id.not_in(has))
+        .group_by(Entry.team_id)
+    )
+    return {str(t): int(n) for t, n in rows}
+
+
+def drop_vectors_except(s: Session, team_id: str, model_id: str) -> int:
+    """Delete the workspace's vectors of every other model; returns how many.
+
+    Row by row through the ORM, so the workspace's revision is raised (profiles.db) and
+    every process's matcher notices the switch."""
+    rows = list(
+        s.scalars(
+            select(EntryVector).where(
+                EntryVector.team_id == team_id, EntryVector.model_id != model_id
+            )
+        )
+    )
+    for row in rows:
+        s.delete(row)
+    s.flush()
+    return len(rows)

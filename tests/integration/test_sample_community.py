@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from matching.taxonomy import NEEDS, detect_groups
+from profiles.db import Store
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_community.jsonl"
 REQUIRED = {
@@ -81,3 +82,52 @@ def test_demo_topics_overlap(rows: list[dict[str, Any]]) -> None:
         assert found[group] >= 3, group
     kinds = Counter(r["kind"] for r in rows)
     assert kinds["dataset"] >= 8
+
+
+class _NoModel:
+    """Stands in for the default model and fails if anything reaches it."""
+
+    def __init__(self, model_id: str, dim: int) -> None:
+        self.model_id, self.dim = model_id, dim
+
+    def embed(self, texts: list[str]) -> Any:
+        raise AssertionError(f"embedded {len(texts)} texts: {texts[:2]}")
+
+
+@pytest.mark.parametrize("model", ["default", "use+e5"])
+def test_shipped_demo_vectors_cover_the_sample(store: Store, model: str) -> None:
+    from bot.flows.importer import Row, read_rows
+    from bot.settings import Settings
+    from matching.embedder import Precomputed, load_embedder
+    from matching.service import Matcher
+
+    if model == "default":
+        model = Settings.model_fields["model"].default
+    real = load_embedder(model)  # loads nothing before its first text
+    vectors = SAMPLE.with_name(f"demo-vectors-{real.model_id}.npz")
+    emb = Precomputed.load(_NoModel(real.model_id, real.dim), vectors)
+    assert isinstance(emb, Precomputed), "scripts/demo_vectors.py writes them"
+    rows = [r for r in read_rows(SAMPLE) if isinstance(r, Row)]
+    m = Matcher(store, emb)
+    m.import_entries("T", ((r.user_id, r.name, r.organisation, r.entry) for r in rows))
+    assert len(m.sync("T")) == len(rows)  # every text found, none embedded
+
+
+def test_demo_vectors_of_another_model_are_ignored(tmp_path: Path) -> None:
+    import numpy as np
+
+    from matching.embedder import Precomputed, text_hash
+    from testkit.embedders import HashEmbedder
+
+    path = tmp_path / "v.npz"
+    vec = np.full((1, 256), 1 / 16, dtype=np.float32)
+    np.savez(path, model_id="other", dim=256, hashes=np.array([text_hash("a")]), vectors=vec)
+    inner = HashEmbedder()
+    assert Precomputed.load(inner, path) is inner
+    assert Precomputed.load(inner, tmp_path / "missing.npz") is inner
+    np.savez(path, model_id=inner.model_id, dim=256, hashes=[text_hash("a")], vectors=vec)
+    both = Precomputed.load(inner, path)
+    out = both.embed(["a", "b"])
+    assert inner.texts_embedded == 1  # only "b"
+    np.testing.assert_array_equal(out[0], vec[0])  # the shipped vector, exactly
+    np.testing.assert_allclose(out[1], inner.embed(["b"])[0])

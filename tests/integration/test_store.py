@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from alembic.script import ScriptDirectory
 
+from bot.reembed import reembed
 from matching.service import EntryInput, Matcher
 from profiles import repo
 from profiles.db import Store
@@ -148,8 +149,11 @@ def test_changed_text_or_model_re_embeds_only_what_changed(store: Store) -> None
         model_id = "test-hash-other"
 
     other = OtherModel()
-    Matcher(store, other).sync("T1")
-    assert other.texts_embedded >= 2  # a model change re-embeds everything
+    changed = Matcher(store, other, embedders={emb.model_id: emb}.get)
+    changed.sync("T1")
+    assert other.texts_embedded == 0  # a start alone embeds nothing: the old vectors serve
+    reembed(changed)
+    assert other.texts_embedded >= 2  # a model change re-embeds everything, once
     with store.session() as s:
         assert {v.model_id for v in repo.vectors_for(s, "T1", "test-hash-other")} == {
             "test-hash-other"

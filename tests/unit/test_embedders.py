@@ -52,3 +52,21 @@ def test_unknown_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelUnavailable, match="cannot load model"):
         load_embedder(f"{tmp_path}/no-such-model")
+
+
+def test_e5_and_the_ensemble_are_normalised_and_the_ensemble_mixes_both() -> None:
+    from matching.embedder import E5_MODEL, ENSEMBLE_MODEL
+
+    e5 = load_embedder("e5", threads=2)
+    both = load_embedder("use+e5", threads=2)
+    assert (e5.model_id, both.model_id) == (E5_MODEL, ENSEMBLE_MODEL)
+    v, w = e5.embed(TEXTS), both.embed(TEXTS)
+    assert v.shape == (3, 384) and w.shape == (3, 512 + 384)
+    np.testing.assert_allclose(np.linalg.norm(w, axis=1), 1.0, rtol=1e-5)
+    sims = v @ v.T
+    assert sims[0, 1] > sims[0, 2]  # e5 is multilingual too, on its narrow scale
+    # The ensemble's inner product is a weighted mean of the two models' cosines.
+    use = USEEmbedder(threads=2).embed(TEXTS)
+    mixed = w @ w.T
+    lo, hi = np.minimum(use @ use.T, sims), np.maximum(use @ use.T, sims)
+    assert np.all(mixed >= lo - 1e-3) and np.all(mixed <= hi + 1e-3)
