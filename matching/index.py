@@ -120,3 +120,12 @@ class VectorIndex:
             [(int(i), float(s)) for i, s in zip(id_row, sc_row, strict=True) if i != -1]
             for id_row, sc_row in zip(ids, scores, strict=True)
         ]
+
+    def search_ids(self, queries: NDArray[np.float32], k: int) -> NDArray[np.int64]:
+        """Batch search, ids only: one row of ``k`` per query, -1 where there are fewer."""
+        with self._lock:
+            n = int(self._index.ntotal)
+            if n == 0 or k <= 0:
+                return np.full((len(queries), 0), -1, dtype=np.int64)
+            _scores, ids = self._index.search(normalise(queries), min(k, n))
+        return np.asarray(ids, dtype=np.int64)

@@ -5,21 +5,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
+from matching import bulk
 from matching import learning as learn
+from matching.bulk import Suggestion as Suggestion
+from matching.derived import derived_for
 from matching.embedder import Embedder, Vectors, text_hash
 from matching.entries import embed_text, prepare, topics
 from matching.errors import EmptyText
-from matching.explain import Reason, reasons_for
 from matching.feedback import Fit, Learning
 from matching.lexical import tokens
 from matching.models import ModelChoice, model_profile
-from matching.orgs import org_key
-from matching.pool import Doc, Match, Pool
+from matching.pool import Doc, Pool
 from matching.scoring import Weights
 from matching.taxonomy import detect_groups, detect_needs, detect_tools
 from matching.text import clean, split_sentences
@@ -34,22 +35,6 @@ Progress = Callable[[int], object]
 
 # The name the bot, the importer and the tests know; one type with what the repository stores.
 EntryInput = EntryData
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A person to talk to, the entry of theirs that fits best, and why."""
-
-    user_id: str
-    display_name: str
-    organisation: str
-    score: float
-    entry_id: int
-    entry_title: str
-    entry_external_id: str | None
-    query_entry_id: int | None
-    query_external_id: str | None
-    reasons: tuple[Reason, ...]
 
 
 # Even with an unchanged revision, compare every entry's version this often: a write
@@ -149,34 +134,27 @@ class Matcher:
                 progress(len(chunk))
         return out
 
-    def _doc(self, e: Entry, v: EntryVector) -> Doc:
-        text = embed_text(e)
-        sents = split_sentences(text)
-        sv = np.frombuffer(v.sentence_vectors, dtype=np.float16).astype(np.float32)
-        sv = sv.reshape(-1, v.dim) if sv.size else np.zeros((0, v.dim), dtype=np.float32)
+    def _doc(self, e: Entry, v: EntryVector, derived: dict[str, Any]) -> Doc:
+        """The entry as matching sees it, from its vectors and its stored derived fields."""
+        fields = dict(derived)
+        sents = fields.pop("sentences")
+        sv = np.frombuffer(v.sentence_vectors, dtype=np.float16)
+        sv = sv.reshape(-1, v.dim) if sv.size else np.zeros((0, v.dim), dtype=np.float16)
         if len(sents) != len(sv):
-            sents = [text]
+            sents = [embed_text(e)]
         return Doc(
             entry_id=e.id,
             user_id=e.member.user_id,
             vector=np.frombuffer(v.vector, dtype=np.float32).copy(),
             sentences=sents,
             sentence_vectors=sv,
-            tokens=tokens(text),
             organisation=e.member.organisation,
             display_name=e.member.display_name,
             title=e.title,
             kind=e.kind,
             external_id=e.external_id,
             listed=e.member.consenting,
-            **topics(
-                text,
-                groups=e.all_groups,
-                tools=e.tools,
-                looking_for=e.looking_for,
-                offers=e.offers,
-                region=e.region,
-            ),
+            **fields,
         )
 
     def _weights(self, model: str, team_id: str) -> Weights:
@@ -234,7 +212,8 @@ class Matcher:
             if pool is None:
                 pool = Pool(self.models.dim(model, vectors.values()), self._weights(model, team_id))
             pool.remove(removed)
-            pool.upsert(self._doc(e, vectors[e.id]) for e in entries)
+            derived = derived_for(s, team_id, entries)
+            pool.upsert(self._doc(e, vectors[e.id], derived[e.id]) for e in entries)
             self._pools[team_id] = pool
             self.models.served[team_id] = model
             self._known[team_id] = versions
@@ -323,42 +302,6 @@ class Matcher:
 
     # ------------------------------------------------------------ queries
 
-    def _suggestions(self, queries: dict[int, Doc], matches: list[Match]) -> list[Suggestion]:
-        out = []
-        for m in matches:
-            q = queries[m.query_id]
-            # The ranked doc, not pool.docs[...]: a forget since the ranking may have
-            # removed the entry from the pool.
-            d = m.doc
-            out.append(
-                Suggestion(
-                    user_id=d.user_id,
-                    display_name=d.display_name,
-                    organisation=d.organisation,
-                    score=round(m.score, 4),
-                    entry_id=d.entry_id,
-                    entry_title=d.title,
-                    entry_external_id=d.external_id,
-                    query_entry_id=q.entry_id if q.entry_id >= 0 else None,
-                    query_external_id=q.external_id,
-                    reasons=reasons_for(q, d, m, self.profile.min_sentence_sim),
-                )
-            )
-        return out
-
-    def _exclusions(
-        self, team_id: str, user_id: str, exclude_same_org: bool
-    ) -> tuple[frozenset[str], frozenset[str]]:
-        with self.store.session() as s:
-            users = repo.blocked_partners(s, team_id, user_id) | {user_id}
-            orgs: set[str] = set()
-            if exclude_same_org:
-                member = repo.get_member(s, team_id, user_id)
-                key = org_key(member.organisation) if member is not None else ""
-                if key:
-                    orgs.add(key)
-        return frozenset(users), frozenset(orgs)
-
     def suggest_for_entry(
         self,
         team_id: str,
@@ -370,19 +313,28 @@ class Matcher:
     ) -> list[Suggestion]:
         """Partners for one entry: one suggestion per person, never its owner."""
         pool = self.sync(team_id)
-        query = pool.docs.get(entry_id)
-        if query is None:
+        if entry_id not in pool.docs:
             raise NotFound(f"no entry {entry_id}")
-        users, orgs = self._exclusions(team_id, query.user_id, exclude_same_org)
-        matches = pool.rank_members(
-            [query],
-            k=learn.depth(k, self.learning),
-            exclude_users=users,
-            exclude_orgs=orgs,
-            listed_only=listed_only,
-        )
-        matches = learn.learned(self, team_id, query.user_id, pool, matches, k)
-        return self._suggestions({query.entry_id: query}, matches)
+        found = bulk.for_entries(
+            self, pool, team_id, [entry_id], k, exclude_same_org=exclude_same_org,
+            listed_only=listed_only, min_sentence_sim=self.profile.min_sentence_sim,
+        )  # fmt: skip
+        return found[entry_id]
+
+    def suggest_for_entries(
+        self,
+        team_id: str,
+        entry_ids: Iterable[int],
+        k: int = 5,
+        *,
+        exclude_same_org: bool = False,
+        listed_only: bool = True,
+    ) -> dict[int, list[Suggestion]]:
+        """suggest_for_entry for many entries, ranked in one batch (unknown ids left out)."""
+        return bulk.for_entries(
+            self, self.sync(team_id), team_id, entry_ids, k, exclude_same_org=exclude_same_org,
+            listed_only=listed_only, min_sentence_sim=self.profile.min_sentence_sim,
+        )  # fmt: skip
 
     def suggest_for_member(
         self,
@@ -396,22 +348,28 @@ class Matcher:
         listed_only: bool = True,
     ) -> list[Suggestion]:
         """Partners for a member across all of their entries (only ``among`` these, if given)."""
-        pool = self.sync(team_id)
-        queries = {d.entry_id: d for d in pool.docs_of(user_id)}
-        if not queries:
-            return []
-        users, orgs = self._exclusions(team_id, user_id, exclude_same_org)
-        users = users | frozenset(also_exclude)
-        matches = pool.rank_members(
-            list(queries.values()),
-            k=learn.depth(k, self.learning),
-            exclude_users=users,
-            exclude_orgs=orgs,
-            among=frozenset(among) if among is not None else None,
-            listed_only=listed_only,
-        )
-        matches = learn.learned(self, team_id, user_id, pool, matches, k)
-        return self._suggestions(queries, matches)
+        return self.suggest_for_members(
+            team_id, [user_id], k, exclude_same_org=exclude_same_org, also_exclude=also_exclude,
+            among=among, listed_only=listed_only,
+        ).get(user_id, [])  # fmt: skip
+
+    def suggest_for_members(
+        self,
+        team_id: str,
+        users: Iterable[str],
+        k: int = 5,
+        *,
+        exclude_same_org: bool = False,
+        also_exclude: Iterable[str] = (),
+        among: Iterable[str] | None = None,
+        listed_only: bool = True,
+    ) -> dict[str, list[Suggestion]]:
+        """suggest_for_member for many members, ranked in one batch."""
+        return bulk.for_members(
+            self, self.sync(team_id), team_id, users, k, exclude_same_org=exclude_same_org,
+            also_exclude=also_exclude, among=among, listed_only=listed_only,
+            min_sentence_sim=self.profile.min_sentence_sim,
+        )  # fmt: skip
 
     def find(
         self, team_id: str, text: str, k: int = 5, *, user_id: str = "", listed_only: bool = True
@@ -441,35 +399,17 @@ class Matcher:
         )
         users = frozenset({user_id}) if user_id else frozenset()
         matches = pool.rank_members([query], k=k, exclude_users=users, listed_only=listed_only)
-        return self._suggestions({-1: query}, matches)
+        return bulk.suggestions({-1: query}, matches, self.profile.min_sentence_sim)
 
     def partner_candidates(
         self, team_id: str, k: int = 10, users: Iterable[str] | None = None
     ) -> dict[str, list[Suggestion]]:
         """Each member's best ``k`` partners (before any planning), for digests and workshops."""
         pool = self.sync(team_id)
-        wanted = set(users) if users is not None else set(pool.users())
-        out: dict[str, list[Suggestion]] = {}
-        with self.store.session() as s:
-            blocked = repo.blocked_pairs(s, team_id)
-        ctx = learn.context(self, team_id, pool)
-        partners_blocked: dict[str, set[str]] = {}
-        for pair in blocked:
-            if len(pair) == 2:
-                a, b = sorted(pair)
-                partners_blocked.setdefault(a, set()).add(b)
-                partners_blocked.setdefault(b, set()).add(a)
-        for user in sorted(wanted):
-            queries = {d.entry_id: d for d in pool.docs_of(user)}
-            if not queries:
-                continue
-            excl = frozenset({user} | partners_blocked.get(user, set()))
-            matches = pool.rank_members(
-                list(queries.values()), k=learn.depth(k, self.learning), exclude_users=excl
-            )
-            matches = learn.learned(self, team_id, user, pool, matches, k, ctx)
-            out[user] = self._suggestions(queries, matches)
-        return out
+        wanted = users if users is not None else pool.users()
+        return bulk.for_members(
+            self, pool, team_id, wanted, k, min_sentence_sim=self.profile.min_sentence_sim
+        )
 
     def record_shown(
         self,

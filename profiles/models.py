@@ -166,6 +166,22 @@ class EntryVector(Base):
     entry: Mapped[Entry] = relationship(back_populates="vectors")
 
 
+class EntryDerived(Base):
+    """What matching derives from an entry's text (themes, needs, tokens, ...), stored so that
+    a start reads it instead of running the detectors again; tied to the exact inputs and
+    to the vocabulary version it came from."""
+
+    __tablename__ = "entry_derived"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    input_hash: Mapped[str] = mapped_column(String(64))
+    vocab_version: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)
+
+
 class Feedback(Base):
     """A member's reaction to a suggested partner."""
 

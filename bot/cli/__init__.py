@@ -109,12 +109,28 @@ def suggest(
             ]
     if not targets:
         raise CliError(f"team {team} has no entries; run 'civic-match import FILE --team {team}'")
-    for entry_id, ext, title in targets:
-        # The operator's own view of the data: imported people who have not agreed yet
-        # are included, they are not shown to anyone in Slack.
-        sug = rt.matcher.suggest_for_entry(
-            team, entry_id, k, exclude_same_org=exclude_same_org, listed_only=False
+    # The operator's own view of the data: imported people who have not agreed yet
+    # are included, they are not shown to anyone in Slack. Batches of entries, printed as
+    # they are ranked, keep memory flat at any community size.
+    for start in range(0, len(targets), SUGGEST_BATCH):
+        chunk = targets[start : start + SUGGEST_BATCH]
+        ranked = rt.matcher.suggest_for_entries(
+            team, [t[0] for t in chunk], k, exclude_same_org=exclude_same_org, listed_only=False
         )
+        _print_ranked(chunk, ranked, as_json, lang)
+
+
+SUGGEST_BATCH = 512
+
+
+def _print_ranked(
+    targets: list[tuple[int, str, str]],
+    ranked: dict[int, list[Suggestion]],
+    as_json: bool,
+    lang: str,
+) -> None:
+    for entry_id, ext, title in targets:
+        sug = ranked.get(entry_id, [])
         if as_json:
             line = {"profile": ext, "suggestions": [_suggestion_json(x, lang) for x in sug]}
             typer.echo(json.dumps(line, ensure_ascii=False))

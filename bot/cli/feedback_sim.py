@@ -113,7 +113,8 @@ def _run(
     def p5(u: str, ranked: list[str]) -> float:
         return precision_at(ranked, labels[u], labels, 5)
 
-    before = {u: [x.user_id for x in learner.suggest_for_member(TEAM, u, k=10)] for u in users}
+    ranked = learner.suggest_for_members(TEAM, users, k=10)
+    before = {u: [x.user_id for x in ranked.get(u, [])] for u in users}
     pos = neg = 0
     for u in sorted(reacting):
         for sg in learner.suggest_for_member(TEAM, u, k=5):

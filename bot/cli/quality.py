@@ -77,10 +77,8 @@ def suggestions(matcher: Matcher, team: str, k: int) -> dict[str, list[Suggestio
     """Exactly what `civic-match suggest --team T --all --k K --json` prints, per entry."""
     with matcher.store.session() as s:
         entries = [(e.id, e.external_id or str(e.id)) for e in repo.active_entries(s, team)]
-    return {
-        ext: matcher.suggest_for_entry(team, entry_id, k, listed_only=False)
-        for entry_id, ext in entries
-    }
+    found = matcher.suggest_for_entries(team, [e for e, _ext in entries], k, listed_only=False)
+    return {ext: found.get(entry_id, []) for entry_id, ext in entries}
 
 
 def rankings(matcher: Matcher, team: str, k: int) -> dict[str, list[str]]:

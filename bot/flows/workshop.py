@@ -238,8 +238,9 @@ class WorkshopService:
         """
         scores: dict[str, float] = {}
         reasons: dict[str, dict[str, list[str]]] = {}
+        ranked = self.matcher.suggest_for_members(team_id, people, k=len(people), among=people)
         for u in people:
-            for x in self.matcher.suggest_for_member(team_id, u, k=len(people), among=people):
+            for x in ranked.get(u, []):
                 key = pair_key(u, x.user_id)
                 if x.score > scores.get(key, float("-inf")):
                     scores[key] = x.score

@@ -11,7 +11,7 @@ from profiles.db import now
 from profiles.entry import EntryData
 from profiles.errors import InvalidInput, NotFound
 from profiles.ids import valid_id
-from profiles.models import KINDS, Entry, EntryVector, Member
+from profiles.models import KINDS, Entry, EntryDerived, EntryVector, Member
 from profiles.repo._common import chunks
 
 
@@ -220,6 +220,31 @@ def get_vector(s: Session, entry_id: int, model_id: str | None = None) -> EntryV
     if model_id is not None:
         query = query.where(EntryVector.model_id == model_id)
     return s.scalars(query.order_by(EntryVector.model_id).limit(1)).first()
+
+
+def derived_by_ids(s: Session, team_id: str, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Stored derived data per entry id: ``(input hash, vocabulary version, data)``."""
+    out: dict[int, tuple[str, str, str]] = {}
+    cols = (EntryDerived.entry_id, EntryDerived.input_hash, EntryDerived.vocab_version)
+    for chunk in chunks(ids):
+        rows = s.execute(
+            select(*cols, EntryDerived.data).where(
+                EntryDerived.team_id == team_id, EntryDerived.entry_id.in_(chunk)
+            )
+        )
+        out.update((e, (h, v, d)) for e, h, v, d in rows)
+    return out
+
+
+def save_derived(s: Session, team_id: str, rows: list[tuple[int, str, str, str]]) -> None:
+    """Store ``(entry id, input hash, vocabulary version, data)``, replacing older rows."""
+    for entry_id, input_hash, version, data in rows:
+        row = s.get(EntryDerived, entry_id)
+        if row is None:
+            row = EntryDerived(entry_id=entry_id, team_id=team_id)
+            s.add(row)
+        row.input_hash, row.vocab_version, row.data = input_hash, version, data
+    s.flush()
 
 
 def vector_models(s: Session, team_id: str) -> dict[str, int]:

@@ -1,0 +1,382 @@
+"""Ranking many queries at once: one faiss search, features over candidate blocks with numpy.
+
+The single-query path is a batch of one, so both give the same rankings, scores
+and reasons by construction. Per query, candidates come from faiss (nearest
+vectors) and BM25 (best lexical scores); every feature is computed for all of
+them at once from a snapshot of the pool (matching.doctable); the sentence
+alignment, the costliest feature, only for candidates whose score could still
+reach the top: the others are left out by an exact bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm import tqdm
+
+from matching.doc import Doc, Match, rarity_of
+from matching.doctable import COUNTED, WEIGHTED, DocTable, Vocab
+from matching.lexical import Lexical
+from matching.postings import Sparse
+from matching.scoring import Features, Weights, sentence_alignment
+from matching.subjects import need_matches
+from matching.terms import Rarity
+
+if TYPE_CHECKING:
+    from matching.pool import Pool
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+# Queries whose dense candidate rows (lexical and item scores against the whole pool) are
+# computed together: 128 x 10,000 entries x 6 signals is about 30 MB.
+BLOCK = 128
+# Sentence alignment first for this many more candidates than asked for, by upper bound.
+FIRST_ROUND = 16
+
+
+@dataclass(frozen=True)
+class Query:
+    """The entries of one member (or one free-text query) and who must not be suggested."""
+
+    docs: Sequence[Doc]
+    exclude_users: frozenset[str] = frozenset()
+    exclude_orgs: frozenset[str] = frozenset()
+    among: frozenset[str] | None = None
+    listed_only: bool = True
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """BM25, item counts and the doc table over one snapshot of the pool."""
+
+    index: Lexical
+    table: DocTable
+    vocab: Vocab
+    row_of: dict[int, int]
+    # False once the pool replaced or removed the row's entry since the snapshot.
+    live: NDArray[np.bool_] = field(compare=False)
+    # Rows in entry id order, to find many ids' rows at once.
+    order: I64 = field(compare=False)
+
+    @property
+    def rarity(self) -> Rarity:
+        return self.vocab.rarity
+
+    @classmethod
+    def build(cls, docs: list[Doc], dim: int) -> Snapshot:
+        vocab = Vocab.build(docs, rarity_of(docs))
+        return cls(
+            index=Lexical([d.tokens for d in docs]),
+            table=DocTable.build(docs, vocab, dim),
+            vocab=vocab,
+            row_of={d.entry_id: r for r, d in enumerate(docs)},
+            live=np.ones(len(docs), dtype=bool),
+            order=np.argsort(np.array([d.entry_id for d in docs], dtype=np.int64), kind="stable"),
+        )
+
+    def rows(self, entry_ids: I64) -> I64:
+        """The snapshot's row of each entry id, -1 where it has none."""
+        order = self.order
+        ids = self.table.ids[order]
+        at = np.minimum(np.searchsorted(ids, entry_ids), max(len(ids) - 1, 0))
+        if not len(ids):
+            return np.full(len(entry_ids), -1, dtype=np.int64)
+        return np.where(ids[at] == entry_ids, order[at], -1).astype(np.int64)
+
+    def forget(self, entry_ids: Sequence[int]) -> None:
+        """Mark entries changed or removed in the pool since this snapshot."""
+        for e in entry_ids:
+            r = self.row_of.get(e)
+            if r is not None:
+                self.live[r] = False
+
+
+@dataclass
+class _Cands:
+    """One query's candidates: their docs, a table holding them, rows in it, raw lexical."""
+
+    table: DocTable
+    rows: I64
+    lex: F64
+    dots: dict[str, F64]
+
+
+def _dots(q: dict[str, Sparse], table: DocTable) -> dict[str, F64]:
+    """Each query's item dot products with every row of ``table`` (queries x rows)."""
+    t = table.items
+    out = {kind: t[kind].dot(q[kind]) for kind in (*COUNTED, *WEIGHTED)}
+    out["needs"] = t["offer"].dot(q["seek"]) + t["seek"].dot(q["offer"])
+    return out
+
+
+def _alignment(a: NDArray[np.float32], table: DocTable, rows: I64) -> F64:
+    """The soft sentence alignment (scoring.sentence_alignment) of a query with ``rows``."""
+    out = np.zeros(len(rows))
+    sents, counts = table.sentence_rows(rows)
+    if a.size == 0 or not len(sents):
+        return out
+    has = counts > 0
+    starts = np.concatenate(([0], np.cumsum(counts[has])[:-1]))
+    # Candidate sentences as rows: the per-candidate reductions run over contiguous rows.
+    sims = sents @ a.T
+    row_best = np.maximum.reduceat(sims, starts, axis=0).mean(axis=1)
+    col_best = np.add.reduceat(sims.max(axis=1), starts) / counts[has]
+    out[has] = 0.5 * (row_best.astype(np.float64) + col_best.astype(np.float64))
+    return out
+
+
+def _rank_one(
+    pool: Pool, snap: Snapshot, q: Doc, spec: Query, cands: list[_Cands], own_lex: float, depth: int
+) -> list[Match]:
+    """The best ``depth`` candidates for one query doc, best first."""
+    w: Weights = pool.weights
+    rarity = snap.rarity
+    docs = [c.table.docs[int(r)] for c in cands for r in c.rows]
+    if not docs:
+        return []
+    rows = [c.rows for c in cands]
+    lex_raw = np.concatenate([c.lex for c in cands])
+    # Relative to a perfect match: the query's score against its own text. Dividing by
+    # the best candidate instead would lift a trivial overlap to full weight in a small
+    # community.
+    ref = max(own_lex, float(lex_raw.max()))
+    lex = lex_raw / ref if ref > 0 else lex_raw
+    sem = np.concatenate([c.table.vectors[r] @ q.vector for c, r in zip(cands, rows, strict=True)])
+    dots = {k: np.concatenate([c.dots[k] for c in cands]) for k in cands[0].dots}
+    groups = np.where(dots["group"] > 0, 1.0 - 0.5 ** dots["group"], 0.0)
+    tools = np.where(dots["tool"] > 0, 1.0 - 0.5 ** dots["tool"], 0.0)
+    weighted = {}
+    for kind in WEIGHTED:
+        norms = np.concatenate([c.table.norms[kind][r] for c, r in zip(cands, rows, strict=True)])
+        denom = norms * snap.vocab.norm(q, kind)
+        weighted[kind] = np.divide(
+            dots[kind], denom, out=np.zeros(len(docs)), where=(dots[kind] > 0) & (denom > 0)
+        )
+    needs = np.zeros(len(docs))
+    for i in np.flatnonzero(dots["needs"] > 0):
+        needs[i] = 1.0 if need_matches(q.needs, docs[int(i)].needs, rarity) else 0.0
+    sem64 = sem.astype(np.float32).astype(np.float64)
+    lex64 = lex.astype(np.float32).astype(np.float64)
+    rest = (
+        w.lexical * lex64
+        + w.groups * groups
+        + w.themes * weighted["theme"]
+        + w.tools * tools
+        + w.needs * needs
+        + w.terms * weighted["term"]
+    )
+    # No sentence similarity exceeds the product of the two largest sentence norms.
+    q_sents = q.sentence_vectors.astype(np.float32)
+    q_norm = float(np.linalg.norm(q_sents, axis=1).max()) if len(q_sents) else 0.0
+    d_norm = np.concatenate([c.table.sentence_norm[r] for c, r in zip(cands, rows, strict=True)])
+    bound = w.semantic * sem64 + rest + abs(w.sentence) * q_norm * d_norm + 1e-6
+    sentence = np.zeros(len(docs))
+    done = np.zeros(len(docs), dtype=bool)
+    block_of = np.concatenate([np.full(len(r), b) for b, r in enumerate(rows)])
+    local = np.concatenate([np.arange(len(r)) for r in rows])
+
+    def align(picked: I64) -> None:
+        for b, c in enumerate(cands):
+            mine = picked[block_of[picked] == b]
+            if len(mine):
+                sentence[mine] = _alignment(q_sents, c.table, c.rows[local[mine]])
+        done[picked] = True
+
+    first = np.argsort(-bound, kind="stable")[: depth + FIRST_ROUND]
+    align(first)
+    score = np.full(len(docs), -np.inf)
+
+    def full(idx: I64) -> None:
+        # The order of Features.score, so that the scores here equal the Matches' own.
+        score[idx] = (
+            w.semantic * sem64[idx]
+            + w.sentence * sentence[idx].astype(np.float32).astype(np.float64)
+            + w.lexical * lex64[idx]
+            + w.groups * groups[idx]
+            + w.themes * weighted["theme"][idx]
+            + w.tools * tools[idx]
+            + w.needs * needs[idx]
+            + w.terms * weighted["term"][idx]
+        )
+
+    full(first)
+    if len(first) < len(docs):
+        kth = np.sort(score[first])[::-1][min(depth, len(first)) - 1]
+        rest_idx = np.flatnonzero(~done & (bound >= kth))
+        align(rest_idx)
+        full(rest_idx)
+    ids = np.array([d.entry_id for d in docs], dtype=np.int64)
+    order = np.lexsort((ids, -score))[: min(depth, int(done.sum()))]
+    out = []
+    for i in order:
+        d = docs[int(i)]
+        f = Features(
+            semantic=float(sem64[i]),
+            sentence=float(np.float32(sentence[i])),
+            lexical=float(lex64[i]),
+            groups=float(groups[i]),
+            themes=float(weighted["theme"][i]),
+            tools=float(tools[i]),
+            needs=float(needs[i]),
+            terms=float(weighted["term"][i]),
+        )
+        out.append(Match(q.entry_id, d.entry_id, d.user_id, f.score(w), f, doc=d, rarity=rarity))
+    return out
+
+
+def _allowed(q: Doc, spec: Query, d: Doc) -> bool:
+    return (
+        d.entry_id != q.entry_id
+        and d.user_id not in spec.exclude_users
+        and d.user_id != q.user_id
+        and not (spec.exclude_orgs and d.org in spec.exclude_orgs)
+        and (d.listed or not spec.listed_only)
+    )
+
+
+def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]:
+    for start in range(0, len(items), BLOCK):
+        yield items[start : start + BLOCK]
+
+
+def rank_docs(
+    pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int
+) -> Iterator[list[Match]]:
+    """Each query doc's best ``depth`` candidates (one list per item, best first), in turn."""
+    # One faiss search for every query that is not restricted to a set of members.
+    open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
+    found: dict[int, I64] = {}
+    if open_q:
+        vecs = np.vstack([items[i][0].vector for i in open_q])
+        hits = pool.index.search_ids(vecs, depth + pool.candidates)
+        found = {i: row[row >= 0] for i, row in zip(open_q, hits, strict=True)}
+    table = snap.table
+    pos = 0
+    # A bar for digests, suggest --all and eval; on stderr, and only on a terminal.
+    bar = tqdm(
+        total=len(items), desc="ranking", unit="entry", disable=None if len(items) > BLOCK else True
+    )
+    for block in _blocks(items):
+        docs = [d for d, _s in block]
+        lex_all = snap.index.scores_many([d.tokens for d in docs])
+        dots_all = _dots(snap.vocab.queries(docs), table)
+        for b, (q, spec) in enumerate(block):
+            lex_row = lex_all[b]
+            own = snap.row_of.get(q.entry_id)
+            own_lex = float(lex_row[own]) if own is not None else 0.0
+            rows, extra = _candidates(pool, snap, q, spec, lex_row, found.get(pos + b))
+            cands = [_Cands(table, rows, lex_row[rows].astype(np.float64),
+                            {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
+            if extra:
+                cands.append(_extra(snap, q, extra, lex_row, pool.dim))
+            yield _rank_one(pool, snap, q, spec, cands, own_lex, depth)
+        pos += len(block)
+        bar.update(len(block))
+    bar.close()
+
+
+def _top(row: NDArray[np.float32], n: int) -> I64:
+    """Rows of the ``n`` highest positive values, as a stable sort would pick them."""
+    positive = np.flatnonzero(row > 0)
+    if len(positive) > n:
+        cut = np.partition(row[positive], len(positive) - n)[len(positive) - n]
+        above = positive[row[positive] > cut]
+        tied = positive[row[positive] == cut][: n - len(above)]
+        positive = np.concatenate([above, tied])
+    return positive
+
+
+def _candidates(
+    pool: Pool,
+    snap: Snapshot,
+    q: Doc,
+    spec: Query,
+    lex_row: NDArray[np.float32],
+    found: I64 | None,
+) -> tuple[I64, list[Doc]]:
+    """Candidate rows of the snapshot that may be suggested, and current docs it lacks."""
+    table = snap.table
+    if spec.among is not None:
+        ids = np.array(
+            [e for u in sorted(spec.among) for e in sorted(pool._by_user.get(u, ()))],
+            dtype=np.int64,
+        )
+        known = snap.rows(ids)
+        rows = known
+    else:
+        ids = found if found is not None else np.zeros(0, dtype=np.int64)
+        known = snap.rows(ids)
+        rows = np.union1d(known, _top(lex_row, pool.candidates))
+    missing = ids[known < 0].tolist()
+    rows = rows[rows >= 0]
+    stale = rows[~snap.live[rows]]
+    rows = rows[snap.live[rows]]
+    excluded = table.code("u", spec.exclude_users | {q.user_id})
+    keep = ~np.isin(table.user_code[rows], excluded) & (table.ids[rows] != q.entry_id)
+    if spec.exclude_orgs:
+        keep &= ~np.isin(table.org_code[rows], table.code("o", spec.exclude_orgs))
+    if spec.listed_only:
+        keep &= table.listed[rows]
+    # Added or changed since the snapshot (a removed one is no longer in the pool).
+    extra = [pool.docs[e] for e in [*missing, *table.ids[stale].tolist()] if e in pool.docs]
+    return rows[keep], [d for d in extra if _allowed(q, spec, d)]
+
+
+def _extra(
+    snap: Snapshot, q: Doc, docs: list[Doc], lex_row: NDArray[np.float32], dim: int
+) -> _Cands:
+    """Candidates the snapshot does not hold (added or changed since): a small table of their own.
+
+    Their lexical score is their old text's, or none, until the snapshot is rebuilt.
+    """
+    table = DocTable.build(docs, snap.vocab, dim)
+    lex = np.array(
+        [
+            float(lex_row[snap.row_of[d.entry_id]]) if d.entry_id in snap.row_of else 0.0
+            for d in docs
+        ]
+    )
+    dots = _dots(snap.vocab.queries([q]), table)
+    return _Cands(
+        table, np.arange(len(docs), dtype=np.int64), lex, {k: v[0] for k, v in dots.items()}
+    )
+
+
+def with_pairs(matches: list[Match], queries: Sequence[Doc]) -> list[Match]:
+    """The closest sentence pair of each match, which explains it: only for what is shown."""
+    by_id = {q.entry_id: q for q in queries}
+    out = []
+    for m in matches:
+        _soft, i, j, sim = sentence_alignment(
+            by_id[m.query_id].sentence_vectors, m.doc.sentence_vectors
+        )
+        out.append(replace(m, pair=(i, j, sim)))
+    return out
+
+
+def merge_members(per_doc: list[list[Match]], k: int) -> list[Match]:
+    """Best partner per person over a member's query entries: one Match per member, best first.
+
+    A person's score is their best entry pair; a second matching entry adds a little,
+    because two overlapping projects are a stronger reason to talk.
+    """
+    best: dict[str, Match] = {}
+    extra: dict[str, float] = {}
+    for per_query in per_doc:
+        for m in per_query:
+            cur = best.get(m.user_id)
+            if cur is None or m.score > cur.score:
+                if cur is not None:
+                    extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * cur.score
+                best[m.user_id] = m
+            else:
+                extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * m.score
+    ranked = [
+        replace(m, score=m.score + min(extra.get(m.user_id, 0.0), 0.1)) for m in best.values()
+    ]
+    ranked.sort(key=lambda m: (-m.score, m.entry_id))
+    return ranked[:k]

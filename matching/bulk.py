@@ -1,0 +1,170 @@
+"""Suggestions for many members or entries at once: one Pool.rank_many, reasons for the top k only.
+
+The Matcher's per-member and per-entry suggestions are a batch of one of these, so a
+digest, `suggest --all`, the evaluation and a member's own /match rank identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from matching import learning as learn
+from matching.batch import Query
+from matching.doc import Doc, Match
+from matching.explain import MIN_SENTENCE_SIM, Reason, reasons_for
+from matching.pool import Pool
+from profiles import repo
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A person to talk to, the entry of theirs that fits best, and why."""
+
+    user_id: str
+    display_name: str
+    organisation: str
+    score: float
+    entry_id: int
+    entry_title: str
+    entry_external_id: str | None
+    query_entry_id: int | None
+    query_external_id: str | None
+    reasons: tuple[Reason, ...]
+
+
+def suggestions(
+    queries: dict[int, Doc], matches: list[Match], min_sentence_sim: float = MIN_SENTENCE_SIM
+) -> list[Suggestion]:
+    """Matches as suggestions with their reasons (``min_sentence_sim`` on the model's scale)."""
+    out = []
+    for m in matches:
+        q = queries[m.query_id]
+        # The ranked doc, not pool.docs[...]: a forget since the ranking may have
+        # removed the entry from the pool.
+        d = m.doc
+        out.append(
+            Suggestion(
+                user_id=d.user_id,
+                display_name=d.display_name,
+                organisation=d.organisation,
+                score=round(m.score, 4),
+                entry_id=d.entry_id,
+                entry_title=d.title,
+                entry_external_id=d.external_id,
+                query_entry_id=q.entry_id if q.entry_id >= 0 else None,
+                query_external_id=q.external_id,
+                reasons=reasons_for(q, d, m, min_sentence_sim),
+            )
+        )
+    return out
+
+
+def _blocked(m: learn.Learner, team_id: str) -> dict[str, set[str]]:
+    with m.store.session() as s:
+        pairs = repo.blocked_pairs(s, team_id)
+    out: dict[str, set[str]] = {}
+    for pair in pairs:
+        if len(pair) == 2:
+            a, b = sorted(pair)
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+    return out
+
+
+def suggest(
+    m: learn.Learner,
+    pool: Pool,
+    team_id: str,
+    asks: Sequence[tuple[str, list[Doc]]],
+    k: int,
+    *,
+    exclude_same_org: bool = False,
+    also_exclude: Iterable[str] = (),
+    among: Iterable[str] | None = None,
+    listed_only: bool = True,
+    min_sentence_sim: float = MIN_SENTENCE_SIM,
+) -> list[list[Suggestion]]:
+    """Suggestions for each ``(member, query entries)``: never the member, nor anyone they
+    blocked or were blocked by, nor (``exclude_same_org``) their own organisation."""
+    blocked = _blocked(m, team_id)
+    also = frozenset(also_exclude)
+    within = frozenset(among) if among is not None else None
+    specs = []
+    for user, docs in asks:
+        org = next((d.org for d in pool.docs_of(user) if d.org), "")
+        specs.append(
+            Query(
+                docs,
+                exclude_users=frozenset({user} | blocked.get(user, set())) | also,
+                exclude_orgs=frozenset({org}) if exclude_same_org and org else frozenset(),
+                among=within,
+                listed_only=listed_only,
+            )
+        )
+    ranked = pool.rank_many(specs, k=learn.depth(k, m.learning))
+    # One read of the workspace's reactions for many members; one member reads their own.
+    ctx = learn.context(m, team_id, pool) if len(asks) > 1 else None
+    out = []
+    for (user, docs), matches in zip(asks, ranked, strict=True):
+        top = learn.learned(m, team_id, user, pool, matches, k, ctx)
+        out.append(suggestions({d.entry_id: d for d in docs}, top, min_sentence_sim))
+    return out
+
+
+def for_members(
+    m: learn.Learner,
+    pool: Pool,
+    team_id: str,
+    users: Iterable[str],
+    k: int,
+    *,
+    exclude_same_org: bool = False,
+    also_exclude: Iterable[str] = (),
+    among: Iterable[str] | None = None,
+    listed_only: bool = True,
+    min_sentence_sim: float = MIN_SENTENCE_SIM,
+) -> dict[str, list[Suggestion]]:
+    """Each member's partners across all of their entries; members without entries left out."""
+    asks = [(u, pool.docs_of(u)) for u in sorted(set(users))]
+    asks = [(u, docs) for u, docs in asks if docs]
+    found = suggest(
+        m,
+        pool,
+        team_id,
+        asks,
+        k,
+        exclude_same_org=exclude_same_org,
+        also_exclude=also_exclude,
+        among=among,
+        listed_only=listed_only,
+        min_sentence_sim=min_sentence_sim,
+    )
+    return {u: x for (u, _docs), x in zip(asks, found, strict=True)}
+
+
+def for_entries(
+    m: learn.Learner,
+    pool: Pool,
+    team_id: str,
+    entry_ids: Iterable[int],
+    k: int,
+    *,
+    exclude_same_org: bool = False,
+    listed_only: bool = True,
+    min_sentence_sim: float = MIN_SENTENCE_SIM,
+) -> dict[int, list[Suggestion]]:
+    """Partners for each entry on its own (entries not in the pool left out)."""
+    docs = [pool.docs[e] for e in entry_ids if e in pool.docs]
+    asks = [(d.user_id, [d]) for d in docs]
+    found = suggest(
+        m,
+        pool,
+        team_id,
+        asks,
+        k,
+        exclude_same_org=exclude_same_org,
+        listed_only=listed_only,
+        min_sentence_sim=min_sentence_sim,
+    )
+    return {d.entry_id: x for d, x in zip(docs, found, strict=True)}

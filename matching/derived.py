@@ -1,0 +1,113 @@
+"""What matching derives from an entry (topics, needs, lexical tokens), stored with the entry.
+
+Detecting themes and needs (regexes) and tokenising every entry again at every start
+cost seconds at 10,000 entries; a start now reads them. A row is used only while the
+entry's inputs (text and the fields topics read) and the vocabulary version match, so
+editing the vocabulary files recomputes every entry once (with a progress bar).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from matching.entries import embed_text, topics
+from matching.lexical import tokens
+from matching.subjects import Need
+from matching.text import split_sentences
+from profiles import repo
+from profiles.models import Entry
+
+# Bump when the code that derives these fields changes (the vocabulary files are hashed).
+VERSION = "1"
+# Rows written per transaction while recomputing, so a long recompute does not hold
+# SQLite's write lock throughout.
+BATCH = 500
+
+
+@cache
+def vocab_version() -> str:
+    """A hash of the vocabulary files and VERSION: stored rows of another version are redone."""
+    h = hashlib.sha256(VERSION.encode())
+    folder = resources.files("matching") / "vocabulary"
+    for f in sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=str):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _inputs(e: Entry, text: str) -> str:
+    fields = [text, e.all_groups, list(e.tools), list(e.looking_for), list(e.offers), e.region]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+def derive(e: Entry, text: str) -> str:
+    """The derived fields of an entry, as the JSON stored for it."""
+    t = topics(
+        text,
+        groups=e.all_groups,
+        tools=e.tools,
+        looking_for=e.looking_for,
+        offers=e.offers,
+        region=e.region,
+    )
+    data = {
+        **{k: sorted(t[k]) for k in ("groups", "themes", "tools", "looking_for", "offers")},
+        "terms": t["terms"],
+        "region": t["region"],
+        "needs": [[n.kind, n.need, sorted(n.about), n.phrase] for n in t["needs"]],
+        "tokens": " ".join(tokens(text)),
+        "sentences": split_sentences(text),
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode(data: str) -> dict[str, Any]:
+    """Stored JSON back to Doc fields (``sentences`` included)."""
+    d = json.loads(data)
+    out: dict[str, Any] = {
+        k: frozenset(d[k]) for k in ("groups", "themes", "tools", "looking_for", "offers")
+    }
+    out["terms"] = d["terms"]
+    out["region"] = d["region"]
+    out["needs"] = tuple(Need(k, n, frozenset(a), p) for k, n, a, p in d["needs"])
+    out["tokens"] = d["tokens"].split()
+    out["sentences"] = d["sentences"]
+    return out
+
+
+def derived_for(s: Session, team_id: str, entries: list[Entry]) -> dict[int, dict[str, Any]]:
+    """Doc fields per entry id: read where stored and current, else derived and stored."""
+    stored = repo.derived_by_ids(s, team_id, [e.id for e in entries])
+    version = vocab_version()
+    out: dict[int, dict[str, Any]] = {}
+    todo: list[tuple[Entry, str, str]] = []
+    for e in entries:
+        text = embed_text(e)
+        key = _inputs(e, text)
+        row = stored.get(e.id)
+        if row is not None and row[0] == key and row[1] == version:
+            out[e.id] = decode(row[2])
+        else:
+            todo.append((e, text, key))
+    # Quiet for a describe or two; a bar when a new vocabulary means doing everyone again.
+    bar = tqdm(
+        total=len(todo), desc="deriving", unit="entry", disable=None if len(todo) > 200 else True
+    )
+    for start in range(0, len(todo), BATCH):
+        rows = []
+        for e, text, key in todo[start : start + BATCH]:
+            data = derive(e, text)
+            rows.append((e.id, key, version, data))
+            out[e.id] = decode(data)
+        repo.save_derived(s, team_id, rows)
+        s.commit()
+        bar.update(len(rows))
+    bar.close()
+    return out

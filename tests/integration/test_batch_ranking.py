@@ -1,0 +1,73 @@
+"""Batch ranking (suggest --all, digests, eval, workshops) equals the single-query path."""
+
+from __future__ import annotations
+
+from matching.service import EntryInput, Matcher, Suggestion
+from profiles import repo
+from tests.support.community import TEAM, community
+
+EXTRA = [
+    ("U03", "Digitale Teilhabe für Senior*innen mit Tablets und Ehrenamt in Leipzig"),
+    ("U07", "Offene Daten zu Schulen und Lernförderung, Karten mit Leaflet"),
+    ("U12", "Wir suchen Partner mit Daten zu Wohnungslosen, wir bieten Beratung"),
+]
+
+
+def _setup(matcher: Matcher) -> list[str]:
+    users = community(matcher, n=24)
+    matcher.import_entries(
+        TEAM,
+        [(u, "", "", EntryInput(description=text)) for u, text in EXTRA],
+        consent="self",
+    )
+    with matcher.store.session() as s:
+        # A declined pair: neither may be suggested to the other, on either path.
+        repo.record_feedback(s, TEAM, "U00", "U01", "not_relevant")
+    return users
+
+
+def _plain(sugg: list[Suggestion]) -> list[tuple[str, int, float, tuple[object, ...]]]:
+    return [(x.user_id, x.entry_id, x.score, x.reasons) for x in sugg]
+
+
+def test_every_entry_ranks_the_same_alone_and_in_one_batch(matcher: Matcher) -> None:
+    _setup(matcher)
+    pool = matcher.sync(TEAM)
+    ids = sorted(pool.docs)
+    batch = matcher.suggest_for_entries(TEAM, ids, 8, listed_only=False)
+    assert set(batch) == set(ids)
+    for e in ids:
+        alone = matcher.suggest_for_entry(TEAM, e, 8, listed_only=False)
+        assert alone, e
+        assert _plain(batch[e]) == _plain(alone)
+    owner = {e: pool.docs[e].user_id for e in ids}
+    assert all(x.user_id != owner[e] for e in ids for x in batch[e])
+    assert any(x.reasons for sugg in batch.values() for x in sugg)
+
+
+def test_members_rank_the_same_alone_in_a_batch_and_as_digest_candidates(
+    matcher: Matcher,
+) -> None:
+    users = _setup(matcher)
+    batch = matcher.suggest_for_members(TEAM, users, 6)
+    digest = matcher.partner_candidates(TEAM, k=6)
+    for u in users:
+        alone = matcher.suggest_for_member(TEAM, u, 6)
+        assert len(alone) == 6
+        assert _plain(batch[u]) == _plain(alone) == _plain(digest[u])
+    assert "U01" not in {x.user_id for x in batch["U00"]}
+    assert "U00" not in {x.user_id for x in batch["U01"]}
+    # Members with two entries are matched on both: their second entry can be the query.
+    assert any(x.query_entry_id is not None for x in batch["U03"])
+
+
+def test_workshop_pairs_rank_the_same_alone_and_in_one_batch(matcher: Matcher) -> None:
+    users = _setup(matcher)
+    people = users[:9]
+    batch = matcher.suggest_for_members(TEAM, people, k=len(people), among=people)
+    for u in people:
+        alone = matcher.suggest_for_member(TEAM, u, k=len(people), among=people)
+        assert _plain(batch[u]) == _plain(alone)
+        # Every other participant is scored (a workshop needs all pairs), bar the declined one.
+        others = set(people) - {u} - ({"U01"} if u == "U00" else {"U00"} if u == "U01" else set())
+        assert {x.user_id for x in alone} == others

@@ -1,0 +1,57 @@
+"""Derived per-entry data is stored with the entry: a start reads it, a new vocabulary redoes it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from matching import derived
+from matching.service import Matcher
+from profiles.models import EntryDerived
+from testkit.embedders import HashEmbedder
+from tests.support.community import TEAM, community
+
+FIELDS = ("groups", "themes", "tools", "terms", "needs", "tokens", "region", "sentences")
+
+
+def _versions(matcher: Matcher) -> list[str]:
+    with matcher.store.session() as s:
+        return list(s.scalars(select(EntryDerived.vocab_version)))
+
+
+def test_a_start_reads_stored_topics_and_tokens_instead_of_deriving_them(
+    matcher: Matcher, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    community(matcher, n=12)
+    fresh = matcher.sync(TEAM).docs
+    assert _versions(matcher) == [derived.vocab_version()] * 12
+
+    def fail(*_a: object) -> str:
+        raise AssertionError("derived again although stored and current")
+
+    monkeypatch.setattr(derived, "derive", fail)
+    cold = Matcher(matcher.store, hash_embedder).sync(TEAM).docs
+    assert sorted(cold) == sorted(fresh)
+    for e, d in fresh.items():
+        assert [getattr(cold[e], f) for f in FIELDS] == [getattr(d, f) for f in FIELDS]
+    assert any(d.themes for d in cold.values()) and all(d.tokens for d in cold.values())
+
+
+def test_a_new_vocabulary_recomputes_every_entry_once(
+    matcher: Matcher, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    community(matcher, n=6)
+    calls: list[int] = []
+    real = derived.derive
+
+    def counting(e: object, text: str) -> str:
+        calls.append(1)
+        return real(e, text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(derived, "derive", counting)
+    monkeypatch.setattr(derived, "vocab_version", lambda: "a-new-vocabulary")
+    Matcher(matcher.store, hash_embedder).sync(TEAM)
+    assert len(calls) == 6
+    assert _versions(matcher) == ["a-new-vocabulary"] * 6
+    Matcher(matcher.store, hash_embedder).sync(TEAM)
+    assert len(calls) == 6
