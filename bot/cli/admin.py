@@ -103,9 +103,12 @@ def workspace_purge(
 @workspace_app.command("new-key")
 def workspace_new_key() -> None:
     """Print a new key for TOKEN_ENCRYPTION_KEY (OAuth mode)."""
-    from bot.slack.installations import TokenCipher
+    from bot.slack.installations import TokenCipher, TokenKeyError
 
-    typer.echo(TokenCipher.new_key())
+    try:
+        typer.echo(TokenCipher.new_key())
+    except TokenKeyError as exc:  # without the oauth extra
+        raise CliError(str(exc)) from exc
 
 
 @workspace_app.command("rotate-key")

@@ -3,6 +3,7 @@ rotation, per-team lookups and deletion."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from datetime import UTC, datetime
@@ -156,3 +157,17 @@ def test_cli_serve_in_oauth_mode_without_a_key_is_one_line(tmp_path: Path) -> No
     assert done.stderr.strip() == (
         "civic-match: error: TOKEN_ENCRYPTION_KEY is not set (needed in OAuth mode)"
     )
+
+
+def test_cli_new_key_without_the_oauth_extra_is_one_line(tmp_path: Path) -> None:
+    # A `cryptography` that cannot be imported, first on the path: as if not installed.
+    fake = tmp_path / "cryptography"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('not installed')\n", encoding="utf-8")
+    r = run_cli(["workspace", "new-key"], env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"})
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == (
+        "civic-match: error: OAuth mode needs the oauth extra: pip install 'civic-match[oauth]'"
+    )
+    ok = run_cli(["workspace", "new-key"])
+    assert ok.returncode == 0 and len(ok.stdout.strip()) == 44  # a Fernet key
