@@ -375,8 +375,7 @@ def merge_members(per_doc: list[list[Match]], k: int) -> list[Match]:
                 best[m.user_id] = m
             else:
                 extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * m.score
-    ranked = [
-        replace(m, score=m.score + min(extra.get(m.user_id, 0.0), 0.1)) for m in best.values()
-    ]
-    ranked.sort(key=lambda m: (-m.score, m.entry_id))
-    return ranked[:k]
+    scored = [(m.score + min(extra.get(m.user_id, 0.0), 0.1), m) for m in best.values()]
+    scored.sort(key=lambda sm: (-sm[0], sm[1].entry_id))
+    # Only the k kept become new Matches: dataclasses.replace is slow at thousands.
+    return [replace(m, score=score) for score, m in scored[:k]]

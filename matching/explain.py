@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from matching.pool import Doc, Match
 from matching.subjects import need_matches
@@ -45,10 +46,21 @@ def _most_specific(groups: frozenset[str]) -> tuple[str, ...]:
 
 def _label_keys(groups: Iterable[str], themes: Iterable[str], tools: Iterable[str]) -> set[str]:
     """Term keys of the words in the shown group, theme and tool names: said already."""
-    labels = [tool_name(x) for x in tools]
-    for lang in ("de", "en"):
-        labels += [group_label(g, lang) for g in groups] + [theme_label(x, lang) for x in themes]
-    return {k for label in labels for k in key_terms(label.title())}
+    items = [("tool", x) for x in tools] + [("group", g) for g in groups]
+    items += [("theme", x) for x in themes]
+    return {k for kind, key in items for k in _item_label_keys(kind, key)}
+
+
+@lru_cache(maxsize=4096)
+def _item_label_keys(kind: str, key: str) -> frozenset[str]:
+    # Asked for every suggestion's reasons; the answer depends on the vocabulary only.
+    if kind == "tool":
+        labels = [tool_name(key)]
+    elif kind == "group":
+        labels = [group_label(key, lang) for lang in ("de", "en")]
+    else:
+        labels = [theme_label(key, lang) for lang in ("de", "en")]
+    return frozenset(k for label in labels for k in key_terms(label.title()))
 
 
 def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: set[str]) -> list[str]:
