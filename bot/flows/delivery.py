@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.flows.ports import DeliveryError, Notifier
+from profiles import repo
 from profiles.db import Store
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,13 @@ PERMANENT_ERRORS = (
     "not_allowed_token_type",
     "user_is_bot",
 )
+
+
+def workspace_active(store: Store, team_id: str) -> bool:
+    """False once the app was uninstalled from ``team_id``: asked before each message, so
+    an uninstall in the middle of a run stops the rest of it at once."""
+    with store.session() as s:
+        return repo.workspace_active(s, team_id)
 
 
 def new_owner() -> str:

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.flows.delivery import OnceSender, new_owner
+from bot.flows.delivery import OnceSender, new_owner, workspace_active
 from bot.flows.ports import Blocks, DeliveryError, Notifier
 from bot.settings import Settings, team_config
 from bot.slack.blocks.digest import render_digest, stale_message
@@ -217,7 +217,7 @@ class DigestService:
     def run(self, team_id: str, *, dry_run: bool = False) -> RunReport:
         """Sweep unfinished claims, then plan, claim and send this period's digests."""
         report = RunReport(team_id, dry_run=dry_run)
-        if not self._active(team_id):
+        if not workspace_active(self.store, team_id):
             return report
         if not dry_run:
             self.sweep(team_id, report=report)
@@ -246,10 +246,6 @@ class DigestService:
         self.nudge_stale(team_id, report=report)
         return report
 
-    def _active(self, team_id: str) -> bool:
-        with self.store.session() as s:
-            return repo.workspace_active(s, team_id)
-
     def _deliver(
         self,
         team_id: str,
@@ -260,7 +256,7 @@ class DigestService:
         report: RunReport,
     ) -> bool:
         # Asked per message: an uninstall during a run stops the rest of it at once.
-        if not self._active(team_id):
+        if not workspace_active(self.store, team_id):
             report.failed.append((user_id, UNINSTALLED))
             return False
         partners = [(str(u), float(sc)) for u, sc in payload.get("partners", [])]
@@ -296,7 +292,7 @@ class DigestService:
             langs = {u: m.language for u, m in repo.members_by_user(s, team_id, silent).items()}
         paused: list[str] = []
         for user in silent:
-            if not self._active(team_id):
+            if not workspace_active(self.store, team_id):
                 break
             with self.store.session() as s:
                 if not repo.auto_pause(s, team_id, user):
@@ -321,7 +317,7 @@ class DigestService:
             ]
         nudged: list[int] = []
         for entry_id, title, user_id, lang in stale:
-            if not self._active(team_id):
+            if not workspace_active(self.store, team_id):
                 break
             with self.store.session() as s:
                 if not repo.mark_nudged(s, entry_id):

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.flows.commands import Reply
-from bot.flows.delivery import OnceSender, new_owner
+from bot.flows.delivery import OnceSender, new_owner, workspace_active
 from bot.flows.ports import Notifier
 from bot.messages import t
 from bot.settings import Settings
@@ -129,7 +129,7 @@ class FollowupService:
     def run(self, team_id: str, *, dry_run: bool = False) -> FollowupReport:
         """Sweep unfinished follow-ups, then claim and send the ones due now."""
         report = FollowupReport(team_id, dry_run=dry_run)
-        if not self._active(team_id):
+        if not workspace_active(self.store, team_id):
             return report
         if not dry_run:
             self.sweep(team_id, report=report)
@@ -155,14 +155,12 @@ class FollowupService:
                 payload: dict[str, Any] = {"text": text, "blocks": blocks}
                 claim.payload = payload
                 claim_id = claim.id
-            if not self._active(team_id):  # uninstalled during the run: stop at once
+            if not workspace_active(
+                self.store, team_id
+            ):  # uninstalled during the run: stop at once
                 break
             self._deliver(claim_id, d.user_id, d.stage, payload, report)
         return report
-
-    def _active(self, team_id: str) -> bool:
-        with self.store.session() as s:
-            return repo.workspace_active(s, team_id)
 
     def _deliver(
         self,

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.flows.delivery import workspace_active
 from bot.flows.ports import Installations
 from bot.settings import Settings
 from matching.service import Matcher
@@ -57,8 +58,7 @@ class WorkspaceFlows:
         return timedelta(days=self.settings.purge_grace_days)
 
     def active(self, team_id: str) -> bool:
-        with self.store.session() as s:
-            return repo.workspace_active(s, team_id)
+        return workspace_active(self.store, team_id)
 
     def uninstalled(self, team_id: str, why: str) -> datetime | None:
         """app_uninstalled or tokens_revoked: nothing more is sent to the workspace."""
