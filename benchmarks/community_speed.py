@@ -92,8 +92,12 @@ def build(repo: Path, n: int, cache: Path) -> Path:
         print(f"importing {n} entries (embedding with the default model)...", flush=True)
         cli(repo, "import", str(src), "--team", TEAM, "--db", f"sqlite:///{part}")
         # Every member agreed and is due: the digest plans for all of them.
-        with sqlite3.connect(part) as con:
+        # Closed before the copy: the product's SQLite runs in WAL mode, and an open
+        # connection leaves the update in the -wal file, which shutil.copy would miss.
+        con = sqlite3.connect(part)
+        with con:
             con.execute("UPDATE members SET consent='self', opted_in=1, cadence='weekly'")
+        con.close()
         shutil.copy(part, db)
     return db
 
