@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +24,7 @@ from matching.lexical import tokens
 from matching.subjects import Need
 from matching.text import split_sentences
 from profiles import repo
+from profiles.entry import EntryRow
 from profiles.models import Entry
 
 # Bump when the code that derives these fields changes (the vocabulary files are hashed).
@@ -29,6 +32,9 @@ VERSION = "1"
 # Rows written per transaction while recomputing, so a long recompute does not hold
 # SQLite's write lock throughout.
 BATCH = 500
+
+# A mapped entry (a write just stored it) or a plain row (a sync read it).
+AnyEntry = Entry | EntryRow
 
 
 @cache
@@ -42,12 +48,12 @@ def vocab_version() -> str:
     return h.hexdigest()
 
 
-def _inputs(e: Entry, text: str) -> str:
+def _inputs(e: AnyEntry, text: str) -> str:
     fields = [text, e.all_groups, list(e.tools), list(e.looking_for), list(e.offers), e.region]
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
-def derive(e: Entry, text: str) -> str:
+def derive(e: AnyEntry, text: str) -> str:
     """The derived fields of an entry, as the JSON stored for it."""
     t = topics(
         text,
@@ -77,37 +83,80 @@ def decode(data: str) -> dict[str, Any]:
     out["terms"] = d["terms"]
     out["region"] = d["region"]
     out["needs"] = tuple(Need(k, n, frozenset(a), p) for k, n, a, p in d["needs"])
-    out["tokens"] = d["tokens"].split()
+    # Interned: the same few thousand 4-grams recur in every entry, and one string object
+    # per occurrence was the largest share of a pool's memory (a fifth of it at 10,000).
+    out["tokens"] = list(map(sys.intern, d["tokens"].split()))
     out["sentences"] = d["sentences"]
     return out
 
 
-def derived_for(s: Session, team_id: str, entries: list[Entry]) -> dict[int, dict[str, Any]]:
-    """Doc fields per entry id: read where stored and current, else derived and stored."""
-    stored = repo.derived_by_ids(s, team_id, [e.id for e in entries])
-    version = vocab_version()
-    out: dict[int, dict[str, Any]] = {}
-    todo: list[tuple[Entry, str, str]] = []
-    for e in entries:
-        text = embed_text(e)
-        key = _inputs(e, text)
-        row = stored.get(e.id)
-        if row is not None and row[0] == key and row[1] == version:
-            out[e.id] = decode(row[2])
-        else:
-            todo.append((e, text, key))
-    # Quiet for a describe or two; a bar when a new vocabulary means doing everyone again.
-    bar = tqdm(
-        total=len(todo), desc="deriving", unit="entry", disable=None if len(todo) > 200 else True
-    )
-    for start in range(0, len(todo), BATCH):
-        rows = []
-        for e, text, key in todo[start : start + BATCH]:
-            data = derive(e, text)
-            rows.append((e.id, key, version, data))
-            out[e.id] = decode(data)
-        repo.save_derived(s, team_id, rows)
-        s.commit()
-        bar.update(len(rows))
-    bar.close()
-    return out
+def derived_for(
+    s: Session, team_id: str, entries: Sequence[AnyEntry], texts: Mapping[int, str] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Doc fields per entry id: read where stored and current, else derived and stored.
+
+    ``texts``: the entries' embed_text by id, where the caller has it already.
+    """
+    with Deriving(len(entries)) as deriving:
+        return deriving(s, team_id, entries, texts)
+
+
+class Deriving:
+    """derived_for over a sync's chunks of entries, with one progress bar for them all.
+
+    Quiet for a describe or two; a bar when a new vocabulary means doing everyone again.
+    ``total`` is how many entries the calls will see, at most.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+        self.bar: tqdm[Any] | None = None
+
+    def __enter__(self) -> Deriving:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __call__(
+        self,
+        s: Session,
+        team_id: str,
+        entries: Sequence[AnyEntry],
+        texts: Mapping[int, str] | None = None,
+    ) -> dict[int, dict[str, Any]]:
+        stored = repo.derived_by_ids(s, team_id, [e.id for e in entries])
+        version = vocab_version()
+        out: dict[int, dict[str, Any]] = {}
+        todo: list[tuple[AnyEntry, str, str]] = []
+        for e in entries:
+            text = texts[e.id] if texts is not None else embed_text(e)
+            key = _inputs(e, text)
+            row = stored.get(e.id)
+            if row is not None and row[0] == key and row[1] == version:
+                out[e.id] = decode(row[2])
+            else:
+                todo.append((e, text, key))
+        del stored
+        if todo and self.bar is None:
+            # Everything from here on may need deriving: the bar counts up to that.
+            quiet = self.left - len(entries) + len(todo) <= 200
+            self.bar = tqdm(
+                total=self.left - len(entries) + len(todo),
+                desc="deriving",
+                unit="entry",
+                disable=True if quiet else None,
+            )
+        self.left -= len(entries)
+        for start in range(0, len(todo), BATCH):
+            rows = []
+            for e, text, key in todo[start : start + BATCH]:
+                data = derive(e, text)
+                rows.append((e.id, key, version, data))
+                out[e.id] = decode(data)
+            repo.save_derived(s, team_id, rows)
+            s.commit()
+            if self.bar is not None:
+                self.bar.update(len(rows))
+        return out

@@ -17,7 +17,7 @@ from matching.taxonomy import (
 from matching.terms import key_terms
 from matching.text import MAX_CHARS, clean
 from matching.themes import detect_themes
-from profiles.entry import EntryData
+from profiles.entry import EntryData, EntryRow
 from profiles.errors import InvalidInput
 from profiles.models import Entry
 
@@ -74,5 +74,5 @@ def topics(
     }
 
 
-def embed_text(entry: Entry) -> str:
+def embed_text(entry: Entry | EntryRow) -> str:
     return clean(entry.text())

@@ -11,7 +11,7 @@ these weights.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -20,7 +20,6 @@ from matching.embedder import DEFAULT_MODEL, E5_MODEL, ENSEMBLE_MODEL, Embedder,
 from matching.errors import ModelUnavailable
 from matching.scoring import Weights
 from profiles import repo
-from profiles.models import EntryVector
 
 
 @dataclass(frozen=True)
@@ -96,8 +95,9 @@ class ModelChoice:
             raise ModelUnavailable(f"model {model_id} is not available until re-embedding ends")
         return emb
 
-    def dim(self, model_id: str, vectors: Iterable[EntryVector]) -> int:
+    def dim(self, model_id: str, stored: int | None) -> int:
+        """The model's dimension: its embedder's, else that of a ``stored`` vector of it."""
         emb = self.embedder(model_id)
         if emb is not None:
             return emb.dim
-        return next((v.dim for v in vectors), self.configured.dim)
+        return stored if stored is not None else self.configured.dim

@@ -22,6 +22,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from profiles.entry import entry_text
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware timestamps on every backend (SQLite drops the zone on read)."""
@@ -134,14 +136,11 @@ class Entry(Base):
 
     @property
     def all_groups(self) -> list[str]:
-        seen = dict.fromkeys([*self.target_groups, *self.detected_groups])
-        return list(seen)
+        return list(dict.fromkeys([*self.target_groups, *self.detected_groups]))
 
     def text(self) -> str:
         """The text that is embedded: title and description."""
-        if self.title and self.description:
-            return f"{self.title}. {self.description}"
-        return self.title or self.description
+        return entry_text(self.title, self.description)
 
 
 class EntryVector(Base):

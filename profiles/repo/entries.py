@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from profiles.db import now
-from profiles.entry import EntryData
+from profiles.entry import EntryData, EntryRow, MemberRow, VectorRow
 from profiles.errors import InvalidInput, NotFound
 from profiles.ids import valid_id
-from profiles.models import KINDS, Entry, EntryDerived, EntryVector, Member
+from profiles.models import CONSENTING, KINDS, Entry, EntryDerived, EntryVector, Member
 from profiles.repo._common import chunks
 
 
@@ -147,6 +147,33 @@ def entries_by_ids(s: Session, team_id: str, ids: list[int]) -> list[Entry]:
     return out
 
 
+def entry_rows(s: Session, team_id: str, ids: list[int]) -> list[EntryRow]:
+    """entries_by_ids as plain rows (one joined query, no mapped objects), in id order."""
+    cols = (
+        Entry.id, Entry.title, Entry.description, Entry.kind, Entry.external_id,
+        Entry.target_groups, Entry.detected_groups, Entry.tools, Entry.region,
+        Entry.looking_for, Entry.offers, Member.user_id, Member.organisation,
+        Member.display_name, Member.consent,
+    )  # fmt: skip
+    out: list[EntryRow] = []
+    for chunk in chunks(ids):
+        rows = s.execute(
+            select(*cols)
+            .join(Member, Entry.member_id == Member.id)
+            .where(Entry.team_id == team_id, Entry.id.in_(chunk))
+            .order_by(Entry.id)
+        )
+        for i, title, text, kind, ext, groups, detected, tools, region, looks, offers, *m in rows:
+            member = MemberRow(m[0], m[1], m[2], m[3] in CONSENTING)
+            out.append(
+                EntryRow(
+                    i, title, text, kind, ext, groups, detected, tools, region, looks, offers,
+                    member,
+                )
+            )  # fmt: skip
+    return out
+
+
 def entry_versions(s: Session, team_id: str) -> dict[int, str]:
     """A cheap version stamp per active entry: its own and its member's last change."""
     rows = s.execute(
@@ -209,6 +236,21 @@ def vectors_by_ids(s: Session, ids: list[int], model_id: str) -> dict[int, Entry
                 )
             )
         )
+    return out
+
+
+def vector_rows(s: Session, ids: list[int], model_id: str) -> dict[int, VectorRow]:
+    """vectors_by_ids as plain rows, by entry id."""
+    cols = (
+        EntryVector.entry_id, EntryVector.text_hash, EntryVector.dim, EntryVector.vector,
+        EntryVector.sentence_vectors,
+    )  # fmt: skip
+    out: dict[int, VectorRow] = {}
+    for chunk in chunks(ids):
+        rows = s.execute(
+            select(*cols).where(EntryVector.entry_id.in_(chunk), EntryVector.model_id == model_id)
+        )
+        out.update((r[0], VectorRow(*r)) for r in rows)
     return out
 
 
