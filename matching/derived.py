@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
+from sys import intern
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -77,15 +77,18 @@ def derive(e: AnyEntry, text: str) -> str:
 def decode(data: str) -> dict[str, Any]:
     """Stored JSON back to Doc fields (``sentences`` included)."""
     d = json.loads(data)
+    # Strings interned: the same few thousand 4-grams, terms and labels recur in every
+    # entry, and one string object per occurrence was most of a pool's memory.
     out: dict[str, Any] = {
-        k: frozenset(d[k]) for k in ("groups", "themes", "tools", "looking_for", "offers")
+        k: frozenset(map(intern, d[k]))
+        for k in ("groups", "themes", "tools", "looking_for", "offers")
     }
-    out["terms"] = d["terms"]
+    out["terms"] = {intern(k): intern(v) for k, v in d["terms"].items()}
     out["region"] = d["region"]
-    out["needs"] = tuple(Need(k, n, frozenset(a), p) for k, n, a, p in d["needs"])
-    # Interned: the same few thousand 4-grams recur in every entry, and one string object
-    # per occurrence was the largest share of a pool's memory (a fifth of it at 10,000).
-    out["tokens"] = list(map(sys.intern, d["tokens"].split()))
+    out["needs"] = tuple(
+        Need(intern(k), intern(n), frozenset(map(intern, a)), p) for k, n, a, p in d["needs"]
+    )
+    out["tokens"] = list(map(intern, d["tokens"].split()))
     out["sentences"] = d["sentences"]
     return out
 

@@ -104,9 +104,7 @@ def suggest(
                 raise CliError(f"no entry {profile!r} in team {team}")
             targets = [(entry.id, entry.external_id or str(entry.id), entry.title)]
         else:
-            targets = [
-                (e.id, e.external_id or str(e.id), e.title) for e in repo.active_entries(s, team)
-            ]
+            targets = [(i, ext or str(i), title) for i, ext, title in repo.entry_labels(s, team)]
     if not targets:
         raise CliError(f"team {team} has no entries; run 'civic-match import FILE --team {team}'")
     # The operator's own view of the data: imported people who have not agreed yet
