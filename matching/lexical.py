@@ -34,8 +34,11 @@ def tokens(text: str) -> list[str]:
 # they hold most postings. The rest go through the sparse postings.
 DENSE_SHARE = 0.05
 DENSE_MAX = 256
-# Queries per dense product; always this many rows (zero-padded), so that a query's
-# scores come from the same BLAS kernel alone or in a batch, to the last bit.
+# Queries per dense product (zero-padded to this many rows). The product is taken in
+# float64: a query's small token counts times float32 BM25 weights, and their sums, are
+# exact there, so its scores do not depend on which other queries share the product or
+# on how the BLAS library splits it (OpenBLAS 0.3.31 gave a row different last bits
+# alone and in a batch, which reordered tied suggestions).
 DENSE_ROWS = 64
 
 
@@ -48,7 +51,7 @@ class Lexical:
         # Token x document BM25 weights: rare tokens as postings, frequent ones dense.
         self._weights: Postings | None = None
         self._dense_col: dict[int, int] = {}
-        self._dense = np.zeros((0, self.size), dtype=np.float32)
+        self._dense = np.zeros((0, self.size), dtype=np.float64)
         if corpus and any(corpus):
             bm25 = bm25s.BM25()
             # bm25s refuses empty documents; a placeholder token keeps row order aligned.
@@ -63,7 +66,7 @@ class Lexical:
             df = np.diff(indptr)
             frequent = np.argsort(-df, kind="stable")[:DENSE_MAX]
             frequent = np.sort(frequent[df[frequent] >= max(2, DENSE_SHARE * self.size)])
-            self._dense = np.zeros((len(frequent), self.size), dtype=np.float32)
+            self._dense = np.zeros((len(frequent), self.size), dtype=np.float64)
             for f, j in enumerate(frequent.tolist()):
                 self._dense[f, rows[indptr[j] : indptr[j + 1]]] = data[indptr[j] : indptr[j + 1]]
                 self._dense_col[j] = f
@@ -101,7 +104,7 @@ class Lexical:
                     else:
                         dense_rows.append(i)
                         dense_cols.append(f)
-            counts = np.zeros((DENSE_ROWS, len(self._dense)), dtype=np.float32)
+            counts = np.zeros((DENSE_ROWS, len(self._dense)), dtype=np.float64)
             np.add.at(counts, (dense_rows, dense_cols), 1.0)
             rare = Sparse.of(rows, cols, [1.0] * len(rows), (len(block), self._weights.n_cols))
             dense = (counts @ self._dense)[: len(block)]
