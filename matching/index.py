@@ -39,6 +39,10 @@ class VectorIndex:
         self._trained_on = 0
         self._quantizer: faiss.Index | None = None
         self._lock = threading.RLock()
+        # Ids held. Their vectors only once approximate (an IVF index does not give them
+        # back cheaply, and a retraining needs them): the flat index holds them already,
+        # and a second copy was 20 MB at 10,000 entries.
+        self._ids: dict[int, None] = {}  # in insertion order, as the flat index holds them
         self._vectors: dict[int, Vectors] = {}
 
     def __len__(self) -> int:
@@ -49,11 +53,15 @@ class VectorIndex:
         return self._trained_on > 0
 
     def _maybe_rebuild(self) -> None:
-        n = len(self._vectors)
+        n = len(self._ids)
         if n <= self.exact_up_to or (self._trained_on and n < 2 * self._trained_on):
             return
-        ids = np.fromiter(self._vectors, dtype=np.int64, count=n)
-        vecs = np.vstack([self._vectors[int(i)] for i in ids])
+        ids = np.fromiter(self._ids, dtype=np.int64, count=n)
+        if self._trained_on:
+            vecs = np.vstack([self._vectors[int(i)] for i in ids])
+        else:
+            vecs = np.asarray(self._index.reconstruct_batch(ids), dtype=np.float32)
+            self._vectors = dict(zip(ids.tolist(), vecs, strict=True))
         cells = max(1, int(math.sqrt(n)))
         quantizer = faiss.IndexFlatIP(self.dim)
         ivf = faiss.IndexIVFFlat(quantizer, self.dim, cells, faiss.METRIC_INNER_PRODUCT)
@@ -69,7 +77,7 @@ class VectorIndex:
         self._trained_on = n
 
     def __contains__(self, entry_id: int) -> bool:
-        return entry_id in self._vectors
+        return entry_id in self._ids
 
     def add(self, ids: list[int], vectors: Vectors) -> None:
         """Insert or replace vectors for ``ids``."""
@@ -79,25 +87,33 @@ class VectorIndex:
         if vecs.shape != (len(ids), self.dim):
             raise ValueError(f"expected {len(ids)} x {self.dim} vectors, got {vecs.shape}")
         with self._lock:
-            present = [i for i in ids if i in self._vectors]
+            present = [i for i in ids if i in self._ids]
             if present:
                 self.remove(present)
             self._index.add_with_ids(vecs, np.asarray(ids, dtype=np.int64))
-            for i, row in zip(ids, vecs, strict=True):
-                self._vectors[i] = row
+            self._ids.update(dict.fromkeys(ids))
+            if self.approximate:
+                for i, row in zip(ids, vecs, strict=True):
+                    self._vectors[i] = row
             self._maybe_rebuild()
 
     def remove(self, ids: list[int]) -> None:
         with self._lock:
-            known = [i for i in ids if i in self._vectors]
+            known = [i for i in ids if i in self._ids]
             if not known:
                 return
             self._index.remove_ids(faiss.IDSelectorBatch(np.asarray(known, dtype=np.int64)))
             for i in known:
-                del self._vectors[i]
+                del self._ids[i]
+                self._vectors.pop(i, None)
 
     def vector(self, entry_id: int) -> Vectors | None:
-        return self._vectors.get(entry_id)
+        with self._lock:
+            if entry_id not in self._ids:
+                return None
+            if self.approximate:
+                return self._vectors[entry_id]
+            return np.asarray(self._index.reconstruct(entry_id), dtype=np.float32)
 
     def search(self, query: NDArray[np.float32], k: int) -> list[tuple[int, float]]:
         """The ``k`` nearest entries as ``(id, score)``, best first."""

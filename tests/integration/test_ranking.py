@@ -55,8 +55,12 @@ def test_index_turns_approximate_past_its_exact_size_and_keeps_its_semantics() -
     ix = VectorIndex(32, exact_up_to=1000, nprobe=8)
     ix.add(ids[:1000], vecs[:1000])
     assert not ix.approximate
+    # The flat index gives its vectors back as they went in, before and after the switch.
+    assert np.array_equal(ix.vector(10_010), vecs[10]) and ix.vector(9) is None
     ix.add(ids[1000:], vecs[1000:])
     assert ix.approximate and len(ix) == 3000
+    assert np.array_equal(ix.vector(10_010), vecs[10])
+    assert np.array_equal(ix.vector(12_999), vecs[2999])
 
     queries = vecs[:50] + 0.3 * _random(50, 32, 8)
     recall = []
