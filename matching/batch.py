@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +22,7 @@ from matching.doc import Doc, Match, rarity_of
 from matching.doctable import COUNTED, WEIGHTED, DocTable, Vocab
 from matching.lexical import Lexical
 from matching.postings import Sparse
-from matching.scoring import Features, Weights, sentence_alignment
+from matching.scoring import Features, Weights, sentence_pair
 from matching.subjects import need_matches
 from matching.terms import Rarity
 
@@ -129,36 +129,73 @@ def _alignment(a: NDArray[np.float32], table: DocTable, rows: I64) -> F64:
     return out
 
 
+# Feature columns of Ranked.features, in the order of scoring.Features.
+FEATURES = ("semantic", "sentence", "lexical", "groups", "themes", "tools", "needs", "terms")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One query doc's best candidates, best first, as arrays.
+
+    Matches are made only for what a member is finally offered (merge_members): making
+    one per ranked candidate took most of a digest's time at thousands of members.
+    """
+
+    query: Doc
+    docs: list[Doc]
+    scores: F64
+    features: F64  # one row per candidate, columns as FEATURES
+
+    def match(self, i: int, score: float, rarity: Rarity) -> Match:
+        d = self.docs[i]
+        f = Features(*self.features[i].tolist())
+        return Match(self.query.entry_id, d.entry_id, d.user_id, score, f, doc=d, rarity=rarity)
+
+    def matches(self, rarity: Rarity) -> list[Match]:
+        return [self.match(i, s, rarity) for i, s in enumerate(self.scores.tolist())]
+
+
 def _rank_one(
-    pool: Pool, snap: Snapshot, q: Doc, spec: Query, cands: list[_Cands], own_lex: float, depth: int
-) -> list[Match]:
+    pool: Pool, snap: Snapshot, q: Doc, cands: list[_Cands], own_lex: float, depth: int
+) -> Ranked:
     """The best ``depth`` candidates for one query doc, best first."""
     w: Weights = pool.weights
-    rarity = snap.rarity
-    docs = [c.table.docs[int(r)] for c in cands for r in c.rows]
-    if not docs:
-        return []
     rows = [c.rows for c in cands]
-    lex_raw = np.concatenate([c.lex for c in cands])
+    n = sum(len(r) for r in rows)
+    if not n:
+        return Ranked(q, [], np.zeros(0), np.zeros((0, len(FEATURES))))
+
+    def cat(parts: list[NDArray[Any]]) -> NDArray[Any]:
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    lex_raw = cat([c.lex for c in cands])
     # Relative to a perfect match: the query's score against its own text. Dividing by
     # the best candidate instead would lift a trivial overlap to full weight in a small
     # community.
     ref = max(own_lex, float(lex_raw.max()))
     lex = lex_raw / ref if ref > 0 else lex_raw
-    sem = np.concatenate([c.table.vectors[r] @ q.vector for c, r in zip(cands, rows, strict=True)])
-    dots = {k: np.concatenate([c.dots[k] for c in cands]) for k in cands[0].dots}
+    sem = cat([c.table.vectors[r] @ q.vector for c, r in zip(cands, rows, strict=True)])
+    dots = {k: cat([c.dots[k] for c in cands]) for k in cands[0].dots}
     groups = np.where(dots["group"] > 0, 1.0 - 0.5 ** dots["group"], 0.0)
     tools = np.where(dots["tool"] > 0, 1.0 - 0.5 ** dots["tool"], 0.0)
     weighted = {}
     for kind in WEIGHTED:
-        norms = np.concatenate([c.table.norms[kind][r] for c, r in zip(cands, rows, strict=True)])
+        norms = cat([c.table.norms[kind][r] for c, r in zip(cands, rows, strict=True)])
         denom = norms * snap.vocab.norm(q, kind)
         weighted[kind] = np.divide(
-            dots[kind], denom, out=np.zeros(len(docs)), where=(dots[kind] > 0) & (denom > 0)
+            dots[kind], denom, out=np.zeros(n), where=(dots[kind] > 0) & (denom > 0)
         )
-    needs = np.zeros(len(docs))
-    for i in np.flatnonzero(dots["needs"] > 0):
-        needs[i] = 1.0 if need_matches(q.needs, docs[int(i)].needs, rarity) else 0.0
+    # Candidate i is row local[i] of table block_of[i].
+    block_of = np.concatenate([np.full(len(r), b) for b, r in enumerate(rows)])
+    local = np.concatenate([np.arange(len(r)) for r in rows])
+
+    def doc(i: int) -> Doc:
+        c = cands[int(block_of[i])]
+        return c.table.docs[int(c.rows[local[i]])]
+
+    needs = np.zeros(n)
+    for i in np.flatnonzero(dots["needs"] > 0).tolist():
+        needs[i] = 1.0 if need_matches(q.needs, doc(i).needs, snap.rarity) else 0.0
     sem64 = sem.astype(np.float32).astype(np.float64)
     lex64 = lex.astype(np.float32).astype(np.float64)
     rest = (
@@ -170,14 +207,12 @@ def _rank_one(
         + w.terms * weighted["term"]
     )
     # No sentence similarity exceeds the product of the two largest sentence norms.
-    q_sents = q.sentence_vectors.astype(np.float32)
+    q_sents = q.sentence_vectors.astype(np.float32, copy=False)
     q_norm = float(np.linalg.norm(q_sents, axis=1).max()) if len(q_sents) else 0.0
-    d_norm = np.concatenate([c.table.sentence_norm[r] for c, r in zip(cands, rows, strict=True)])
+    d_norm = cat([c.table.sentence_norm[r] for c, r in zip(cands, rows, strict=True)])
     bound = w.semantic * sem64 + rest + abs(w.sentence) * q_norm * d_norm + 1e-6
-    sentence = np.zeros(len(docs))
-    done = np.zeros(len(docs), dtype=bool)
-    block_of = np.concatenate([np.full(len(r), b) for b, r in enumerate(rows)])
-    local = np.concatenate([np.arange(len(r)) for r in rows])
+    sentence = np.zeros(n)
+    done = np.zeros(n, dtype=bool)
 
     def align(picked: I64) -> None:
         for b, c in enumerate(cands):
@@ -188,13 +223,15 @@ def _rank_one(
 
     first = np.argsort(-bound, kind="stable")[: depth + FIRST_ROUND]
     align(first)
-    score = np.full(len(docs), -np.inf)
+    score = np.full(n, -np.inf)
+    sentence32 = np.zeros(n)
 
     def full(idx: I64) -> None:
+        sentence32[idx] = sentence[idx].astype(np.float32).astype(np.float64)
         # The order of Features.score, so that the scores here equal the Matches' own.
         score[idx] = (
             w.semantic * sem64[idx]
-            + w.sentence * sentence[idx].astype(np.float32).astype(np.float64)
+            + w.sentence * sentence32[idx]
             + w.lexical * lex64[idx]
             + w.groups * groups[idx]
             + w.themes * weighted["theme"][idx]
@@ -204,28 +241,17 @@ def _rank_one(
         )
 
     full(first)
-    if len(first) < len(docs):
+    if len(first) < n:
         kth = np.sort(score[first])[::-1][min(depth, len(first)) - 1]
         rest_idx = np.flatnonzero(~done & (bound >= kth))
         align(rest_idx)
         full(rest_idx)
-    ids = np.array([d.entry_id for d in docs], dtype=np.int64)
+    ids = cat([c.table.ids[r] for c, r in zip(cands, rows, strict=True)])
     order = np.lexsort((ids, -score))[: min(depth, int(done.sum()))]
-    out = []
-    for i in order:
-        d = docs[int(i)]
-        f = Features(
-            semantic=float(sem64[i]),
-            sentence=float(np.float32(sentence[i])),
-            lexical=float(lex64[i]),
-            groups=float(groups[i]),
-            themes=float(weighted["theme"][i]),
-            tools=float(tools[i]),
-            needs=float(needs[i]),
-            terms=float(weighted["term"][i]),
-        )
-        out.append(Match(q.entry_id, d.entry_id, d.user_id, f.score(w), f, doc=d, rarity=rarity))
-    return out
+    feats = np.column_stack(
+        [sem64, sentence32, lex64, groups, weighted["theme"], tools, needs, weighted["term"]]
+    )[order]
+    return Ranked(q, [doc(int(i)) for i in order], score[order], feats)
 
 
 def _allowed(q: Doc, spec: Query, d: Doc) -> bool:
@@ -245,8 +271,8 @@ def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]
 
 def rank_docs(
     pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int
-) -> Iterator[list[Match]]:
-    """Each query doc's best ``depth`` candidates (one list per item, best first), in turn."""
+) -> Iterator[Ranked]:
+    """Each query doc's best ``depth`` candidates (best first), in turn."""
     # One faiss search for every query that is not restricted to a set of members.
     open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
     found: dict[int, I64] = {}
@@ -273,7 +299,7 @@ def rank_docs(
                             {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
             if extra:
                 cands.append(_extra(snap, q, extra, lex_row, pool.dim))
-            yield _rank_one(pool, snap, q, spec, cands, own_lex, depth)
+            yield _rank_one(pool, snap, q, cands, own_lex, depth)
         pos += len(block)
         bar.update(len(block))
     bar.close()
@@ -349,33 +375,33 @@ def _extra(
 def with_pairs(matches: list[Match], queries: Sequence[Doc]) -> list[Match]:
     """The closest sentence pair of each match, which explains it: only for what is shown."""
     by_id = {q.entry_id: q for q in queries}
-    out = []
-    for m in matches:
-        _soft, i, j, sim = sentence_alignment(
-            by_id[m.query_id].sentence_vectors, m.doc.sentence_vectors
-        )
-        out.append(replace(m, pair=(i, j, sim)))
-    return out
+    return [
+        replace(m, pair=sentence_pair(by_id[m.query_id].sentence_vectors, m.doc.sentence_vectors))
+        for m in matches
+    ]
 
 
-def merge_members(per_doc: list[list[Match]], k: int) -> list[Match]:
+def merge_members(per_doc: list[Ranked], k: int, rarity: Rarity) -> list[Match]:
     """Best partner per person over a member's query entries: one Match per member, best first.
 
     A person's score is their best entry pair; a second matching entry adds a little,
     because two overlapping projects are a stronger reason to talk.
     """
-    best: dict[str, Match] = {}
+    best: dict[str, tuple[float, int, int]] = {}  # person -> (score, ranked list, position)
     extra: dict[str, float] = {}
-    for per_query in per_doc:
-        for m in per_query:
-            cur = best.get(m.user_id)
-            if cur is None or m.score > cur.score:
+    for a, ranked in enumerate(per_doc):
+        for p, (d, score) in enumerate(zip(ranked.docs, ranked.scores.tolist(), strict=True)):
+            user = d.user_id
+            cur = best.get(user)
+            if cur is None or score > cur[0]:
                 if cur is not None:
-                    extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * cur.score
-                best[m.user_id] = m
+                    extra[user] = extra.get(user, 0.0) + 0.05 * cur[0]
+                best[user] = (score, a, p)
             else:
-                extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * m.score
-    scored = [(m.score + min(extra.get(m.user_id, 0.0), 0.1), m) for m in best.values()]
-    scored.sort(key=lambda sm: (-sm[0], sm[1].entry_id))
-    # Only the k kept become new Matches: dataclasses.replace is slow at thousands.
-    return [replace(m, score=score) for score, m in scored[:k]]
+                extra[user] = extra.get(user, 0.0) + 0.05 * score
+    scored = [
+        (score + min(extra.get(user, 0.0), 0.1), per_doc[a].docs[p].entry_id, a, p)
+        for user, (score, a, p) in best.items()
+    ]
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [per_doc[a].match(p, score, rarity) for score, _e, a, p in scored[:k]]

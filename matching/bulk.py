@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from matching import learning as learn
-from matching.batch import Query
+from matching.batch import Query, with_pairs
 from matching.doc import Doc, Match
-from matching.explain import MIN_SENTENCE_SIM, Reason, reasons_for
+from matching.explain import Reason, reasons_for
 from matching.pool import Pool
 from profiles import repo
 
@@ -33,12 +33,11 @@ class Suggestion:
     reasons: tuple[Reason, ...]
 
 
-def suggestions(
-    queries: dict[int, Doc], matches: list[Match], min_sentence_sim: float = MIN_SENTENCE_SIM
-) -> list[Suggestion]:
-    """Matches as suggestions with their reasons (``min_sentence_sim`` on the model's scale)."""
+def suggestions(pool: Pool, queries: dict[int, Doc], matches: list[Match]) -> list[Suggestion]:
+    """Matches as suggestions with their reasons: the sentence pair is shown from the
+    pool's model's threshold (its ScaleProfile)."""
     out = []
-    for m in matches:
+    for m in with_pairs(matches, list(queries.values())):
         q = queries[m.query_id]
         # The ranked doc, not pool.docs[...]: a forget since the ranking may have
         # removed the entry from the pool.
@@ -54,7 +53,7 @@ def suggestions(
                 entry_external_id=d.external_id,
                 query_entry_id=q.entry_id if q.entry_id >= 0 else None,
                 query_external_id=q.external_id,
-                reasons=reasons_for(q, d, m, min_sentence_sim),
+                reasons=reasons_for(q, d, m, pool.min_sentence_sim),
             )
         )
     return out
@@ -83,7 +82,6 @@ def suggest(
     also_exclude: Iterable[str] = (),
     among: Iterable[str] | None = None,
     listed_only: bool = True,
-    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> list[list[Suggestion]]:
     """Suggestions for each ``(member, query entries)``: never the member, nor anyone they
     blocked or were blocked by, nor (``exclude_same_org``) their own organisation."""
@@ -108,7 +106,7 @@ def suggest(
     out = []
     for (user, docs), matches in zip(asks, ranked, strict=True):
         top = learn.learned(m, team_id, user, pool, matches, k, ctx)
-        out.append(suggestions({d.entry_id: d for d in docs}, top, min_sentence_sim))
+        out.append(suggestions(pool, {d.entry_id: d for d in docs}, top))
     return out
 
 
@@ -123,7 +121,6 @@ def for_members(
     also_exclude: Iterable[str] = (),
     among: Iterable[str] | None = None,
     listed_only: bool = True,
-    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> dict[str, list[Suggestion]]:
     """Each member's partners across all of their entries; members without entries left out."""
     asks = [(u, pool.docs_of(u)) for u in sorted(set(users))]
@@ -138,7 +135,6 @@ def for_members(
         also_exclude=also_exclude,
         among=among,
         listed_only=listed_only,
-        min_sentence_sim=min_sentence_sim,
     )
     return {u: x for (u, _docs), x in zip(asks, found, strict=True)}
 
@@ -152,7 +148,6 @@ def for_entries(
     *,
     exclude_same_org: bool = False,
     listed_only: bool = True,
-    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> dict[int, list[Suggestion]]:
     """Partners for each entry on its own (entries not in the pool left out)."""
     docs = [pool.docs[e] for e in entry_ids if e in pool.docs]
@@ -165,6 +160,5 @@ def for_entries(
         k,
         exclude_same_org=exclude_same_org,
         listed_only=listed_only,
-        min_sentence_sim=min_sentence_sim,
     )
     return {d.entry_id: x for d, x in zip(docs, found, strict=True)}

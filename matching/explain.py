@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching.pool import Doc, Match
+from matching.doc import Doc, Match
 from matching.subjects import need_matches
 from matching.taxonomy import get_group, group_label, tool_name
 from matching.terms import Rarity, key_terms

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from matching.batch import Query
 from matching.feedback import (
     UNSHOWN_PER_MEMBER,
     Click,
@@ -193,7 +194,8 @@ def features_among(pool: Pool, user: str, others: Iterable[str]) -> dict[str, Fe
     queries = pool.docs_of(user)
     if not queries or not among:
         return {}
-    found = pool.rank_members(queries, k=len(among), among=among, listed_only=False)
+    spec = Query(queries, among=among, listed_only=False)
+    found = pool.rank_many([spec], k=len(among))[0]
     return {m.user_id: m.features for m in found}
 
 
