@@ -69,9 +69,11 @@ class Snapshot:
     @classmethod
     def build(cls, docs: list[Doc], dim: int) -> Snapshot:
         vocab = Vocab.build(docs, rarity_of(docs))
+        table = DocTable.build(docs, vocab, dim)
+        table.share_sentences()
         return cls(
             index=Lexical([d.tokens for d in docs]),
-            table=DocTable.build(docs, vocab, dim),
+            table=table,
             vocab=vocab,
             row_of={d.entry_id: r for r, d in enumerate(docs)},
             live=np.ones(len(docs), dtype=bool),

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from matching.batch import Query, Snapshot, merge_members, rank_docs, with_pairs
 from matching.doc import Doc as Doc
@@ -21,6 +22,12 @@ from matching.index import VectorIndex
 from matching.scoring import Weights
 
 log = logging.getLogger(__name__)
+
+# Ranking multiplies small blocks (a query's sentences with its candidates'): OpenBLAS
+# spreading each over both cores made a 2,000-entry `suggest --all` twice as slow (its
+# threads wait for each other, worse on a busy machine). BLAS is limited to one thread
+# while ranking; the embedder sets its own count (Settings.threads) when it runs.
+_BLAS = ThreadpoolController()
 
 # BM25 (bm25s) has no incremental add: every change means a full rebuild, which is
 # linear in the pool (about 0.2 s at 1,000 entries, 2 s at 10,000; see
@@ -167,7 +174,7 @@ class Pool:
         one of them is scored exactly (a workshop needs all pairs, not a top-k).
         """
         spec = Query([query], exclude_users, exclude_orgs, among, listed_only)
-        with self._lock:
+        with self._lock, _BLAS.limit(limits=1, user_api="blas"):
             snap = self._lex()
             ranked = next(rank_docs(self, snap, [(query, spec)], k))
             return with_pairs(ranked.matches(snap.rarity), [query])
@@ -199,7 +206,7 @@ class Pool:
         items = [(d, q) for q in queries for d in q.docs]
         # One lock for all queries: every query is ranked against the same pool.
         out = []
-        with self._lock:
+        with self._lock, _BLAS.limit(limits=1, user_api="blas"):
             snap = self._lex()
             ranked = rank_docs(self, snap, items, depth)
             # Merged per query as they come: only k matches per query are kept.
