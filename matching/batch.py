@@ -272,15 +272,16 @@ def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]
 
 
 def rank_docs(
-    pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int
+    pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int, reach: int = 0
 ) -> Iterator[Ranked]:
-    """Each query doc's best ``depth`` candidates (best first), in turn."""
+    """Each query doc's best ``depth`` candidates (best first), in turn; the nearest
+    ``max(reach, depth) + pool.candidates`` vectors and the best BM25 scores are candidates."""
     # One faiss search for every query that is not restricted to a set of members.
     open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
     found: dict[int, I64] = {}
     if open_q:
         vecs = np.vstack([items[i][0].vector for i in open_q])
-        hits = pool.index.search_ids(vecs, depth + pool.candidates)
+        hits = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
         found = {i: row[row >= 0] for i, row in zip(open_q, hits, strict=True)}
     table = snap.table
     pos = 0

@@ -202,13 +202,20 @@ class Pool:
 
         Without the explaining sentence pairs (with_pairs): a caller adds them for the
         matches it shows, which are fewer than it ranks."""
-        depth = k * 4 + 10
         items = [(d, q) for q in queries for d in q.docs]
         # One lock for all queries: every query is ranked against the same pool.
         out = []
         with self._lock, _BLAS.limit(limits=1, user_api="blas"):
+            # Each entry's list must hold k different people for the merge: k plus the
+            # pool's second and further entries of a person is enough (k when everyone has
+            # one entry), and 4k + 10 as before when many have several. Every ranked
+            # candidate is aligned sentence by sentence, the costliest feature.
+            # Which candidates are found stays as it was with 4k + 10.
+            seconds = len(self.docs) - sum(1 for ids in self._by_user.values() if ids)
+            reach = k * 4 + 10
+            depth = min(reach, k + seconds)
             snap = self._lex()
-            ranked = rank_docs(self, snap, items, depth)
+            ranked = rank_docs(self, snap, items, depth, reach)
             # Merged per query as they come: only k matches per query are kept.
             for q in queries:
                 per_doc = [next(ranked) for _d in q.docs]
