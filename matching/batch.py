@@ -293,11 +293,16 @@ def rank_docs(
         docs = [d for d, _s in block]
         lex_all = snap.index.scores_many([d.tokens for d in docs])
         dots_all = _dots(snap.vocab.queries(docs), table)
+        chosen = _open_candidates(
+            pool, snap, block, lex_all, [found.get(pos + b) for b in range(len(block))]
+        )
         for b, (q, spec) in enumerate(block):
             lex_row = lex_all[b]
             own = snap.row_of.get(q.entry_id)
             own_lex = float(lex_row[own]) if own is not None else 0.0
-            rows, extra = _candidates(pool, snap, q, spec, lex_row, found.get(pos + b))
+            rows, extra = chosen.get(b) or _candidates(
+                pool, snap, q, spec, lex_row, found.get(pos + b)
+            )
             cands = [_Cands(table, rows, lex_row[rows].astype(np.float64),
                             {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
             if extra:
@@ -317,6 +322,66 @@ def _top(row: NDArray[np.float32], n: int) -> I64:
         tied = positive[row[positive] == cut][: n - len(above)]
         positive = np.concatenate([above, tied])
     return positive
+
+
+def _top_many(lex: NDArray[np.float32], n: int) -> NDArray[np.bool_]:
+    """_top of every row at once, as a mask (rows x documents)."""
+    positive = lex > 0
+    if lex.shape[1] <= n:
+        return positive
+    vals = np.where(positive, lex, -np.inf)
+    cut = -np.partition(-vals, n - 1, axis=1)[:, n - 1 : n]
+    above = vals > cut
+    tied = (vals == cut) & positive
+    need = n - above.sum(axis=1, keepdims=True)
+    picked = above | (tied & (np.cumsum(tied, axis=1) <= need))
+    return np.where(positive.sum(axis=1, keepdims=True) <= n, positive, picked)
+
+
+def _open_candidates(
+    pool: Pool,
+    snap: Snapshot,
+    block: list[tuple[Doc, Query]],
+    lex_all: NDArray[np.float32],
+    found: list[I64 | None],
+) -> dict[int, tuple[I64, list[Doc]]]:
+    """_candidates for a block's queries that are open to everyone (not ``among``), at once.
+
+    One mask (queries x snapshot rows) instead of set operations per query; the same rows.
+    """
+    table = snap.table
+    open_b = [b for b, (_d, spec) in enumerate(block) if spec.among is None]
+    if not open_b or not len(table):
+        return {}
+    mask = _top_many(lex_all[open_b], pool.candidates)
+    missing: dict[int, list[int]] = {}
+    for i, b in enumerate(open_b):
+        ids = found[b]
+        if ids is not None and len(ids):
+            known = snap.rows(ids)
+            mask[i, known[known >= 0]] = True
+            if (known < 0).any():
+                missing[i] = ids[known < 0].tolist()
+    stale = mask & ~snap.live
+    mask &= snap.live
+    for i, b in enumerate(open_b):
+        q, spec = block[b]
+        for code in table.code("u", spec.exclude_users | {q.user_id}).tolist():
+            mask[i, table.rows_of_code(code)] = False
+        for code in table.code("o", spec.exclude_orgs).tolist():
+            mask[i, table.rows_of_code(code)] = False
+        own = snap.row_of.get(q.entry_id)
+        if own is not None:
+            mask[i, own] = False
+        if spec.listed_only:
+            mask[i] &= table.listed
+    out = {}
+    for i, b in enumerate(open_b):
+        q, spec = block[b]
+        extra_ids = missing.get(i, []) + table.ids[np.flatnonzero(stale[i])].tolist()
+        extra = [pool.docs[e] for e in extra_ids if e in pool.docs]
+        out[b] = (np.flatnonzero(mask[i]), [d for d in extra if _allowed(q, spec, d)])
+    return out
 
 
 def _candidates(

@@ -124,6 +124,7 @@ class DocTable:
     user_code: I64
     org_code: I64
     listed: NDArray[np.bool_]
+    _rows_of: tuple[I64, I64] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], vocab: Vocab, dim: int) -> DocTable:
@@ -195,6 +196,18 @@ class DocTable:
         ):
             if end > start:
                 d.sentence_vectors = self.sentences[start:end]
+
+    def rows_of_code(self, code: int) -> I64:
+        """The rows of one owner or organisation code (DocTable.code)."""
+        if self._rows_of is None:
+            # Users and organisations share one code space; rows grouped by code once.
+            both = np.concatenate([self.user_code, self.org_code])
+            order = np.argsort(both, kind="stable")
+            bounds = np.searchsorted(both[order], np.arange(len(self.codes) + 1))
+            object.__setattr__(self, "_rows_of", (order % max(len(self.docs), 1), bounds))
+        assert self._rows_of is not None
+        order, bounds = self._rows_of
+        return order[bounds[code] : bounds[code + 1]]
 
     def code(self, prefix: str, names: Iterable[str]) -> I64:
         """The codes of known users ("u") or organisation keys ("o"); unknown ones left out."""
