@@ -100,7 +100,10 @@ def suggest(
                 listed_only=listed_only,
             )
         )
-    ranked = pool.rank_many(specs, k=learn.depth(k, m.learning))
+    # Candidates are found as deep as learning could reach, so that whether anyone has
+    # reacted yet changes only how many are ranked, not who can be suggested.
+    deep = learn.depth(k, m.learning)
+    ranked = pool.rank_many(specs, k=deep if learn.reacted(m, team_id) else k, recall=deep)
     # One read of the workspace's reactions for many members; one member reads their own.
     ctx = learn.context(m, team_id, pool) if len(asks) > 1 else None
     out = []

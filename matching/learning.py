@@ -126,6 +126,15 @@ def depth(k: int, learning: Learning) -> int:
     return max(3 * k, k + 20) if active(learning) else k
 
 
+def reacted(m: Learner, team_id: str) -> bool:
+    """Whether learning could move anything in this workspace: someone has reacted.
+    Until then ``k`` are ranked, not ``depth(k)``."""
+    if not active(m.learning):
+        return False
+    with m.store.session() as s:
+        return repo.has_reactions(s, team_id)
+
+
 def clicks(pool: Pool, user: str, rows: Sequence[Reaction], now: datetime) -> list[Click]:
     """The reactions ``user`` took part in, as clicks on the partner's current entry vectors.
 

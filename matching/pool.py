@@ -197,11 +197,14 @@ class Pool:
         spec = Query(queries, exclude_users, exclude_orgs, among, listed_only)
         return with_pairs(self.rank_many([spec], k=k)[0], queries)
 
-    def rank_many(self, queries: list[Query], *, k: int) -> list[list[Match]]:
+    def rank_many(
+        self, queries: list[Query], *, k: int, recall: int | None = None
+    ) -> list[list[Match]]:
         """rank_members for many queries at once: one faiss search, candidates in blocks.
 
         Without the explaining sentence pairs (with_pairs): a caller adds them for the
-        matches it shows, which are fewer than it ranks."""
+        matches it shows, which are fewer than it ranks. Candidates are found as for
+        ``recall`` (default ``k``) results."""
         items = [(d, q) for q in queries for d in q.docs]
         # One lock for all queries: every query is ranked against the same pool.
         out = []
@@ -212,8 +215,8 @@ class Pool:
             # candidate is aligned sentence by sentence, the costliest feature.
             # Which candidates are found stays as it was with 4k + 10.
             seconds = len(self.docs) - sum(1 for ids in self._by_user.values() if ids)
-            reach = k * 4 + 10
-            depth = min(reach, k + seconds)
+            reach = max(k, recall or k) * 4 + 10
+            depth = min(k * 4 + 10, k + seconds)
             snap = self._lex()
             ranked = rank_docs(self, snap, items, depth, reach)
             # Merged per query as they come: only k matches per query are kept.
