@@ -10,10 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from matching import learning as learn
-from matching.batch import Query, with_pairs
+from matching.batch import Query
 from matching.doc import Doc, Match
 from matching.explain import Reason, reasons_for
 from matching.pool import Pool
+from matching.scoring import sentence_pair
 from profiles import repo
 
 
@@ -37,11 +38,12 @@ def suggestions(pool: Pool, queries: dict[int, Doc], matches: list[Match]) -> li
     """Matches as suggestions with their reasons: the sentence pair is shown from the
     pool's model's threshold (its ScaleProfile)."""
     out = []
-    for m in with_pairs(matches, list(queries.values())):
+    for m in matches:
         q = queries[m.query_id]
         # The ranked doc, not pool.docs[...]: a forget since the ranking may have
         # removed the entry from the pool.
         d = m.doc
+        pair = sentence_pair(q.sentence_vectors, d.sentence_vectors)
         out.append(
             Suggestion(
                 user_id=d.user_id,
@@ -53,7 +55,7 @@ def suggestions(pool: Pool, queries: dict[int, Doc], matches: list[Match]) -> li
                 entry_external_id=d.external_id,
                 query_entry_id=q.entry_id if q.entry_id >= 0 else None,
                 query_external_id=q.external_id,
-                reasons=reasons_for(q, d, m, pool.min_sentence_sim),
+                reasons=reasons_for(q, d, m, pool.min_sentence_sim, pair),
             )
         )
     return out

@@ -65,7 +65,7 @@ def _item_label_keys(kind: str, key: str) -> frozenset[str]:
 
 def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: set[str]) -> list[str]:
     """The rarest terms both texts use, as the query writes them; a pair hides its words."""
-    shared = [k for k in query.terms if k in other.terms]
+    shared = query.terms.keys() & other.terms.keys()
     chosen: list[str] = []
     covered: set[str] = set()
     for key in rarity.specific("term", shared):
@@ -96,11 +96,16 @@ def _about(shared: Iterable[str], query: Doc, other: Doc) -> tuple[str, ...]:
 
 
 def reasons_for(
-    query: Doc, other: Doc, match: Match, min_sentence_sim: float = MIN_SENTENCE_SIM
+    query: Doc,
+    other: Doc,
+    match: Match,
+    min_sentence_sim: float = MIN_SENTENCE_SIM,
+    pair: tuple[int, int, float] | None = None,
 ) -> tuple[Reason, ...]:
     """Reasons in a fixed order: groups, themes, terms, region, tools, needs, sentences.
 
-    ``min_sentence_sim`` is on the model's scale (matching.models.ScaleProfile)."""
+    ``min_sentence_sim`` is on the model's scale (matching.models.ScaleProfile); ``pair``
+    is the closest sentence pair (scoring.sentence_pair) when ``match`` does not hold it."""
     rarity = match.rarity
     out: list[Reason] = []
     groups = frozenset(rarity.specific("group", query.groups & other.groups))
@@ -131,7 +136,7 @@ def reasons_for(
                 about=_about(m.shared, query, other),
             )
         )
-    i, j, sim = match.pair
+    i, j, sim = pair if pair is not None else match.pair
     close = sim >= min_sentence_sim or not out  # every suggestion says why it was made
     if 0 <= i < len(query.sentences) and 0 <= j < len(other.sentences) and close:
         out.append(
