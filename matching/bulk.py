@@ -6,8 +6,9 @@ digest, `suggest --all`, the evaluation and a member's own /match rank identical
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from matching import learning as learn
 from matching.batch import Query
@@ -31,7 +32,15 @@ class Suggestion:
     entry_external_id: str | None
     query_entry_id: int | None
     query_external_id: str | None
-    reasons: tuple[Reason, ...]
+    # The reasons, or how to work them out: when first read, because a digest ranks ten
+    # candidates per member and shows three (reasons were a fifth of a digest's time).
+    why: tuple[Reason, ...] | Callable[[], tuple[Reason, ...]] = field(
+        default=(), compare=False, repr=False
+    )
+
+    @cached_property
+    def reasons(self) -> tuple[Reason, ...]:
+        return self.why() if callable(self.why) else self.why
 
 
 def suggestions(pool: Pool, queries: dict[int, Doc], matches: list[Match]) -> list[Suggestion]:
@@ -43,7 +52,6 @@ def suggestions(pool: Pool, queries: dict[int, Doc], matches: list[Match]) -> li
         # The ranked doc, not pool.docs[...]: a forget since the ranking may have
         # removed the entry from the pool.
         d = m.doc
-        pair = sentence_pair(q.sentence_vectors, d.sentence_vectors)
         out.append(
             Suggestion(
                 user_id=d.user_id,
@@ -55,10 +63,15 @@ def suggestions(pool: Pool, queries: dict[int, Doc], matches: list[Match]) -> li
                 entry_external_id=d.external_id,
                 query_entry_id=q.entry_id if q.entry_id >= 0 else None,
                 query_external_id=q.external_id,
-                reasons=reasons_for(q, d, m, pool.min_sentence_sim, pair),
+                why=partial(_reasons, q, m, pool.min_sentence_sim),
             )
         )
     return out
+
+
+def _reasons(query: Doc, m: Match, min_sentence_sim: float) -> tuple[Reason, ...]:
+    pair = sentence_pair(query.sentence_vectors, m.doc.sentence_vectors)
+    return reasons_for(query, m.doc, m, min_sentence_sim, pair)
 
 
 def _blocked(m: learn.Learner, team_id: str) -> dict[str, set[str]]:
