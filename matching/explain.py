@@ -65,10 +65,12 @@ def _item_label_keys(kind: str, key: str) -> frozenset[str]:
 
 def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: set[str]) -> list[str]:
     """The rarest terms both texts use, as the query writes them; a pair hides its words."""
-    shared = query.terms.keys() & other.terms.keys()
+    theirs = other.terms
     chosen: list[str] = []
     covered: set[str] = set()
-    for key in rarity.specific("term", shared):
+    for key in rarity.specific_of("term", query.terms):
+        if key not in theirs:
+            continue
         parts = key.split(" ")
         if key in covered or any(p in said for p in parts):
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
@@ -87,6 +87,11 @@ class Rarity:
     _seen: dict[tuple[str, str], tuple[bool, float]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # (kind, id of a collection) -> (that collection, its specific items); holding the
+    # collection keeps its id from being reused while it is remembered.
+    _ordered: dict[tuple[str, int], tuple[Collection[str], list[str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def count(cls, size: int, items: Mapping[str, Iterable[Iterable[str]]]) -> Rarity:
@@ -117,6 +122,16 @@ class Rarity:
         if found is None:
             found = self._seen[(kind, item)] = (self.common(kind, item), self.idf(kind, item))
         return found
+
+    def specific_of(self, kind: str, items: Collection[str]) -> list[str]:
+        """``specific`` of one entry's own items (its terms dict, say), remembered per
+        collection: reasons filter it by the other side's items instead of sorting the
+        shared ones for every pair, and stop at the first few."""
+        key = (kind, id(items))
+        hit = self._ordered.get(key)
+        if hit is None or hit[0] is not items:  # the id of a collection since dropped
+            hit = self._ordered[key] = (items, self.specific(kind, items))
+        return hit[1]
 
     def specific(self, kind: str, items: Iterable[str]) -> list[str]:
         """``items`` without the common ones, rarest first."""
