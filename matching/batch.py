@@ -18,10 +18,10 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from matching.candidates import Cands, candidates, dots_of, extra_table, open_candidates
 from matching.doc import Doc, Match, rarity_of
-from matching.doctable import COUNTED, WEIGHTED, DocTable, Vocab
+from matching.doctable import WEIGHTED, DocTable, Vocab
 from matching.lexical import Lexical
-from matching.postings import Sparse
 from matching.scoring import Features, Weights, sentence_pair
 from matching.subjects import need_matches
 from matching.terms import Rarity
@@ -97,24 +97,6 @@ class Snapshot:
                 self.live[r] = False
 
 
-@dataclass
-class _Cands:
-    """One query's candidates: their docs, a table holding them, rows in it, raw lexical."""
-
-    table: DocTable
-    rows: I64
-    lex: F64
-    dots: dict[str, F64]
-
-
-def _dots(q: dict[str, Sparse], table: DocTable) -> dict[str, F64]:
-    """Each query's item dot products with every row of ``table`` (queries x rows)."""
-    t = table.items
-    out = {kind: t[kind].dot(q[kind]) for kind in (*COUNTED, *WEIGHTED)}
-    out["needs"] = t["offer"].dot(q["seek"]) + t["seek"].dot(q["offer"])
-    return out
-
-
 def _alignment(a: NDArray[np.float32], table: DocTable, rows: I64) -> F64:
     """The soft sentence alignment (scoring.sentence_alignment) of a query with ``rows``."""
     out = np.zeros(len(rows))
@@ -158,7 +140,7 @@ class Ranked:
 
 
 def _rank_one(
-    pool: Pool, snap: Snapshot, q: Doc, cands: list[_Cands], own_lex: float, depth: int
+    pool: Pool, snap: Snapshot, q: Doc, cands: list[Cands], own_lex: float, depth: int
 ) -> Ranked:
     """The best ``depth`` candidates for one query doc, best first."""
     w: Weights = pool.weights
@@ -256,16 +238,6 @@ def _rank_one(
     return Ranked(q, [doc(int(i)) for i in order], score[order], feats)
 
 
-def _allowed(q: Doc, spec: Query, d: Doc) -> bool:
-    return (
-        d.entry_id != q.entry_id
-        and d.user_id not in spec.exclude_users
-        and d.user_id != q.user_id
-        and not (spec.exclude_orgs and d.org in spec.exclude_orgs)
-        and (d.listed or not spec.listed_only)
-    )
-
-
 def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]:
     for start in range(0, len(items), BLOCK):
         yield items[start : start + BLOCK]
@@ -292,152 +264,25 @@ def rank_docs(
     for block in _blocks(items):
         docs = [d for d, _s in block]
         lex_all = snap.index.scores_many([d.tokens for d in docs])
-        dots_all = _dots(snap.vocab.queries(docs), table)
-        chosen = _open_candidates(
+        dots_all = dots_of(snap.vocab.queries(docs), table)
+        chosen = open_candidates(
             pool, snap, block, lex_all, [found.get(pos + b) for b in range(len(block))]
         )
         for b, (q, spec) in enumerate(block):
             lex_row = lex_all[b]
             own = snap.row_of.get(q.entry_id)
             own_lex = float(lex_row[own]) if own is not None else 0.0
-            rows, extra = chosen.get(b) or _candidates(
+            rows, extra = chosen.get(b) or candidates(
                 pool, snap, q, spec, lex_row, found.get(pos + b)
             )
-            cands = [_Cands(table, rows, lex_row[rows].astype(np.float64),
+            cands = [Cands(table, rows, lex_row[rows].astype(np.float64),
                             {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
             if extra:
-                cands.append(_extra(snap, q, extra, lex_row, pool.dim))
+                cands.append(extra_table(snap, q, extra, lex_row, pool.dim))
             yield _rank_one(pool, snap, q, cands, own_lex, depth)
         pos += len(block)
         bar.update(len(block))
     bar.close()
-
-
-def _top(row: NDArray[np.float32], n: int) -> I64:
-    """Rows of the ``n`` highest positive values, as a stable sort would pick them."""
-    positive = np.flatnonzero(row > 0)
-    if len(positive) > n:
-        cut = np.partition(row[positive], len(positive) - n)[len(positive) - n]
-        above = positive[row[positive] > cut]
-        tied = positive[row[positive] == cut][: n - len(above)]
-        positive = np.concatenate([above, tied])
-    return positive
-
-
-def _top_many(lex: NDArray[np.float32], n: int) -> NDArray[np.bool_]:
-    """_top of every row at once, as a mask (rows x documents)."""
-    positive = lex > 0
-    if lex.shape[1] <= n:
-        return positive
-    vals = np.where(positive, lex, -np.inf)
-    cut = -np.partition(-vals, n - 1, axis=1)[:, n - 1 : n]
-    above = vals > cut
-    tied = (vals == cut) & positive
-    need = n - above.sum(axis=1, keepdims=True)
-    picked = above | (tied & (np.cumsum(tied, axis=1) <= need))
-    return np.where(positive.sum(axis=1, keepdims=True) <= n, positive, picked)
-
-
-def _open_candidates(
-    pool: Pool,
-    snap: Snapshot,
-    block: list[tuple[Doc, Query]],
-    lex_all: NDArray[np.float32],
-    found: list[I64 | None],
-) -> dict[int, tuple[I64, list[Doc]]]:
-    """_candidates for a block's queries that are open to everyone (not ``among``), at once.
-
-    One mask (queries x snapshot rows) instead of set operations per query; the same rows.
-    """
-    table = snap.table
-    open_b = [b for b, (_d, spec) in enumerate(block) if spec.among is None]
-    if not open_b or not len(table):
-        return {}
-    mask = _top_many(lex_all[open_b], pool.candidates)
-    missing: dict[int, list[int]] = {}
-    for i, b in enumerate(open_b):
-        ids = found[b]
-        if ids is not None and len(ids):
-            known = snap.rows(ids)
-            mask[i, known[known >= 0]] = True
-            if (known < 0).any():
-                missing[i] = ids[known < 0].tolist()
-    stale = mask & ~snap.live
-    mask &= snap.live
-    for i, b in enumerate(open_b):
-        q, spec = block[b]
-        for code in table.code("u", spec.exclude_users | {q.user_id}).tolist():
-            mask[i, table.rows_of_code(code)] = False
-        for code in table.code("o", spec.exclude_orgs).tolist():
-            mask[i, table.rows_of_code(code)] = False
-        own = snap.row_of.get(q.entry_id)
-        if own is not None:
-            mask[i, own] = False
-        if spec.listed_only:
-            mask[i] &= table.listed
-    out = {}
-    for i, b in enumerate(open_b):
-        q, spec = block[b]
-        extra_ids = missing.get(i, []) + table.ids[np.flatnonzero(stale[i])].tolist()
-        extra = [pool.docs[e] for e in extra_ids if e in pool.docs]
-        out[b] = (np.flatnonzero(mask[i]), [d for d in extra if _allowed(q, spec, d)])
-    return out
-
-
-def _candidates(
-    pool: Pool,
-    snap: Snapshot,
-    q: Doc,
-    spec: Query,
-    lex_row: NDArray[np.float32],
-    found: I64 | None,
-) -> tuple[I64, list[Doc]]:
-    """Candidate rows of the snapshot that may be suggested, and current docs it lacks."""
-    table = snap.table
-    if spec.among is not None:
-        ids = np.array(
-            [e for u in sorted(spec.among) for e in sorted(pool._by_user.get(u, ()))],
-            dtype=np.int64,
-        )
-        known = snap.rows(ids)
-        rows = known
-    else:
-        ids = found if found is not None else np.zeros(0, dtype=np.int64)
-        known = snap.rows(ids)
-        rows = np.union1d(known, _top(lex_row, pool.candidates))
-    missing = ids[known < 0].tolist()
-    rows = rows[rows >= 0]
-    stale = rows[~snap.live[rows]]
-    rows = rows[snap.live[rows]]
-    excluded = table.code("u", spec.exclude_users | {q.user_id})
-    keep = ~np.isin(table.user_code[rows], excluded) & (table.ids[rows] != q.entry_id)
-    if spec.exclude_orgs:
-        keep &= ~np.isin(table.org_code[rows], table.code("o", spec.exclude_orgs))
-    if spec.listed_only:
-        keep &= table.listed[rows]
-    # Added or changed since the snapshot (a removed one is no longer in the pool).
-    extra = [pool.docs[e] for e in [*missing, *table.ids[stale].tolist()] if e in pool.docs]
-    return rows[keep], [d for d in extra if _allowed(q, spec, d)]
-
-
-def _extra(
-    snap: Snapshot, q: Doc, docs: list[Doc], lex_row: NDArray[np.float32], dim: int
-) -> _Cands:
-    """Candidates the snapshot does not hold (added or changed since): a small table of their own.
-
-    Their lexical score is their old text's, or none, until the snapshot is rebuilt.
-    """
-    table = DocTable.build(docs, snap.vocab, dim)
-    lex = np.array(
-        [
-            float(lex_row[snap.row_of[d.entry_id]]) if d.entry_id in snap.row_of else 0.0
-            for d in docs
-        ]
-    )
-    dots = _dots(snap.vocab.queries([q]), table)
-    return _Cands(
-        table, np.arange(len(docs), dtype=np.int64), lex, {k: v[0] for k, v in dots.items()}
-    )
 
 
 def with_pairs(matches: list[Match], queries: Sequence[Doc]) -> list[Match]:
