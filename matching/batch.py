@@ -10,7 +10,7 @@ reach the top: the others are left out by an exact bound.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -139,36 +139,137 @@ class Ranked:
         return [self.match(i, s, rarity) for i, s in enumerate(self.scores.tolist())]
 
 
-def _rank_one(
-    pool: Pool, snap: Snapshot, q: Doc, cands: list[Cands], own_lex: float, depth: int
-) -> Ranked:
-    """The best ``depth`` candidates for one query doc, best first."""
-    w: Weights = pool.weights
-    rows = [c.rows for c in cands]
-    n = sum(len(r) for r in rows)
-    if not n:
-        return Ranked(q, [], np.zeros(0), np.zeros((0, len(FEATURES))))
+@dataclass
+class _Feats:
+    """Features of candidates (one row each) before the sentence alignment; ``seg[i]:seg[i + 1]``
+    are query i's. Computed elementwise, so a query's values do not depend on the others'."""
 
-    def cat(parts: list[NDArray[Any]]) -> NDArray[Any]:
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    seg: I64
+    sem: F64
+    lex: F64
+    groups: F64
+    tools: F64
+    theme: F64
+    term: F64
+    needs: F64
+    d_norm: F64
+    ids: I64
 
-    lex_raw = cat([c.lex for c in cands])
+
+def _features(
+    snap: Snapshot,
+    qs: Sequence[Doc],
+    counts: I64,
+    raw: dict[str, NDArray[Any]],
+    own_lex: F64,
+    need_docs: Callable[[int], Doc],
+) -> _Feats:
+    """Features of every (query, candidate) row from what was gathered for the rows:
+    ``raw`` holds sem, lex, norms_theme, norms_term, d_norm, ids and the item dots."""
+    seg = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    qi = np.repeat(np.arange(len(qs)), counts)
+    lex_raw = raw["lex"]
+    best = np.zeros(len(qs))
+    has = counts > 0
+    if has.any():
+        best[has] = np.maximum.reduceat(lex_raw, seg[:-1][has])
     # Relative to a perfect match: the query's score against its own text. Dividing by
     # the best candidate instead would lift a trivial overlap to full weight in a small
     # community.
-    ref = max(own_lex, float(lex_raw.max()))
-    lex = lex_raw / ref if ref > 0 else lex_raw
-    sem = cat([c.table.vectors[r] @ q.vector for c, r in zip(cands, rows, strict=True)])
-    dots = {k: cat([c.dots[k] for c in cands]) for k in cands[0].dots}
+    ref = np.maximum(own_lex, best)[qi]
+    lex = np.divide(lex_raw, ref, out=lex_raw.copy(), where=ref > 0)
+    dots = raw["dots"]
     groups = np.where(dots["group"] > 0, 1.0 - 0.5 ** dots["group"], 0.0)
     tools = np.where(dots["tool"] > 0, 1.0 - 0.5 ** dots["tool"], 0.0)
     weighted = {}
     for kind in WEIGHTED:
-        norms = cat([c.table.norms[kind][r] for c, r in zip(cands, rows, strict=True)])
-        denom = norms * snap.vocab.norm(q, kind)
+        q_norm = np.array([snap.vocab.norm(q, kind) for q in qs])
+        denom = raw[f"norms_{kind}"] * q_norm[qi]
         weighted[kind] = np.divide(
-            dots[kind], denom, out=np.zeros(n), where=(dots[kind] > 0) & (denom > 0)
+            dots[kind], denom, out=np.zeros(len(qi)), where=(dots[kind] > 0) & (denom > 0)
         )
+    needs = np.zeros(len(qi))
+    for i in np.flatnonzero(dots["needs"] > 0).tolist():
+        q = qs[int(qi[i])]
+        needs[i] = 1.0 if need_matches(q.needs, need_docs(i).needs, snap.rarity) else 0.0
+    return _Feats(
+        seg, raw["sem"].astype(np.float32).astype(np.float64),
+        lex.astype(np.float32).astype(np.float64), groups, tools, weighted["theme"],
+        weighted["term"], needs, raw["d_norm"], raw["ids"],
+    )  # fmt: skip
+
+
+def _select(
+    w: Weights,
+    q: Doc,
+    f: _Feats,
+    i: int,
+    docs: Callable[[int], Doc],
+    align: Callable[[NDArray[np.float32], I64], F64],
+    depth: int,
+) -> Ranked:
+    """Query i's best ``depth`` candidates: the sentence alignment only for those whose
+    score could still reach them (an exact bound), then the order."""
+    lo, hi = int(f.seg[i]), int(f.seg[i + 1])
+    n = hi - lo
+    if not n:
+        return Ranked(q, [], np.zeros(0), np.zeros((0, len(FEATURES))))
+    sem, lex, groups, tools = f.sem[lo:hi], f.lex[lo:hi], f.groups[lo:hi], f.tools[lo:hi]
+    theme, term, needs = f.theme[lo:hi], f.term[lo:hi], f.needs[lo:hi]
+    rest = (
+        w.lexical * lex
+        + w.groups * groups
+        + w.themes * theme
+        + w.tools * tools
+        + w.needs * needs
+        + w.terms * term
+    )
+    # No sentence similarity exceeds the product of the two largest sentence norms.
+    q_sents = q.sentence_vectors.astype(np.float32, copy=False)
+    q_norm = float(np.linalg.norm(q_sents, axis=1).max()) if len(q_sents) else 0.0
+    bound = w.semantic * sem + rest + abs(w.sentence) * q_norm * f.d_norm[lo:hi] + 1e-6
+    sentence = np.zeros(n)
+    done = np.zeros(n, dtype=bool)
+    score = np.full(n, -np.inf)
+
+    def full(idx: I64) -> None:
+        sentence[idx] = align(q_sents, idx).astype(np.float32).astype(np.float64)
+        done[idx] = True
+        # The order of Features.score, so that the scores here equal the Matches' own.
+        score[idx] = (
+            w.semantic * sem[idx]
+            + w.sentence * sentence[idx]
+            + w.lexical * lex[idx]
+            + w.groups * groups[idx]
+            + w.themes * theme[idx]
+            + w.tools * tools[idx]
+            + w.needs * needs[idx]
+            + w.terms * term[idx]
+        )
+
+    first = np.argsort(-bound, kind="stable")[: depth + FIRST_ROUND]
+    full(first)
+    if len(first) < n:
+        kth = np.sort(score[first])[::-1][min(depth, len(first)) - 1]
+        full(np.flatnonzero(~done & (bound >= kth)))
+    order = np.lexsort((f.ids[lo:hi], -score))[: min(depth, int(done.sum()))]
+    feats = np.column_stack([sem, sentence, lex, groups, theme, tools, needs, term])[order]
+    return Ranked(q, [docs(int(j)) for j in order], score[order], feats)
+
+
+def _rank_one(
+    pool: Pool, snap: Snapshot, q: Doc, cands: list[Cands], own_lex: float, depth: int
+) -> Ranked:
+    """The best ``depth`` candidates for one query doc from one or more tables (the
+    snapshot's and one of entries changed since), best first."""
+    rows = [c.rows for c in cands]
+
+    def cat(parts: list[NDArray[Any]]) -> NDArray[Any]:
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def gather(get: Callable[[Cands, I64], NDArray[Any]]) -> NDArray[Any]:
+        return cat([get(c, r) for c, r in zip(cands, rows, strict=True)])
+
     # Candidate i is row local[i] of table block_of[i].
     block_of = np.concatenate([np.full(len(r), b) for b, r in enumerate(rows)])
     local = np.concatenate([np.arange(len(r)) for r in rows])
@@ -177,65 +278,72 @@ def _rank_one(
         c = cands[int(block_of[i])]
         return c.table.docs[int(c.rows[local[i]])]
 
-    needs = np.zeros(n)
-    for i in np.flatnonzero(dots["needs"] > 0).tolist():
-        needs[i] = 1.0 if need_matches(q.needs, doc(i).needs, snap.rarity) else 0.0
-    sem64 = sem.astype(np.float32).astype(np.float64)
-    lex64 = lex.astype(np.float32).astype(np.float64)
-    rest = (
-        w.lexical * lex64
-        + w.groups * groups
-        + w.themes * weighted["theme"]
-        + w.tools * tools
-        + w.needs * needs
-        + w.terms * weighted["term"]
-    )
-    # No sentence similarity exceeds the product of the two largest sentence norms.
-    q_sents = q.sentence_vectors.astype(np.float32, copy=False)
-    q_norm = float(np.linalg.norm(q_sents, axis=1).max()) if len(q_sents) else 0.0
-    d_norm = cat([c.table.sentence_norm[r] for c, r in zip(cands, rows, strict=True)])
-    bound = w.semantic * sem64 + rest + abs(w.sentence) * q_norm * d_norm + 1e-6
-    sentence = np.zeros(n)
-    done = np.zeros(n, dtype=bool)
-
-    def align(picked: I64) -> None:
+    def align(a: NDArray[np.float32], picked: I64) -> F64:
+        out = np.zeros(len(picked))
         for b, c in enumerate(cands):
-            mine = picked[block_of[picked] == b]
-            if len(mine):
-                sentence[mine] = _alignment(q_sents, c.table, c.rows[local[mine]])
-        done[picked] = True
+            mine = block_of[picked] == b
+            if mine.any():
+                out[mine] = _alignment(a, c.table, c.rows[local[picked[mine]]])
+        return out
 
-    first = np.argsort(-bound, kind="stable")[: depth + FIRST_ROUND]
-    align(first)
-    score = np.full(n, -np.inf)
-    sentence32 = np.zeros(n)
+    raw: dict[str, Any] = {
+        "lex": cat([c.lex for c in cands]),
+        "sem": gather(lambda c, r: c.table.vectors[r] @ q.vector),
+        "norms_theme": gather(lambda c, r: c.table.norms["theme"][r]),
+        "norms_term": gather(lambda c, r: c.table.norms["term"][r]),
+        "d_norm": gather(lambda c, r: c.table.sentence_norm[r]),
+        "ids": gather(lambda c, r: c.table.ids[r]),
+        "dots": {k: cat([c.dots[k] for c in cands]) for k in cands[0].dots},
+    }
+    n = sum(len(r) for r in rows)
+    f = _features(snap, [q], np.array([n]), raw, np.array([own_lex]), doc)
+    return _select(pool.weights, q, f, 0, doc, align, depth)
 
-    def full(idx: I64) -> None:
-        sentence32[idx] = sentence[idx].astype(np.float32).astype(np.float64)
-        # The order of Features.score, so that the scores here equal the Matches' own.
-        score[idx] = (
-            w.semantic * sem64[idx]
-            + w.sentence * sentence32[idx]
-            + w.lexical * lex64[idx]
-            + w.groups * groups[idx]
-            + w.themes * weighted["theme"][idx]
-            + w.tools * tools[idx]
-            + w.needs * needs[idx]
-            + w.terms * weighted["term"][idx]
+
+def _rank_block(
+    pool: Pool,
+    snap: Snapshot,
+    qs: list[Doc],
+    rows: list[I64],
+    lex_all: NDArray[np.float32],
+    dots_all: dict[str, F64],
+    depth: int,
+) -> Iterator[Ranked]:
+    """_rank_one for queries whose candidates are all rows of the snapshot's table: the
+    features of the whole block at once, then each query's selection."""
+    table = snap.table
+    counts = np.array([len(r) for r in rows], dtype=np.int64)
+    qi = np.repeat(np.arange(len(qs)), counts)
+    flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    own = np.array(
+        [float(lex_all[b, snap.row_of[q.entry_id]]) if q.entry_id in snap.row_of else 0.0
+         for b, q in enumerate(qs)]
+    )  # fmt: skip
+    raw: dict[str, Any] = {
+        "lex": lex_all[qi, flat].astype(np.float64),
+        # Per query, as _rank_one does: a matrix-vector product per row block gives
+        # each row the same bits whatever else is in the batch.
+        "sem": np.concatenate(
+            [table.vectors[r] @ q.vector for q, r in zip(qs, rows, strict=True)] or [np.zeros(0)]
+        ),
+        "norms_theme": table.norms["theme"][flat],
+        "norms_term": table.norms["term"][flat],
+        "d_norm": table.sentence_norm[flat],
+        "ids": table.ids[flat],
+        "dots": {k: v[qi, flat] for k, v in dots_all.items()},
+    }
+    f = _features(snap, qs, counts, raw, own, lambda i: table.docs[int(flat[i])])
+    for i, q in enumerate(qs):
+        mine = rows[i]
+        yield _select(
+            pool.weights,
+            q,
+            f,
+            i,
+            lambda j, mine=mine: table.docs[int(mine[j])],  # type: ignore[misc]
+            lambda a, idx, mine=mine: _alignment(a, table, mine[idx]),  # type: ignore[misc]
+            depth,
         )
-
-    full(first)
-    if len(first) < n:
-        kth = np.sort(score[first])[::-1][min(depth, len(first)) - 1]
-        rest_idx = np.flatnonzero(~done & (bound >= kth))
-        align(rest_idx)
-        full(rest_idx)
-    ids = cat([c.table.ids[r] for c, r in zip(cands, rows, strict=True)])
-    order = np.lexsort((ids, -score))[: min(depth, int(done.sum()))]
-    feats = np.column_stack(
-        [sem64, sentence32, lex64, groups, weighted["theme"], tools, needs, weighted["term"]]
-    )[order]
-    return Ranked(q, [doc(int(i)) for i in order], score[order], feats)
 
 
 def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]:
@@ -268,7 +376,16 @@ def rank_docs(
         chosen = open_candidates(
             pool, snap, block, lex_all, [found.get(pos + b) for b in range(len(block))]
         )
+        # Queries whose candidates are all in the snapshot go through the block path.
+        plain = [b for b in range(len(block)) if b in chosen and not chosen[b][1]]
+        fast = dict(zip(plain, _rank_block(
+            pool, snap, [block[b][0] for b in plain], [chosen[b][0] for b in plain],
+            lex_all[plain], {k: v[plain] for k, v in dots_all.items()}, depth,
+        ), strict=True))  # fmt: skip
         for b, (q, spec) in enumerate(block):
+            if b in fast:
+                yield fast[b]
+                continue
             lex_row = lex_all[b]
             own = snap.row_of.get(q.entry_id)
             own_lex = float(lex_row[own]) if own is not None else 0.0
