@@ -65,12 +65,13 @@ def _item_label_keys(kind: str, key: str) -> frozenset[str]:
 
 def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: set[str]) -> list[str]:
     """The rarest terms both texts use, as the query writes them; a pair hides its words."""
-    theirs = other.terms
+    ranks = rarity.ranks_of("term", query.terms)
+    shared = sorted(
+        (k for k in query.terms.keys() & other.terms.keys() if k in ranks), key=ranks.__getitem__
+    )
     chosen: list[str] = []
     covered: set[str] = set()
-    for key in rarity.specific_of("term", query.terms):
-        if key not in theirs:
-            continue
+    for key in shared:
         parts = key.split(" ")
         if key in covered or any(p in said for p in parts):
             continue

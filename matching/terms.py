@@ -89,7 +89,7 @@ class Rarity:
     )
     # (kind, id of a collection) -> (that collection, its specific items); holding the
     # collection keeps its id from being reused while it is remembered.
-    _ordered: dict[tuple[str, int], tuple[Collection[str], list[str]]] = field(
+    _ordered: dict[tuple[str, int], tuple[Collection[str], dict[str, int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -123,14 +123,15 @@ class Rarity:
             found = self._seen[(kind, item)] = (self.common(kind, item), self.idf(kind, item))
         return found
 
-    def specific_of(self, kind: str, items: Collection[str]) -> list[str]:
-        """``specific`` of one entry's own items (its terms dict, say), remembered per
-        collection: reasons filter it by the other side's items instead of sorting the
-        shared ones for every pair, and stop at the first few."""
+    def ranks_of(self, kind: str, items: Collection[str]) -> dict[str, int]:
+        """Each specific item of one entry's own collection (its terms dict, say) with its
+        place in ``specific``'s order, remembered per collection: reasons sort what two
+        entries share by it instead of sorting by rarity for every pair."""
         key = (kind, id(items))
         hit = self._ordered.get(key)
         if hit is None or hit[0] is not items:  # the id of a collection since dropped
-            hit = self._ordered[key] = (items, self.specific(kind, items))
+            ranks = {x: r for r, x in enumerate(self.specific(kind, items))}
+            hit = self._ordered[key] = (items, ranks)
         return hit[1]
 
     def specific(self, kind: str, items: Iterable[str]) -> list[str]:
