@@ -168,9 +168,11 @@ def rerank(
     """
     if not matches:
         return []
+    rows = ctx.of(user)
+    if not rows and ctx.memory is None:
+        return matches[:k]  # nothing to learn from (most members of a new community)
     vectors = np.vstack([m.doc.vector for m in matches])
     delta = np.zeros(len(matches), dtype=np.float32)
-    rows = ctx.of(user)
     d = direction(clicks(pool, user, rows, ctx.now), learning.half_life_days) if rows else None
     if d is not None and learning.strength > 0:
         delta += adjustments(d, vectors, learning.strength)
