@@ -10,19 +10,19 @@ reach the top: the others are left out by an exact bound.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from matching.candidates import Cands, candidates, dots_of, extra_table, open_candidates
 from matching.doc import Doc, Match, rarity_of
-from matching.doctable import COUNTED, WEIGHTED, DocTable, Vocab
+from matching.doctable import WEIGHTED, DocTable, Vocab
 from matching.lexical import Lexical
-from matching.postings import Sparse
-from matching.scoring import Features, Weights, sentence_alignment
+from matching.scoring import Features, Weights, sentence_pair
 from matching.subjects import need_matches
 from matching.terms import Rarity
 
@@ -69,9 +69,11 @@ class Snapshot:
     @classmethod
     def build(cls, docs: list[Doc], dim: int) -> Snapshot:
         vocab = Vocab.build(docs, rarity_of(docs))
+        table = DocTable.build(docs, vocab, dim)
+        table.share_sentences()
         return cls(
             index=Lexical([d.tokens for d in docs]),
-            table=DocTable.build(docs, vocab, dim),
+            table=table,
             vocab=vocab,
             row_of={d.entry_id: r for r, d in enumerate(docs)},
             live=np.ones(len(docs), dtype=bool),
@@ -95,24 +97,6 @@ class Snapshot:
                 self.live[r] = False
 
 
-@dataclass
-class _Cands:
-    """One query's candidates: their docs, a table holding them, rows in it, raw lexical."""
-
-    table: DocTable
-    rows: I64
-    lex: F64
-    dots: dict[str, F64]
-
-
-def _dots(q: dict[str, Sparse], table: DocTable) -> dict[str, F64]:
-    """Each query's item dot products with every row of ``table`` (queries x rows)."""
-    t = table.items
-    out = {kind: t[kind].dot(q[kind]) for kind in (*COUNTED, *WEIGHTED)}
-    out["needs"] = t["offer"].dot(q["seek"]) + t["seek"].dot(q["offer"])
-    return out
-
-
 def _alignment(a: NDArray[np.float32], table: DocTable, rows: I64) -> F64:
     """The soft sentence alignment (scoring.sentence_alignment) of a query with ``rows``."""
     out = np.zeros(len(rows))
@@ -129,113 +113,237 @@ def _alignment(a: NDArray[np.float32], table: DocTable, rows: I64) -> F64:
     return out
 
 
-def _rank_one(
-    pool: Pool, snap: Snapshot, q: Doc, spec: Query, cands: list[_Cands], own_lex: float, depth: int
-) -> list[Match]:
-    """The best ``depth`` candidates for one query doc, best first."""
-    w: Weights = pool.weights
-    rarity = snap.rarity
-    docs = [c.table.docs[int(r)] for c in cands for r in c.rows]
-    if not docs:
-        return []
-    rows = [c.rows for c in cands]
-    lex_raw = np.concatenate([c.lex for c in cands])
+# Feature columns of Ranked.features, in the order of scoring.Features.
+FEATURES = ("semantic", "sentence", "lexical", "groups", "themes", "tools", "needs", "terms")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One query doc's best candidates, best first, as arrays.
+
+    Matches are made only for what a member is finally offered (merge_members): making
+    one per ranked candidate took most of a digest's time at thousands of members.
+    """
+
+    query: Doc
+    docs: list[Doc]
+    scores: F64
+    features: F64  # one row per candidate, columns as FEATURES
+
+    def match(self, i: int, score: float, rarity: Rarity) -> Match:
+        d = self.docs[i]
+        f = Features(*self.features[i].tolist())
+        return Match(self.query.entry_id, d.entry_id, d.user_id, score, f, doc=d, rarity=rarity)
+
+    def matches(self, rarity: Rarity) -> list[Match]:
+        return [self.match(i, s, rarity) for i, s in enumerate(self.scores.tolist())]
+
+
+@dataclass
+class _Feats:
+    """Features of candidates (one row each) before the sentence alignment; ``seg[i]:seg[i + 1]``
+    are query i's. Computed elementwise, so a query's values do not depend on the others'."""
+
+    seg: I64
+    sem: F64
+    lex: F64
+    groups: F64
+    tools: F64
+    theme: F64
+    term: F64
+    needs: F64
+    d_norm: F64
+    ids: I64
+
+
+def _features(
+    snap: Snapshot,
+    qs: Sequence[Doc],
+    counts: I64,
+    raw: dict[str, NDArray[Any]],
+    own_lex: F64,
+    need_docs: Callable[[int], Doc],
+) -> _Feats:
+    """Features of every (query, candidate) row from what was gathered for the rows:
+    ``raw`` holds sem, lex, norms_theme, norms_term, d_norm, ids and the item dots."""
+    seg = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    qi = np.repeat(np.arange(len(qs)), counts)
+    lex_raw = raw["lex"]
+    best = np.zeros(len(qs))
+    has = counts > 0
+    if has.any():
+        best[has] = np.maximum.reduceat(lex_raw, seg[:-1][has])
     # Relative to a perfect match: the query's score against its own text. Dividing by
     # the best candidate instead would lift a trivial overlap to full weight in a small
     # community.
-    ref = max(own_lex, float(lex_raw.max()))
-    lex = lex_raw / ref if ref > 0 else lex_raw
-    sem = np.concatenate([c.table.vectors[r] @ q.vector for c, r in zip(cands, rows, strict=True)])
-    dots = {k: np.concatenate([c.dots[k] for c in cands]) for k in cands[0].dots}
+    ref = np.maximum(own_lex, best)[qi]
+    lex = np.divide(lex_raw, ref, out=lex_raw.copy(), where=ref > 0)
+    dots = raw["dots"]
     groups = np.where(dots["group"] > 0, 1.0 - 0.5 ** dots["group"], 0.0)
     tools = np.where(dots["tool"] > 0, 1.0 - 0.5 ** dots["tool"], 0.0)
     weighted = {}
     for kind in WEIGHTED:
-        norms = np.concatenate([c.table.norms[kind][r] for c, r in zip(cands, rows, strict=True)])
-        denom = norms * snap.vocab.norm(q, kind)
+        q_norm = np.array([snap.vocab.norm(q, kind) for q in qs])
+        denom = raw[f"norms_{kind}"] * q_norm[qi]
         weighted[kind] = np.divide(
-            dots[kind], denom, out=np.zeros(len(docs)), where=(dots[kind] > 0) & (denom > 0)
+            dots[kind], denom, out=np.zeros(len(qi)), where=(dots[kind] > 0) & (denom > 0)
         )
-    needs = np.zeros(len(docs))
-    for i in np.flatnonzero(dots["needs"] > 0):
-        needs[i] = 1.0 if need_matches(q.needs, docs[int(i)].needs, rarity) else 0.0
-    sem64 = sem.astype(np.float32).astype(np.float64)
-    lex64 = lex.astype(np.float32).astype(np.float64)
+    needs = np.zeros(len(qi))
+    for i in np.flatnonzero(dots["needs"] > 0).tolist():
+        q = qs[int(qi[i])]
+        needs[i] = 1.0 if need_matches(q.needs, need_docs(i).needs, snap.rarity) else 0.0
+    return _Feats(
+        seg, raw["sem"].astype(np.float32).astype(np.float64),
+        lex.astype(np.float32).astype(np.float64), groups, tools, weighted["theme"],
+        weighted["term"], needs, raw["d_norm"], raw["ids"],
+    )  # fmt: skip
+
+
+def _select(
+    w: Weights,
+    q: Doc,
+    f: _Feats,
+    i: int,
+    docs: Callable[[int], Doc],
+    align: Callable[[NDArray[np.float32], I64], F64],
+    depth: int,
+) -> Ranked:
+    """Query i's best ``depth`` candidates: the sentence alignment only for those whose
+    score could still reach them (an exact bound), then the order."""
+    lo, hi = int(f.seg[i]), int(f.seg[i + 1])
+    n = hi - lo
+    if not n:
+        return Ranked(q, [], np.zeros(0), np.zeros((0, len(FEATURES))))
+    sem, lex, groups, tools = f.sem[lo:hi], f.lex[lo:hi], f.groups[lo:hi], f.tools[lo:hi]
+    theme, term, needs = f.theme[lo:hi], f.term[lo:hi], f.needs[lo:hi]
     rest = (
-        w.lexical * lex64
+        w.lexical * lex
         + w.groups * groups
-        + w.themes * weighted["theme"]
+        + w.themes * theme
         + w.tools * tools
         + w.needs * needs
-        + w.terms * weighted["term"]
+        + w.terms * term
     )
     # No sentence similarity exceeds the product of the two largest sentence norms.
-    q_sents = q.sentence_vectors.astype(np.float32)
+    q_sents = q.sentence_vectors.astype(np.float32, copy=False)
     q_norm = float(np.linalg.norm(q_sents, axis=1).max()) if len(q_sents) else 0.0
-    d_norm = np.concatenate([c.table.sentence_norm[r] for c, r in zip(cands, rows, strict=True)])
-    bound = w.semantic * sem64 + rest + abs(w.sentence) * q_norm * d_norm + 1e-6
-    sentence = np.zeros(len(docs))
-    done = np.zeros(len(docs), dtype=bool)
+    bound = w.semantic * sem + rest + abs(w.sentence) * q_norm * f.d_norm[lo:hi] + 1e-6
+    sentence = np.zeros(n)
+    done = np.zeros(n, dtype=bool)
+    score = np.full(n, -np.inf)
+
+    def full(idx: I64) -> None:
+        sentence[idx] = align(q_sents, idx).astype(np.float32).astype(np.float64)
+        done[idx] = True
+        # The order of Features.score, so that the scores here equal the Matches' own.
+        score[idx] = (
+            w.semantic * sem[idx]
+            + w.sentence * sentence[idx]
+            + w.lexical * lex[idx]
+            + w.groups * groups[idx]
+            + w.themes * theme[idx]
+            + w.tools * tools[idx]
+            + w.needs * needs[idx]
+            + w.terms * term[idx]
+        )
+
+    first = np.argsort(-bound, kind="stable")[: depth + FIRST_ROUND]
+    full(first)
+    if len(first) < n:
+        kth = np.sort(score[first])[::-1][min(depth, len(first)) - 1]
+        full(np.flatnonzero(~done & (bound >= kth)))
+    order = np.lexsort((f.ids[lo:hi], -score))[: min(depth, int(done.sum()))]
+    feats = np.column_stack([sem, sentence, lex, groups, theme, tools, needs, term])[order]
+    return Ranked(q, [docs(int(j)) for j in order], score[order], feats)
+
+
+def _rank_one(
+    pool: Pool, snap: Snapshot, q: Doc, cands: list[Cands], own_lex: float, depth: int
+) -> Ranked:
+    """The best ``depth`` candidates for one query doc from one or more tables (the
+    snapshot's and one of entries changed since), best first."""
+    rows = [c.rows for c in cands]
+
+    def cat(parts: list[NDArray[Any]]) -> NDArray[Any]:
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def gather(get: Callable[[Cands, I64], NDArray[Any]]) -> NDArray[Any]:
+        return cat([get(c, r) for c, r in zip(cands, rows, strict=True)])
+
+    # Candidate i is row local[i] of table block_of[i].
     block_of = np.concatenate([np.full(len(r), b) for b, r in enumerate(rows)])
     local = np.concatenate([np.arange(len(r)) for r in rows])
 
-    def align(picked: I64) -> None:
+    def doc(i: int) -> Doc:
+        c = cands[int(block_of[i])]
+        return c.table.docs[int(c.rows[local[i]])]
+
+    def align(a: NDArray[np.float32], picked: I64) -> F64:
+        out = np.zeros(len(picked))
         for b, c in enumerate(cands):
-            mine = picked[block_of[picked] == b]
-            if len(mine):
-                sentence[mine] = _alignment(q_sents, c.table, c.rows[local[mine]])
-        done[picked] = True
+            mine = block_of[picked] == b
+            if mine.any():
+                out[mine] = _alignment(a, c.table, c.rows[local[picked[mine]]])
+        return out
 
-    first = np.argsort(-bound, kind="stable")[: depth + FIRST_ROUND]
-    align(first)
-    score = np.full(len(docs), -np.inf)
+    raw: dict[str, Any] = {
+        "lex": cat([c.lex for c in cands]),
+        "sem": gather(lambda c, r: c.table.vectors[r] @ q.vector),
+        "norms_theme": gather(lambda c, r: c.table.norms["theme"][r]),
+        "norms_term": gather(lambda c, r: c.table.norms["term"][r]),
+        "d_norm": gather(lambda c, r: c.table.sentence_norm[r]),
+        "ids": gather(lambda c, r: c.table.ids[r]),
+        "dots": {k: cat([c.dots[k] for c in cands]) for k in cands[0].dots},
+    }
+    n = sum(len(r) for r in rows)
+    f = _features(snap, [q], np.array([n]), raw, np.array([own_lex]), doc)
+    return _select(pool.weights, q, f, 0, doc, align, depth)
 
-    def full(idx: I64) -> None:
-        # The order of Features.score, so that the scores here equal the Matches' own.
-        score[idx] = (
-            w.semantic * sem64[idx]
-            + w.sentence * sentence[idx].astype(np.float32).astype(np.float64)
-            + w.lexical * lex64[idx]
-            + w.groups * groups[idx]
-            + w.themes * weighted["theme"][idx]
-            + w.tools * tools[idx]
-            + w.needs * needs[idx]
-            + w.terms * weighted["term"][idx]
+
+def _rank_block(
+    pool: Pool,
+    snap: Snapshot,
+    qs: list[Doc],
+    rows: list[I64],
+    lex_all: NDArray[np.float32],
+    dots_all: dict[str, F64],
+    depth: int,
+) -> Iterator[Ranked]:
+    """_rank_one for queries whose candidates are all rows of the snapshot's table: the
+    features of the whole block at once, then each query's selection."""
+    table = snap.table
+    counts = np.array([len(r) for r in rows], dtype=np.int64)
+    qi = np.repeat(np.arange(len(qs)), counts)
+    flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    own = np.array(
+        [float(lex_all[b, snap.row_of[q.entry_id]]) if q.entry_id in snap.row_of else 0.0
+         for b, q in enumerate(qs)]
+    )  # fmt: skip
+    raw: dict[str, Any] = {
+        "lex": lex_all[qi, flat].astype(np.float64),
+        # Per query, as _rank_one does: a matrix-vector product per row block gives
+        # each row the same bits whatever else is in the batch.
+        "sem": np.concatenate(
+            [table.vectors[r] @ q.vector for q, r in zip(qs, rows, strict=True)] or [np.zeros(0)]
+        ),
+        "norms_theme": table.norms["theme"][flat],
+        "norms_term": table.norms["term"][flat],
+        "d_norm": table.sentence_norm[flat],
+        "ids": table.ids[flat],
+        "dots": {k: v[qi, flat] for k, v in dots_all.items()},
+    }
+    f = _features(snap, qs, counts, raw, own, lambda i: table.docs[int(flat[i])])
+    for i, q in enumerate(qs):
+        mine = rows[i]
+        yield _select(
+            pool.weights,
+            q,
+            f,
+            i,
+            lambda j, mine=mine: table.docs[int(mine[j])],  # type: ignore[misc]
+            lambda a, idx, mine=mine: _alignment(a, table, mine[idx]),  # type: ignore[misc]
+            depth,
         )
-
-    full(first)
-    if len(first) < len(docs):
-        kth = np.sort(score[first])[::-1][min(depth, len(first)) - 1]
-        rest_idx = np.flatnonzero(~done & (bound >= kth))
-        align(rest_idx)
-        full(rest_idx)
-    ids = np.array([d.entry_id for d in docs], dtype=np.int64)
-    order = np.lexsort((ids, -score))[: min(depth, int(done.sum()))]
-    out = []
-    for i in order:
-        d = docs[int(i)]
-        f = Features(
-            semantic=float(sem64[i]),
-            sentence=float(np.float32(sentence[i])),
-            lexical=float(lex64[i]),
-            groups=float(groups[i]),
-            themes=float(weighted["theme"][i]),
-            tools=float(tools[i]),
-            needs=float(needs[i]),
-            terms=float(weighted["term"][i]),
-        )
-        out.append(Match(q.entry_id, d.entry_id, d.user_id, f.score(w), f, doc=d, rarity=rarity))
-    return out
-
-
-def _allowed(q: Doc, spec: Query, d: Doc) -> bool:
-    return (
-        d.entry_id != q.entry_id
-        and d.user_id not in spec.exclude_users
-        and d.user_id != q.user_id
-        and not (spec.exclude_orgs and d.org in spec.exclude_orgs)
-        and (d.listed or not spec.listed_only)
-    )
 
 
 def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]:
@@ -244,15 +352,16 @@ def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]
 
 
 def rank_docs(
-    pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int
-) -> Iterator[list[Match]]:
-    """Each query doc's best ``depth`` candidates (one list per item, best first), in turn."""
+    pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int, reach: int = 0
+) -> Iterator[Ranked]:
+    """Each query doc's best ``depth`` candidates (best first), in turn; the nearest
+    ``max(reach, depth) + pool.candidates`` vectors and the best BM25 scores are candidates."""
     # One faiss search for every query that is not restricted to a set of members.
     open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
     found: dict[int, I64] = {}
     if open_q:
         vecs = np.vstack([items[i][0].vector for i in open_q])
-        hits = pool.index.search_ids(vecs, depth + pool.candidates)
+        hits = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
         found = {i: row[row >= 0] for i, row in zip(open_q, hits, strict=True)}
     table = snap.table
     pos = 0
@@ -263,119 +372,66 @@ def rank_docs(
     for block in _blocks(items):
         docs = [d for d, _s in block]
         lex_all = snap.index.scores_many([d.tokens for d in docs])
-        dots_all = _dots(snap.vocab.queries(docs), table)
+        dots_all = dots_of(snap.vocab.queries(docs), table)
+        chosen = open_candidates(
+            pool, snap, block, lex_all, [found.get(pos + b) for b in range(len(block))]
+        )
+        # Queries whose candidates are all in the snapshot go through the block path.
+        plain = [b for b in range(len(block)) if b in chosen and not chosen[b][1]]
+        fast = dict(zip(plain, _rank_block(
+            pool, snap, [block[b][0] for b in plain], [chosen[b][0] for b in plain],
+            lex_all[plain], {k: v[plain] for k, v in dots_all.items()}, depth,
+        ), strict=True))  # fmt: skip
         for b, (q, spec) in enumerate(block):
+            if b in fast:
+                yield fast[b]
+                continue
             lex_row = lex_all[b]
             own = snap.row_of.get(q.entry_id)
             own_lex = float(lex_row[own]) if own is not None else 0.0
-            rows, extra = _candidates(pool, snap, q, spec, lex_row, found.get(pos + b))
-            cands = [_Cands(table, rows, lex_row[rows].astype(np.float64),
+            rows, extra = chosen.get(b) or candidates(
+                pool, snap, q, spec, lex_row, found.get(pos + b)
+            )
+            cands = [Cands(table, rows, lex_row[rows].astype(np.float64),
                             {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
             if extra:
-                cands.append(_extra(snap, q, extra, lex_row, pool.dim))
-            yield _rank_one(pool, snap, q, spec, cands, own_lex, depth)
+                cands.append(extra_table(snap, q, extra, lex_row, pool.dim))
+            yield _rank_one(pool, snap, q, cands, own_lex, depth)
         pos += len(block)
         bar.update(len(block))
     bar.close()
 
 
-def _top(row: NDArray[np.float32], n: int) -> I64:
-    """Rows of the ``n`` highest positive values, as a stable sort would pick them."""
-    positive = np.flatnonzero(row > 0)
-    if len(positive) > n:
-        cut = np.partition(row[positive], len(positive) - n)[len(positive) - n]
-        above = positive[row[positive] > cut]
-        tied = positive[row[positive] == cut][: n - len(above)]
-        positive = np.concatenate([above, tied])
-    return positive
-
-
-def _candidates(
-    pool: Pool,
-    snap: Snapshot,
-    q: Doc,
-    spec: Query,
-    lex_row: NDArray[np.float32],
-    found: I64 | None,
-) -> tuple[I64, list[Doc]]:
-    """Candidate rows of the snapshot that may be suggested, and current docs it lacks."""
-    table = snap.table
-    if spec.among is not None:
-        ids = np.array(
-            [e for u in sorted(spec.among) for e in sorted(pool._by_user.get(u, ()))],
-            dtype=np.int64,
-        )
-        known = snap.rows(ids)
-        rows = known
-    else:
-        ids = found if found is not None else np.zeros(0, dtype=np.int64)
-        known = snap.rows(ids)
-        rows = np.union1d(known, _top(lex_row, pool.candidates))
-    missing = ids[known < 0].tolist()
-    rows = rows[rows >= 0]
-    stale = rows[~snap.live[rows]]
-    rows = rows[snap.live[rows]]
-    excluded = table.code("u", spec.exclude_users | {q.user_id})
-    keep = ~np.isin(table.user_code[rows], excluded) & (table.ids[rows] != q.entry_id)
-    if spec.exclude_orgs:
-        keep &= ~np.isin(table.org_code[rows], table.code("o", spec.exclude_orgs))
-    if spec.listed_only:
-        keep &= table.listed[rows]
-    # Added or changed since the snapshot (a removed one is no longer in the pool).
-    extra = [pool.docs[e] for e in [*missing, *table.ids[stale].tolist()] if e in pool.docs]
-    return rows[keep], [d for d in extra if _allowed(q, spec, d)]
-
-
-def _extra(
-    snap: Snapshot, q: Doc, docs: list[Doc], lex_row: NDArray[np.float32], dim: int
-) -> _Cands:
-    """Candidates the snapshot does not hold (added or changed since): a small table of their own.
-
-    Their lexical score is their old text's, or none, until the snapshot is rebuilt.
-    """
-    table = DocTable.build(docs, snap.vocab, dim)
-    lex = np.array(
-        [
-            float(lex_row[snap.row_of[d.entry_id]]) if d.entry_id in snap.row_of else 0.0
-            for d in docs
-        ]
-    )
-    dots = _dots(snap.vocab.queries([q]), table)
-    return _Cands(
-        table, np.arange(len(docs), dtype=np.int64), lex, {k: v[0] for k, v in dots.items()}
-    )
-
-
 def with_pairs(matches: list[Match], queries: Sequence[Doc]) -> list[Match]:
     """The closest sentence pair of each match, which explains it: only for what is shown."""
     by_id = {q.entry_id: q for q in queries}
-    out = []
-    for m in matches:
-        _soft, i, j, sim = sentence_alignment(
-            by_id[m.query_id].sentence_vectors, m.doc.sentence_vectors
-        )
-        out.append(replace(m, pair=(i, j, sim)))
-    return out
+    return [
+        replace(m, pair=sentence_pair(by_id[m.query_id].sentence_vectors, m.doc.sentence_vectors))
+        for m in matches
+    ]
 
 
-def merge_members(per_doc: list[list[Match]], k: int) -> list[Match]:
+def merge_members(per_doc: list[Ranked], k: int, rarity: Rarity) -> list[Match]:
     """Best partner per person over a member's query entries: one Match per member, best first.
 
     A person's score is their best entry pair; a second matching entry adds a little,
     because two overlapping projects are a stronger reason to talk.
     """
-    best: dict[str, Match] = {}
+    best: dict[str, tuple[float, int, int]] = {}  # person -> (score, ranked list, position)
     extra: dict[str, float] = {}
-    for per_query in per_doc:
-        for m in per_query:
-            cur = best.get(m.user_id)
-            if cur is None or m.score > cur.score:
+    for a, ranked in enumerate(per_doc):
+        for p, (d, score) in enumerate(zip(ranked.docs, ranked.scores.tolist(), strict=True)):
+            user = d.user_id
+            cur = best.get(user)
+            if cur is None or score > cur[0]:
                 if cur is not None:
-                    extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * cur.score
-                best[m.user_id] = m
+                    extra[user] = extra.get(user, 0.0) + 0.05 * cur[0]
+                best[user] = (score, a, p)
             else:
-                extra[m.user_id] = extra.get(m.user_id, 0.0) + 0.05 * m.score
-    scored = [(m.score + min(extra.get(m.user_id, 0.0), 0.1), m) for m in best.values()]
-    scored.sort(key=lambda sm: (-sm[0], sm[1].entry_id))
-    # Only the k kept become new Matches: dataclasses.replace is slow at thousands.
-    return [replace(m, score=score) for score, m in scored[:k]]
+                extra[user] = extra.get(user, 0.0) + 0.05 * score
+    scored = [
+        (score + min(extra.get(user, 0.0), 0.1), per_doc[a].docs[p].entry_id, a, p)
+        for user, (score, a, p) in best.items()
+    ]
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [per_doc[a].match(p, score, rarity) for score, _e, a, p in scored[:k]]

@@ -6,14 +6,16 @@ digest, `suggest --all`, the evaluation and a member's own /match rank identical
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from matching import learning as learn
 from matching.batch import Query
 from matching.doc import Doc, Match
-from matching.explain import MIN_SENTENCE_SIM, Reason, reasons_for
+from matching.explain import Reason, reasons_for
 from matching.pool import Pool
+from matching.scoring import sentence_pair
 from profiles import repo
 
 
@@ -30,13 +32,20 @@ class Suggestion:
     entry_external_id: str | None
     query_entry_id: int | None
     query_external_id: str | None
-    reasons: tuple[Reason, ...]
+    # The reasons, or how to work them out: when first read, because a digest ranks ten
+    # candidates per member and shows three (reasons were a fifth of a digest's time).
+    why: tuple[Reason, ...] | Callable[[], tuple[Reason, ...]] = field(
+        default=(), compare=False, repr=False
+    )
+
+    @cached_property
+    def reasons(self) -> tuple[Reason, ...]:
+        return self.why() if callable(self.why) else self.why
 
 
-def suggestions(
-    queries: dict[int, Doc], matches: list[Match], min_sentence_sim: float = MIN_SENTENCE_SIM
-) -> list[Suggestion]:
-    """Matches as suggestions with their reasons (``min_sentence_sim`` on the model's scale)."""
+def suggestions(pool: Pool, queries: dict[int, Doc], matches: list[Match]) -> list[Suggestion]:
+    """Matches as suggestions with their reasons: the sentence pair is shown from the
+    pool's model's threshold (its ScaleProfile)."""
     out = []
     for m in matches:
         q = queries[m.query_id]
@@ -54,10 +63,15 @@ def suggestions(
                 entry_external_id=d.external_id,
                 query_entry_id=q.entry_id if q.entry_id >= 0 else None,
                 query_external_id=q.external_id,
-                reasons=reasons_for(q, d, m, min_sentence_sim),
+                why=partial(_reasons, q, m, pool.min_sentence_sim),
             )
         )
     return out
+
+
+def _reasons(query: Doc, m: Match, min_sentence_sim: float) -> tuple[Reason, ...]:
+    pair = sentence_pair(query.sentence_vectors, m.doc.sentence_vectors)
+    return reasons_for(query, m.doc, m, min_sentence_sim, pair)
 
 
 def _blocked(m: learn.Learner, team_id: str) -> dict[str, set[str]]:
@@ -83,7 +97,6 @@ def suggest(
     also_exclude: Iterable[str] = (),
     among: Iterable[str] | None = None,
     listed_only: bool = True,
-    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> list[list[Suggestion]]:
     """Suggestions for each ``(member, query entries)``: never the member, nor anyone they
     blocked or were blocked by, nor (``exclude_same_org``) their own organisation."""
@@ -102,13 +115,16 @@ def suggest(
                 listed_only=listed_only,
             )
         )
-    ranked = pool.rank_many(specs, k=learn.depth(k, m.learning))
+    # Candidates are found as deep as learning could reach, so that whether anyone has
+    # reacted yet changes only how many are ranked, not who can be suggested.
+    deep = learn.depth(k, m.learning)
+    ranked = pool.rank_many(specs, k=deep if learn.reacted(m, team_id) else k, recall=deep)
     # One read of the workspace's reactions for many members; one member reads their own.
     ctx = learn.context(m, team_id, pool) if len(asks) > 1 else None
     out = []
     for (user, docs), matches in zip(asks, ranked, strict=True):
         top = learn.learned(m, team_id, user, pool, matches, k, ctx)
-        out.append(suggestions({d.entry_id: d for d in docs}, top, min_sentence_sim))
+        out.append(suggestions(pool, {d.entry_id: d for d in docs}, top))
     return out
 
 
@@ -123,7 +139,6 @@ def for_members(
     also_exclude: Iterable[str] = (),
     among: Iterable[str] | None = None,
     listed_only: bool = True,
-    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> dict[str, list[Suggestion]]:
     """Each member's partners across all of their entries; members without entries left out."""
     asks = [(u, pool.docs_of(u)) for u in sorted(set(users))]
@@ -138,7 +153,6 @@ def for_members(
         also_exclude=also_exclude,
         among=among,
         listed_only=listed_only,
-        min_sentence_sim=min_sentence_sim,
     )
     return {u: x for (u, _docs), x in zip(asks, found, strict=True)}
 
@@ -152,7 +166,6 @@ def for_entries(
     *,
     exclude_same_org: bool = False,
     listed_only: bool = True,
-    min_sentence_sim: float = MIN_SENTENCE_SIM,
 ) -> dict[int, list[Suggestion]]:
     """Partners for each entry on its own (entries not in the pool left out)."""
     docs = [pool.docs[e] for e in entry_ids if e in pool.docs]
@@ -165,6 +178,5 @@ def for_entries(
         k,
         exclude_same_org=exclude_same_org,
         listed_only=listed_only,
-        min_sentence_sim=min_sentence_sim,
     )
     return {d.entry_id: x for d, x in zip(docs, found, strict=True)}

@@ -30,7 +30,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import networkx as nx
 import numpy as np
 
 from matching.errors import PlanningError
@@ -298,6 +297,8 @@ def _flow_networkx(
 ) -> np.ndarray:
     """The same network solved with networkx's network simplex (slow; the reference)."""
     tails, heads, gains, n_v, n_p, max_s, max_p, bonus = net.unpack()
+    import networkx as nx  # the reference solver: not loaded by every command
+
     g = nx.DiGraph()
     supply = n_v * max_s
     g.add_node("s", demand=-supply)

@@ -110,9 +110,10 @@ class DocTable:
     docs: list[Doc]
     ids: I64
     vectors: F32
-    # All sentence vectors, stored as float16 (their stored precision), one block for the
-    # pool; rows ``offsets[r]:offsets[r + 1]`` are entry r's.
-    sentences: NDArray[np.float16]
+    # All sentence vectors, one float32 block for the pool; rows ``offsets[r]:offsets[r + 1]``
+    # are entry r's. float32 because converting candidates' float16 rows for every query
+    # took a third of the sentence alignment; see share_sentences for the memory.
+    sentences: F32
     offsets: I64
     # Per entry: the largest norm of its sentence vectors (bounds any sentence similarity).
     sentence_norm: F64
@@ -123,6 +124,7 @@ class DocTable:
     user_code: I64
     org_code: I64
     listed: NDArray[np.bool_]
+    _rows_of: tuple[I64, I64] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], vocab: Vocab, dim: int) -> DocTable:
@@ -138,18 +140,15 @@ class DocTable:
         np.cumsum(counts, out=offsets[1:])
         blocks = [d.sentence_vectors for d in docs if len(d.sentence_vectors)]
         sentences = (
-            np.vstack(blocks).astype(np.float16, copy=False)
+            np.vstack(blocks).astype(np.float32, copy=False)
             if blocks
-            else np.zeros((0, dim), dtype=np.float16)
+            else np.zeros((0, dim), dtype=np.float32)
         )
-        sentence_norm = np.array(
-            [
-                float(np.linalg.norm(d.sentence_vectors.astype(np.float32), axis=1).max())
-                if len(d.sentence_vectors)
-                else 0.0
-                for d in docs
-            ]
-        )
+        norms_all = np.linalg.norm(sentences, axis=1) if len(sentences) else np.zeros(0)
+        sentence_norm = np.zeros(n)
+        has = counts > 0
+        if has.any():
+            sentence_norm[has] = np.maximum.reduceat(norms_all, offsets[:-1][has])
         items: dict[str, Postings] = {}
         norms: dict[str, F64] = {}
         for kind in (*COUNTED, *WEIGHTED):
@@ -184,6 +183,32 @@ class DocTable:
             org_code.astype(np.int64), np.array([d.listed for d in docs], dtype=bool),
         )  # fmt: skip
 
+    def share_sentences(self) -> None:
+        """Point every doc's sentence vectors at its rows of the block.
+
+        The pool's docs then hold no copy of their own: the block is the only one, so the
+        float32 block costs what the docs' float16 arrays and a float16 block did. The
+        values are the same (float16 to float32 is exact); a doc not in a later snapshot
+        keeps its rows of this block alive until it is dropped.
+        """
+        for d, start, end in zip(
+            self.docs, self.offsets[:-1].tolist(), self.offsets[1:].tolist(), strict=True
+        ):
+            if end > start:
+                d.sentence_vectors = self.sentences[start:end]
+
+    def rows_of_code(self, code: int) -> I64:
+        """The rows of one owner or organisation code (DocTable.code)."""
+        if self._rows_of is None:
+            # Users and organisations share one code space; rows grouped by code once.
+            both = np.concatenate([self.user_code, self.org_code])
+            order = np.argsort(both, kind="stable")
+            bounds = np.searchsorted(both[order], np.arange(len(self.codes) + 1))
+            object.__setattr__(self, "_rows_of", (order % max(len(self.docs), 1), bounds))
+        assert self._rows_of is not None
+        order, bounds = self._rows_of
+        return order[bounds[code] : bounds[code + 1]]
+
     def code(self, prefix: str, names: Iterable[str]) -> I64:
         """The codes of known users ("u") or organisation keys ("o"); unknown ones left out."""
         found = [self.codes.get(f"{prefix}:{x}") for x in names]
@@ -193,7 +218,7 @@ class DocTable:
         return len(self.docs)
 
     def sentence_rows(self, rows: I64) -> tuple[F32, I64]:
-        """The sentence vectors of ``rows`` (as float32, one block) and each row's count."""
+        """The sentence vectors of ``rows`` (one block) and each row's count."""
         starts, ends = self.offsets[rows], self.offsets[rows + 1]
         counts = ends - starts
         total = int(counts.sum())
@@ -201,4 +226,4 @@ class DocTable:
             return np.zeros((0, self.sentences.shape[1]), dtype=np.float32), counts
         first = np.repeat(starts - np.cumsum(counts) + counts, counts)
         index = first + np.arange(total)
-        return self.sentences[index].astype(np.float32), counts
+        return self.sentences[index], counts

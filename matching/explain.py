@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching.pool import Doc, Match
+from matching.doc import Doc, Match
 from matching.subjects import need_matches
 from matching.taxonomy import get_group, group_label, tool_name
 from matching.terms import Rarity, key_terms
@@ -65,10 +65,13 @@ def _item_label_keys(kind: str, key: str) -> frozenset[str]:
 
 def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: set[str]) -> list[str]:
     """The rarest terms both texts use, as the query writes them; a pair hides its words."""
-    shared = [k for k in query.terms if k in other.terms]
+    ranks = rarity.ranks_of("term", query.terms)
+    shared = sorted(
+        (k for k in query.terms.keys() & other.terms.keys() if k in ranks), key=ranks.__getitem__
+    )
     chosen: list[str] = []
     covered: set[str] = set()
-    for key in rarity.specific("term", shared):
+    for key in shared:
         parts = key.split(" ")
         if key in covered or any(p in said for p in parts):
             continue
@@ -96,11 +99,16 @@ def _about(shared: Iterable[str], query: Doc, other: Doc) -> tuple[str, ...]:
 
 
 def reasons_for(
-    query: Doc, other: Doc, match: Match, min_sentence_sim: float = MIN_SENTENCE_SIM
+    query: Doc,
+    other: Doc,
+    match: Match,
+    min_sentence_sim: float = MIN_SENTENCE_SIM,
+    pair: tuple[int, int, float] | None = None,
 ) -> tuple[Reason, ...]:
     """Reasons in a fixed order: groups, themes, terms, region, tools, needs, sentences.
 
-    ``min_sentence_sim`` is on the model's scale (matching.models.ScaleProfile)."""
+    ``min_sentence_sim`` is on the model's scale (matching.models.ScaleProfile); ``pair``
+    is the closest sentence pair (scoring.sentence_pair) when ``match`` does not hold it."""
     rarity = match.rarity
     out: list[Reason] = []
     groups = frozenset(rarity.specific("group", query.groups & other.groups))
@@ -131,7 +139,7 @@ def reasons_for(
                 about=_about(m.shared, query, other),
             )
         )
-    i, j, sim = match.pair
+    i, j, sim = pair if pair is not None else match.pair
     close = sim >= min_sentence_sim or not out  # every suggestion says why it was made
     if 0 <= i < len(query.sentences) and 0 <= j < len(other.sentences) and close:
         out.append(

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from matching.batch import Query
 from matching.feedback import (
     UNSHOWN_PER_MEMBER,
     Click,
@@ -125,6 +126,15 @@ def depth(k: int, learning: Learning) -> int:
     return max(3 * k, k + 20) if active(learning) else k
 
 
+def reacted(m: Learner, team_id: str) -> bool:
+    """Whether learning could move anything in this workspace: someone has reacted.
+    Until then ``k`` are ranked, not ``depth(k)``."""
+    if not active(m.learning):
+        return False
+    with m.store.session() as s:
+        return repo.has_reactions(s, team_id)
+
+
 def clicks(pool: Pool, user: str, rows: Sequence[Reaction], now: datetime) -> list[Click]:
     """The reactions ``user`` took part in, as clicks on the partner's current entry vectors.
 
@@ -158,9 +168,11 @@ def rerank(
     """
     if not matches:
         return []
+    rows = ctx.of(user)
+    if not rows and ctx.memory is None:
+        return matches[:k]  # nothing to learn from (most members of a new community)
     vectors = np.vstack([m.doc.vector for m in matches])
     delta = np.zeros(len(matches), dtype=np.float32)
-    rows = ctx.of(user)
     d = direction(clicks(pool, user, rows, ctx.now), learning.half_life_days) if rows else None
     if d is not None and learning.strength > 0:
         delta += adjustments(d, vectors, learning.strength)
@@ -193,7 +205,8 @@ def features_among(pool: Pool, user: str, others: Iterable[str]) -> dict[str, Fe
     queries = pool.docs_of(user)
     if not queries or not among:
         return {}
-    found = pool.rank_members(queries, k=len(among), among=among, listed_only=False)
+    spec = Query(queries, among=among, listed_only=False)
+    found = pool.rank_many([spec], k=len(among))[0]
     return {m.user_id: m.features for m in found}
 
 

@@ -12,14 +12,22 @@ import time
 from collections.abc import Iterable
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from matching.batch import Query, Snapshot, merge_members, rank_docs, with_pairs
 from matching.doc import Doc as Doc
 from matching.doc import Match as Match
+from matching.explain import MIN_SENTENCE_SIM
 from matching.index import VectorIndex
 from matching.scoring import Weights
 
 log = logging.getLogger(__name__)
+
+# Ranking multiplies small blocks (a query's sentences with its candidates'): OpenBLAS
+# spreading each over both cores made a 2,000-entry `suggest --all` twice as slow (its
+# threads wait for each other, worse on a busy machine). BLAS is limited to one thread
+# while ranking; the embedder sets its own count (Settings.threads) when it runs.
+_BLAS = ThreadpoolController()
 
 # BM25 (bm25s) has no incremental add: every change means a full rebuild, which is
 # linear in the pool (about 0.2 s at 1,000 entries, 2 s at 10,000; see
@@ -43,12 +51,15 @@ class Pool:
         candidates: int = 100,
         sync_lexical_up_to: int = SYNC_LEXICAL_UP_TO,
         lexical_delay_s: float = LEXICAL_DELAY_S,
+        min_sentence_sim: float = MIN_SENTENCE_SIM,
     ) -> None:
         self.dim = dim
         self.weights = weights or Weights()
         self.candidates = candidates
         self.sync_lexical_up_to = sync_lexical_up_to
         self.lexical_delay_s = lexical_delay_s
+        # On the scale of the model whose vectors the pool holds (matching.models).
+        self.min_sentence_sim = min_sentence_sim
         self.docs: dict[int, Doc] = {}
         self._by_user: dict[str, set[int]] = {}
         self.index = VectorIndex(dim)
@@ -163,8 +174,10 @@ class Pool:
         one of them is scored exactly (a workshop needs all pairs, not a top-k).
         """
         spec = Query([query], exclude_users, exclude_orgs, among, listed_only)
-        with self._lock:
-            return with_pairs(next(rank_docs(self, self._lex(), [(query, spec)], k)), [query])
+        with self._lock, _BLAS.limit(limits=1, user_api="blas"):
+            snap = self._lex()
+            ranked = next(rank_docs(self, snap, [(query, spec)], k))
+            return with_pairs(ranked.matches(snap.rarity), [query])
 
     def rank_members(
         self,
@@ -178,21 +191,36 @@ class Pool:
     ) -> list[Match]:
         """Best partner per person for a set of query entries: one Match per member, best first.
 
-        The batch of one of rank_many, so that both rank identically.
+        The batch of one of rank_many, so that both rank identically; with the sentence
+        pair that explains each match.
         """
         spec = Query(queries, exclude_users, exclude_orgs, among, listed_only)
-        return self.rank_many([spec], k=k)[0]
+        return with_pairs(self.rank_many([spec], k=k)[0], queries)
 
-    def rank_many(self, queries: list[Query], *, k: int) -> list[list[Match]]:
-        """rank_members for many queries at once: one faiss search, candidates in blocks."""
-        depth = k * 4 + 10
+    def rank_many(
+        self, queries: list[Query], *, k: int, recall: int | None = None
+    ) -> list[list[Match]]:
+        """rank_members for many queries at once: one faiss search, candidates in blocks.
+
+        Without the explaining sentence pairs (with_pairs): a caller adds them for the
+        matches it shows, which are fewer than it ranks. Candidates are found as for
+        ``recall`` (default ``k``) results."""
         items = [(d, q) for q in queries for d in q.docs]
         # One lock for all queries: every query is ranked against the same pool.
         out = []
-        with self._lock:
-            ranked = rank_docs(self, self._lex(), items, depth)
+        with self._lock, _BLAS.limit(limits=1, user_api="blas"):
+            # Each entry's list must hold k different people for the merge: k plus the
+            # pool's second and further entries of a person is enough (k when everyone has
+            # one entry), and 4k + 10 as before when many have several. Every ranked
+            # candidate is aligned sentence by sentence, the costliest feature.
+            # Which candidates are found stays as it was with 4k + 10.
+            seconds = len(self.docs) - sum(1 for ids in self._by_user.values() if ids)
+            reach = max(k, recall or k) * 4 + 10
+            depth = min(k * 4 + 10, k + seconds)
+            snap = self._lex()
+            ranked = rank_docs(self, snap, items, depth, reach)
             # Merged per query as they come: only k matches per query are kept.
             for q in queries:
                 per_doc = [next(ranked) for _d in q.docs]
-                out.append(with_pairs(merge_members(per_doc, k), q.docs))
+                out.append(merge_members(per_doc, k, snap.rarity))
         return out

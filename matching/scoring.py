@@ -70,9 +70,19 @@ def sentence_alignment(
         return 0.0, -1, -1, 0.0
     sims = a.astype(np.float32) @ b.astype(np.float32).T
     soft = 0.5 * (float(sims.max(axis=1).mean()) + float(sims.max(axis=0).mean()))
-    flat = int(np.argmax(sims))
-    i, j = divmod(flat, sims.shape[1])
-    return soft, i, j, float(sims[i, j])
+    return (soft, *_closest(sims))
+
+
+def sentence_pair(a: NDArray[np.float32], b: NDArray[np.float32]) -> tuple[int, int, float]:
+    """The closest sentence pair ``(i, j, similarity)`` of sentence_alignment, alone."""
+    if a.size == 0 or b.size == 0:
+        return -1, -1, 0.0
+    return _closest(a.astype(np.float32, copy=False) @ b.astype(np.float32, copy=False).T)
+
+
+def _closest(sims: NDArray[np.float32]) -> tuple[int, int, float]:
+    i, j = divmod(int(np.argmax(sims)), sims.shape[1])
+    return i, j, float(sims[i, j])
 
 
 def set_overlap(a: frozenset[str], b: frozenset[str]) -> float:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from matching import bulk
 from matching import learning as learn
+from matching.batch import Query
 from matching.bulk import Suggestion as Suggestion
 from matching.derived import Deriving
 from matching.embedder import Embedder, Vectors, text_hash
@@ -188,6 +189,12 @@ class Matcher:
             return learn.weights_for(self, team_id)
         return model_profile(model).weights
 
+    def _min_sentence_sim(self, model: str) -> float:
+        """From which cosine a sentence pair is shown, on the scale of the serving model."""
+        if model == self.embedder.model_id:
+            return self.profile.min_sentence_sim
+        return model_profile(model).min_sentence_sim
+
     def _load(
         self, s: Session, team_id: str, ids: list[int], model: str, progress: Progress | None
     ) -> tuple[list[Doc], list[int], int | None]:
@@ -274,7 +281,11 @@ class Matcher:
                 docs, dropped, dim = self._load(s, team_id, changed, model, progress)
                 removed += dropped
                 if pool is None:
-                    pool = Pool(self.models.dim(model, dim), self._weights(model, team_id))
+                    pool = Pool(
+                        self.models.dim(model, dim),
+                        self._weights(model, team_id),
+                        min_sentence_sim=self._min_sentence_sim(model),
+                    )
                 pool.remove(removed)
                 pool.upsert(docs)
                 del docs
@@ -381,7 +392,7 @@ class Matcher:
             raise NotFound(f"no entry {entry_id}")
         found = bulk.for_entries(
             self, pool, team_id, [entry_id], k, exclude_same_org=exclude_same_org,
-            listed_only=listed_only, min_sentence_sim=self.profile.min_sentence_sim,
+            listed_only=listed_only,
         )  # fmt: skip
         return found[entry_id]
 
@@ -397,7 +408,7 @@ class Matcher:
         """suggest_for_entry for many entries, ranked in one batch (unknown ids left out)."""
         return bulk.for_entries(
             self, self.sync(team_id), team_id, entry_ids, k, exclude_same_org=exclude_same_org,
-            listed_only=listed_only, min_sentence_sim=self.profile.min_sentence_sim,
+            listed_only=listed_only,
         )  # fmt: skip
 
     def suggest_for_member(
@@ -432,7 +443,6 @@ class Matcher:
         return bulk.for_members(
             self, self.sync(team_id), team_id, users, k, exclude_same_org=exclude_same_org,
             also_exclude=also_exclude, among=among, listed_only=listed_only,
-            min_sentence_sim=self.profile.min_sentence_sim,
         )  # fmt: skip
 
     def find(
@@ -462,8 +472,8 @@ class Matcher:
             ),
         )
         users = frozenset({user_id}) if user_id else frozenset()
-        matches = pool.rank_members([query], k=k, exclude_users=users, listed_only=listed_only)
-        return bulk.suggestions({-1: query}, matches, self.profile.min_sentence_sim)
+        spec = Query([query], exclude_users=users, listed_only=listed_only)
+        return bulk.suggestions(pool, {-1: query}, pool.rank_many([spec], k=k)[0])
 
     def partner_candidates(
         self, team_id: str, k: int = 10, users: Iterable[str] | None = None
@@ -471,9 +481,7 @@ class Matcher:
         """Each member's best ``k`` partners (before any planning), for digests and workshops."""
         pool = self.sync(team_id)
         wanted = users if users is not None else pool.users()
-        return bulk.for_members(
-            self, pool, team_id, wanted, k, min_sentence_sim=self.profile.min_sentence_sim
-        )
+        return bulk.for_members(self, pool, team_id, wanted, k)
 
     def record_shown(
         self,

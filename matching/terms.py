@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
@@ -82,6 +82,16 @@ class Rarity:
 
     size: int = 0
     counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # (kind, item) -> (common, idf): reasons ask for the same items thousands of times
+    # in a digest. The counts never change after construction.
+    _seen: dict[tuple[str, str], tuple[bool, float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # (kind, id of a collection) -> (that collection, its specific items); holding the
+    # collection keeps its id from being reused while it is remembered.
+    _ordered: dict[tuple[str, int], tuple[Collection[str], dict[str, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def count(cls, size: int, items: Mapping[str, Iterable[Iterable[str]]]) -> Rarity:
@@ -107,10 +117,27 @@ class Rarity:
         n = self.counts.get(kind, {}).get(item, 0)
         return math.log((1 + self.size) / (1 + n)) + 1
 
+    def _facts(self, kind: str, item: str) -> tuple[bool, float]:
+        found = self._seen.get((kind, item))
+        if found is None:
+            found = self._seen[(kind, item)] = (self.common(kind, item), self.idf(kind, item))
+        return found
+
+    def ranks_of(self, kind: str, items: Collection[str]) -> dict[str, int]:
+        """Each specific item of one entry's own collection (its terms dict, say) with its
+        place in ``specific``'s order, remembered per collection: reasons sort what two
+        entries share by it instead of sorting by rarity for every pair."""
+        key = (kind, id(items))
+        hit = self._ordered.get(key)
+        if hit is None or hit[0] is not items:  # the id of a collection since dropped
+            ranks = {x: r for r, x in enumerate(self.specific(kind, items))}
+            hit = self._ordered[key] = (items, ranks)
+        return hit[1]
+
     def specific(self, kind: str, items: Iterable[str]) -> list[str]:
         """``items`` without the common ones, rarest first."""
-        kept = [x for x in items if not self.common(kind, x)]
-        return sorted(kept, key=lambda x: (-self.idf(kind, x), x))
+        kept = [(-idf, x) for x in items for common, idf in [self._facts(kind, x)] if not common]
+        return [x for _idf, x in sorted(kept)]
 
     def overlap(self, kind: str, a: Iterable[str], b: Iterable[str]) -> float:
         """Rarity-weighted cosine of two item sets, common items left out."""

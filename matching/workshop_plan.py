@@ -13,8 +13,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from matching.errors import PlanningError
 from matching.orgs import org_key
 
@@ -186,6 +184,9 @@ def _pairs_round(
         groups.append([a, b])
         taken.update((a, b))
     free = [p for p in people if p not in taken]
+    # Loaded here: every CLI command and the bot import this module, few pair a workshop.
+    import networkx as nx
+
     g = nx.Graph()
     g.add_nodes_from(free)
     for a, b in itertools.combinations(free, 2):

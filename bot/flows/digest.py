@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -204,9 +205,13 @@ class DigestService:
         for user, cadence, lang, name, _org in due:
             picks = [by_pair[(user, p)] for p, _s in chosen.picks.get(user, [])]
             since = now - timedelta(days=CADENCE_DAYS[cadence])
-            news = [
-                (title, who) for at, owner, title, who in new_list if owner != user and at >= since
-            ][:MAX_NEW_ITEMS]
+            # The first few only: a whole community imported last week is thousands.
+            news = list(
+                islice(
+                    ((t, who) for at, owner, t, who in new_list if owner != user and at >= since),
+                    MAX_NEW_ITEMS,
+                )
+            )
             d = PlannedDigest(user, periods[user], lang, picks, news)
             d.text, d.blocks = render_digest(lang, name, cadence, picks, news)
             out.append(d)

@@ -95,6 +95,15 @@ def reactions(
     return [(a, b, k, t) for a, b, k, t in s.execute(q.order_by(Feedback.id))]
 
 
+def has_reactions(s: Session, team_id: str) -> bool:
+    """Whether anyone in this workspace has reacted (what ``reactions`` would list)."""
+    q = select(Feedback.id).where(
+        Feedback.team_id == team_id,
+        Feedback.kind.in_((*POSITIVE_KINDS, *NEGATIVE_KINDS)),
+    )
+    return s.execute(q.limit(1)).first() is not None
+
+
 def connect_pairs(s: Session, team_id: str, kind: str = "connect") -> set[frozenset[str]]:
     """Pairs of members one of whom gave feedback ``kind`` about the other: asked to be
     connected, or (``kind="met"``) said in a follow-up that they met (the map's lines)."""

@@ -40,7 +40,7 @@ def suggestion(user: str = "U2", name: str = "Bert", reasons: int = 2, long: int
         entry_external_id=None,
         query_entry_id=1,
         query_external_id=None,
-        reasons=rs,
+        why=rs,
     )
 
 
