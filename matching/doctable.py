@@ -184,13 +184,15 @@ class DocTable:
         )  # fmt: skip
 
     def share_sentences(self) -> None:
-        """Point every doc's sentence vectors at its rows of the block.
+        """Point every doc's vector and sentence vectors at its rows of the table.
 
         The pool's docs then hold no copy of their own: the block is the only one, so the
         float32 block costs what the docs' float16 arrays and a float16 block did. The
         values are the same (float16 to float32 is exact); a doc not in a later snapshot
         keeps its rows of this block alive until it is dropped.
         """
+        for d, row in zip(self.docs, self.vectors, strict=True):
+            d.vector = row
         for d, start, end in zip(
             self.docs, self.offsets[:-1].tolist(), self.offsets[1:].tolist(), strict=True
         ):
