@@ -49,7 +49,6 @@ class Vocab:
 
     rarity: Rarity
     columns: dict[str, dict[str, int]]
-    _weights: dict[str, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], rarity: Rarity) -> Vocab:
@@ -67,11 +66,8 @@ class Vocab:
 
     def weight(self, kind: str, item: str) -> float:
         """An item's weight in the weighted cosine: its idf, or 0 for a common item."""
-        cache = self._weights.setdefault(kind, {})
-        w = cache.get(item)
-        if w is None:
-            w = cache[item] = 0.0 if self.rarity.common(kind, item) else self.rarity.idf(kind, item)
-        return w
+        common, idf = self.rarity.facts(kind, item)
+        return 0.0 if common else idf
 
     def norm(self, doc: Doc, kind: str) -> float:
         return math.sqrt(sum(self.weight(kind, x) ** 2 for x in _items(doc, kind)))

@@ -82,8 +82,8 @@ class Rarity:
 
     size: int = 0
     counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-    # (kind, item) -> (common, idf): reasons ask for the same items thousands of times
-    # in a digest. The counts never change after construction.
+    # (kind, item) -> (common, idf): reasons and the doc table's weights ask for the same
+    # items thousands of times. The counts never change after construction.
     _seen: dict[tuple[str, str], tuple[bool, float]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -117,7 +117,8 @@ class Rarity:
         n = self.counts.get(kind, {}).get(item, 0)
         return math.log((1 + self.size) / (1 + n)) + 1
 
-    def _facts(self, kind: str, item: str) -> tuple[bool, float]:
+    def facts(self, kind: str, item: str) -> tuple[bool, float]:
+        """Whether an item is common, and its idf; worked out once per item."""
         found = self._seen.get((kind, item))
         if found is None:
             found = self._seen[(kind, item)] = (self.common(kind, item), self.idf(kind, item))
@@ -136,7 +137,7 @@ class Rarity:
 
     def specific(self, kind: str, items: Iterable[str]) -> list[str]:
         """``items`` without the common ones, rarest first."""
-        kept = [(-idf, x) for x in items for common, idf in [self._facts(kind, x)] if not common]
+        kept = [(-idf, x) for x in items for common, idf in [self.facts(kind, x)] if not common]
         return [x for _idf, x in sorted(kept)]
 
     def overlap(self, kind: str, a: Iterable[str], b: Iterable[str]) -> float:
