@@ -90,6 +90,13 @@ class Snapshot:
             return np.full(len(entry_ids), -1, dtype=np.int64)
         return np.where(ids[at] == entry_ids, order[at], -1).astype(np.int64)
 
+    def token_ids(self, d: Doc) -> I64:
+        """``d``'s BM25 token ids: stored when the snapshot holds this very doc."""
+        row = self.row_of.get(d.entry_id)
+        if row is not None and self.table.docs[row] is d:
+            return self.index.doc_ids(row)
+        return self.index.token_ids(d.tokens)
+
     def forget(self, entry_ids: Sequence[int]) -> None:
         """Mark entries changed or removed in the pool since this snapshot."""
         for e in entry_ids:
@@ -372,7 +379,7 @@ def rank_docs(
     )
     for block in _blocks(items):
         docs = [d for d, _s in block]
-        lex_all = snap.index.scores_many([d.tokens for d in docs])
+        lex_all = snap.index.scores_of_ids([snap.token_ids(d) for d in docs])
         dots_all = dots_of(snap.vocab.queries(docs), table)
         chosen = open_candidates(
             pool, snap, block, lex_all, [found.get(pos + b) for b in range(len(block))]

@@ -15,6 +15,8 @@ from numpy.typing import NDArray
 from matching.postings import Postings, Sparse
 from matching.text import words
 
+I64 = NDArray[np.int64]
+
 _STOP = frozenset(STOPWORDS_GERMAN) | frozenset(STOPWORDS_EN)
 GRAM = 4
 
@@ -48,36 +50,59 @@ class Lexical:
     def __init__(self, corpus: list[list[str]]) -> None:
         self.size = len(corpus)
         self._vocab: dict[str, int] = {}
+        # Each document's token ids (the index's own, in text order), for ranking it as a
+        # query without looking its tokens up again: a digest ranks every document.
+        self._doc_ptr = np.zeros(1, dtype=np.int64)
+        self._doc_ids = np.zeros(0, dtype=np.int64)
         # Token x document BM25 weights: rare tokens as postings, frequent ones dense.
         self._weights: Postings | None = None
-        self._dense_col: dict[int, int] = {}
+        # Each token's row of the dense matrix, -1 for a token kept as postings.
+        self._dense_of = np.zeros(0, dtype=np.int64)
         self._dense = np.zeros((0, self.size), dtype=np.float64)
         if corpus and any(corpus):
-            bm25 = bm25s.BM25()
+            vocab: dict[str, int] = {}
             # bm25s refuses empty documents; a placeholder token keeps row order aligned.
-            bm25.index([doc or ["\x00"] for doc in corpus], show_progress=False)
-            m = bm25.scores
+            ids = [[vocab.setdefault(t, len(vocab)) for t in doc or ["\x00"]] for doc in corpus]
+            m = bm25s.BM25().build_index_from_ids(
+                unique_token_ids=list(range(len(vocab))), corpus_token_ids=ids, show_progress=False
+            )
             indptr = np.asarray(m["indptr"], dtype=np.int64)
             rows = np.asarray(m["indices"], dtype=np.int64)
             data = np.asarray(m["data"], dtype=np.float32)
             width = len(indptr) - 1
-            # bm25s may list a token (its empty-string placeholder) that has no column.
-            self._vocab = {t: j for t, j in bm25.vocab_dict.items() if j < width}
+            self._vocab = vocab
+            lengths = np.array([len(doc) for doc in corpus], dtype=np.int64)
+            self._doc_ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+            self._doc_ids = np.fromiter(
+                (j for doc, row in zip(corpus, ids, strict=True) if doc for j in row),
+                dtype=np.int64,
+                count=int(lengths.sum()),
+            )
             df = np.diff(indptr)
             frequent = np.argsort(-df, kind="stable")[:DENSE_MAX]
             frequent = np.sort(frequent[df[frequent] >= max(2, DENSE_SHARE * self.size)])
             self._dense = np.zeros((len(frequent), self.size), dtype=np.float64)
+            self._dense_of = np.full(width, -1, dtype=np.int64)
             for f, j in enumerate(frequent.tolist()):
                 self._dense[f, rows[indptr[j] : indptr[j + 1]]] = data[indptr[j] : indptr[j + 1]]
-                self._dense_col[j] = f
+                self._dense_of[j] = f
             keep = np.ones(len(rows), dtype=bool)
             for j in frequent.tolist():
                 keep[indptr[j] : indptr[j + 1]] = False
-            sparse_df = np.where(np.isin(np.arange(width), frequent), 0, df)
+            sparse_df = np.where(self._dense_of >= 0, 0, df)
             sparse_ptr = np.concatenate(([0], np.cumsum(sparse_df))).astype(np.int64)
             self._weights = Postings(
                 sparse_ptr, rows[keep], data[keep].astype(np.float64), self.size
             )
+
+    def token_ids(self, query: list[str]) -> I64:
+        """The index's ids of ``query``'s tokens that it knows, in order."""
+        get = self._vocab.get
+        return np.array([j for j in map(get, query) if j is not None], dtype=np.int64)
+
+    def doc_ids(self, row: int) -> I64:
+        """token_ids of the index's own document ``row``, as stored."""
+        return self._doc_ids[self._doc_ptr[row] : self._doc_ptr[row + 1]]
 
     def scores(self, query: list[str]) -> NDArray[np.float32]:
         """BM25 score of every document for ``query``, in corpus order."""
@@ -86,27 +111,28 @@ class Lexical:
 
     def scores_many(self, queries: list[list[str]]) -> NDArray[np.float32]:
         """BM25 scores (queries x documents); a token counts as often as a query has it."""
-        if self._weights is None:
-            return np.zeros((len(queries), self.size), dtype=np.float32)
+        return self.scores_of_ids([self.token_ids(q) for q in queries])
+
+    def scores_of_ids(self, queries: list[I64]) -> NDArray[np.float32]:
+        """scores_many of queries given as token ids (token_ids, doc_ids)."""
         out = np.zeros((len(queries), self.size), dtype=np.float32)
+        if self._weights is None:
+            return out
         for start in range(0, len(queries), DENSE_ROWS):
             block = queries[start : start + DENSE_ROWS]
-            rows, cols, dense_rows, dense_cols = [], [], [], []
-            for i, q in enumerate(block):
-                for t in q:
-                    j = self._vocab.get(t)
-                    if j is None:
-                        continue
-                    f = self._dense_col.get(j)
-                    if f is None:
-                        rows.append(i)
-                        cols.append(j)
-                    else:
-                        dense_rows.append(i)
-                        dense_cols.append(f)
-            counts = np.zeros((DENSE_ROWS, len(self._dense)), dtype=np.float64)
-            np.add.at(counts, (dense_rows, dense_cols), 1.0)
-            rare = Sparse.of(rows, cols, [1.0] * len(rows), (len(block), self._weights.n_cols))
-            dense = (counts @ self._dense)[: len(block)]
+            cols = np.concatenate(block) if block else np.zeros(0, dtype=np.int64)
+            rows = np.repeat(np.arange(len(block)), [len(q) for q in block])
+            where = self._dense_of[cols]
+            sparse = where < 0
+            width = len(self._dense)
+            # Token counts per query: exact small integers, however they are summed.
+            counts = np.bincount(
+                rows[~sparse] * width + where[~sparse], minlength=DENSE_ROWS * width
+            ).astype(np.float64)
+            rare = Sparse(
+                rows[sparse], cols[sparse], np.ones(int(sparse.sum())),
+                (len(block), self._weights.n_cols),
+            )  # fmt: skip
+            dense = (counts.reshape(DENSE_ROWS, width) @ self._dense)[: len(block)]
             out[start : start + len(block)] = self._weights.dot(rare) + dense
         return out

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import bm25s
 import numpy as np
-import pytest
 
-from matching import postings
 from matching.lexical import Lexical, tokens
 from matching.postings import Postings, Sparse
 
@@ -32,19 +30,11 @@ def test_product_equals_dense_and_a_query_scores_the_same_alone_or_in_a_batch() 
         assert np.array_equal(alone[0], together[i])
 
 
-def test_small_steps_split_the_work_without_changing_a_query(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    rng = np.random.default_rng(4)
-    table = _random(rng, 50, 20, 0.5)
-    queries = _random(rng, 6, 20, 0.6)
+def test_duplicate_query_entries_add_up() -> None:
+    table = np.array([[0.0, 2.0], [1.5, 0.0], [0.5, 0.25]])
     p = Postings.of(_sparse(table))
-    whole = p.dot(_sparse(queries))
-    monkeypatch.setattr(postings, "STEP", 7)
-    stepped = p.dot(_sparse(queries))
-    np.testing.assert_allclose(stepped, whole, rtol=1e-12)
-    for i in range(len(queries)):
-        assert np.array_equal(p.dot(_sparse(queries[i : i + 1]))[0], stepped[i])
+    q = Sparse.of([0, 0, 0, 1], [1, 1, 0, 0], [1.0, 1.0, 2.0, 3.0], (2, 2))
+    np.testing.assert_array_equal(p.dot(q), [[4.0, 3.0, 1.5], [0.0, 4.5, 1.5]])
 
 
 def test_bm25_scores_equal_bm25s() -> None:
@@ -61,3 +51,17 @@ def test_bm25_scores_equal_bm25s() -> None:
     for q in ["Beratung Geflüchtete", "Quartier Senior*innen Ehrenamt Ehrenamt", "nichts"]:
         want = np.asarray(ref.get_scores(tokens(q)), dtype=np.float32) if tokens(q) else 0
         np.testing.assert_allclose(lex.scores(tokens(q)), want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_document_scored_by_its_stored_ids_scores_as_by_its_tokens() -> None:
+    texts = [
+        "Beratung für Geflüchtete aus der Ukraine, Beratung im Quartier",
+        "",
+        "Wohnungslose Menschen, Kältehilfe und Beratung",
+        "Geflüchtete Familien und Sprachkurse",
+    ]
+    corpus = [tokens(t) for t in texts]
+    lex = Lexical(corpus)
+    by_ids = lex.scores_of_ids([lex.doc_ids(r) for r in range(len(corpus))])
+    np.testing.assert_array_equal(by_ids, lex.scores_many(corpus))
+    assert not by_ids[1].any() and by_ids[0, 0] > by_ids[0, 2] > 0
