@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bm25s
 import numpy as np
+import pytest
 
+from matching import postings
 from matching.lexical import Lexical, tokens
 from matching.postings import Postings, Sparse
 
@@ -28,6 +30,22 @@ def test_product_equals_dense_and_a_query_scores_the_same_alone_or_in_a_batch() 
     for i in range(len(queries)):
         alone = p.dot(_sparse(queries[i : i + 1]))
         assert np.array_equal(alone[0], together[i])
+
+
+@pytest.mark.parametrize(("name", "value"), [("STEP", 7), ("BINS", 1), ("BINS", 90)])
+def test_small_steps_split_the_work_without_changing_a_query(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: int
+) -> None:
+    rng = np.random.default_rng(4)
+    table = _random(rng, 50, 20, 0.5)
+    queries = _random(rng, 6, 20, 0.6)
+    p = Postings.of(_sparse(table))
+    whole = p.dot(_sparse(queries))
+    monkeypatch.setattr(postings, name, value)
+    stepped = p.dot(_sparse(queries))
+    np.testing.assert_allclose(stepped, whole, rtol=1e-12)
+    for i in range(len(queries)):
+        assert np.array_equal(p.dot(_sparse(queries[i : i + 1]))[0], stepped[i])
 
 
 def test_duplicate_query_entries_add_up() -> None:
