@@ -11,6 +11,7 @@ reach the top: the others are left out by an exact bound.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -90,12 +91,20 @@ class Snapshot:
             return np.full(len(entry_ids), -1, dtype=np.int64)
         return np.where(ids[at] == entry_ids, order[at], -1).astype(np.int64)
 
-    def token_ids(self, d: Doc) -> I64:
-        """``d``'s BM25 token ids: stored when the snapshot holds this very doc."""
+    def _row(self, d: Doc) -> int | None:
+        """``d``'s row when the snapshot holds this very doc (not an older version of it)."""
         row = self.row_of.get(d.entry_id)
-        if row is not None and self.table.docs[row] is d:
-            return self.index.doc_ids(row)
-        return self.index.token_ids(d.tokens)
+        return row if row is not None and self.table.docs[row] is d else None
+
+    def token_ids(self, d: Doc) -> I64:
+        """``d``'s BM25 token ids: as stored when the snapshot holds it."""
+        row = self._row(d)
+        return self.index.token_ids(d.tokens) if row is None else self.index.doc_ids(row)
+
+    def norm(self, d: Doc, kind: str) -> float:
+        """Vocab.norm of ``d``; the table's, summed in the same order, when it holds it."""
+        row = self._row(d)
+        return self.vocab.norm(d, kind) if row is None else float(self.table.norms[kind][row])
 
     def forget(self, entry_ids: Sequence[int]) -> None:
         """Mark entries changed or removed in the pool since this snapshot."""
@@ -191,7 +200,7 @@ def _features(
     tools = np.where(dots["tool"] > 0, 1.0 - 0.5 ** dots["tool"], 0.0)
     weighted = {}
     for kind in WEIGHTED:
-        q_norm = np.array([snap.vocab.norm(q, kind) for q in qs])
+        q_norm = np.array([snap.norm(q, kind) for q in qs])
         denom = raw[f"norms_{kind}"] * q_norm[qi]
         weighted[kind] = np.divide(
             dots[kind], denom, out=np.zeros(len(qi)), where=(dots[kind] > 0) & (denom > 0)
@@ -359,6 +368,36 @@ def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]
         yield items[start : start + BLOCK]
 
 
+# A block's BM25 scores, item dot products and candidates (rank_docs).
+_Gathered = tuple[NDArray[np.float32], dict[str, F64], dict[int, tuple[I64, list[Doc]]]]
+
+
+def _ahead(
+    gather: Callable[[list[tuple[Doc, Query]], int], _Gathered],
+    blocks: list[list[tuple[Doc, Query]]],
+) -> Iterator[tuple[list[tuple[Doc, Query]], _Gathered]]:
+    """Each block with what ``gather`` finds for it, the next block's gathered by a second
+    thread meanwhile: its sparse products and partitions run in numpy without the GIL,
+    on the core the Python of ranking leaves idle. Each block's values are computed
+    exactly as without the thread."""
+    starts = [sum(len(b) for b in blocks[:i]) for i in range(len(blocks))]
+    if len(blocks) < 2:
+        for block, pos in zip(blocks, starts, strict=True):
+            yield block, gather(block, pos)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="civic-rank") as ex:
+        nxt = ex.submit(gather, blocks[0], 0)
+        try:
+            for i, block in enumerate(blocks):
+                got = nxt.result()
+                if i + 1 < len(blocks):
+                    nxt = ex.submit(gather, blocks[i + 1], starts[i + 1])
+                yield block, got
+        finally:
+            # A caller that stops early (GeneratorExit) must not leave work running.
+            nxt.cancel()
+
+
 def rank_docs(
     pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int, reach: int = 0
 ) -> Iterator[Ranked]:
@@ -377,13 +416,17 @@ def rank_docs(
     bar = tqdm(
         total=len(items), desc="ranking", unit="entry", disable=None if len(items) > BLOCK else True
     )
-    for block in _blocks(items):
+
+    def gather(block: list[tuple[Doc, Query]], pos: int) -> _Gathered:
         docs = [d for d, _s in block]
         lex_all = snap.index.scores_of_ids([snap.token_ids(d) for d in docs])
         dots_all = dots_of(snap.vocab.queries(docs), table)
         chosen = open_candidates(
             pool, snap, block, lex_all, [found.get(pos + b) for b in range(len(block))]
         )
+        return lex_all, dots_all, chosen
+
+    for block, (lex_all, dots_all, chosen) in _ahead(gather, list(_blocks(items))):
         # Queries whose candidates are all in the snapshot go through the block path.
         plain = [b for b in range(len(block)) if b in chosen and not chosen[b][1]]
         fast = dict(zip(plain, _rank_block(
