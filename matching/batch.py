@@ -24,7 +24,7 @@ from matching.doc import Doc, Match, rarity_of
 from matching.doctable import WEIGHTED, DocTable, Vocab
 from matching.lexical import Lexical
 from matching.scoring import Features, Weights, sentence_pair
-from matching.subjects import need_matches
+from matching.subjects import has_need_match
 from matching.terms import Rarity
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ def _features(
     needs = np.zeros(len(qi))
     for i in np.flatnonzero(dots["needs"] > 0).tolist():
         q = qs[int(qi[i])]
-        needs[i] = 1.0 if need_matches(q.needs, need_docs(i).needs, snap.rarity) else 0.0
+        needs[i] = 1.0 if has_need_match(q.needs, need_docs(i).needs, snap.rarity) else 0.0
     return _Feats(
         seg, raw["sem"].astype(np.float32).astype(np.float64),
         lex.astype(np.float32).astype(np.float64), groups, tools, weighted["theme"],

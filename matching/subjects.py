@@ -120,3 +120,21 @@ def need_matches(mine: Iterable[Need], theirs: Iterable[Need], rarity: Rarity) -
                 if shared and (best is None or len(shared) > len(best.shared)):
                     out[(direction, s.need)] = NeedMatch(direction, s.need, s, o, tuple(shared))
     return list(out.values())
+
+
+def has_need_match(mine: Iterable[Need], theirs: Iterable[Need], rarity: Rarity) -> bool:
+    """Whether need_matches finds any: the needs feature asks only that, for every
+    candidate pair with complementary needs, so it skips the naming and sorting."""
+    mine, theirs = list(mine), list(theirs)
+    for seekers, offerers in ((mine, theirs), (theirs, mine)):
+        for s in seekers:
+            if s.kind != "seek" or s.need == "partners":
+                continue
+            for o in offerers:
+                if o.kind != "offer" or o.need != s.need:
+                    continue
+                for x in s.about & o.about:
+                    kind, value = x.split(":", 1)
+                    if not rarity.common(kind, value):
+                        return True
+    return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matching.subjects import Need, need_matches, needs_of
+from matching.subjects import Need, has_need_match, need_matches, needs_of
 from matching.terms import Rarity, key_terms
 
 
@@ -31,3 +31,25 @@ def test_needs_meet_only_on_the_same_subject() -> None:
     [m] = need_matches(seek, care, rarity)
     assert m.direction == "they_offer" and m.need == "data" and m.shared
     assert need_matches(seek, housing, rarity) == []
+
+
+def test_the_needs_feature_agrees_with_the_need_matches_it_stands_for() -> None:
+    texts = [
+        "Wir suchen Daten zu Pflegediensten im Landkreis.",
+        "Wir haben Daten zu Pflegediensten in Musterstadt.",
+        "Wir haben Daten zur Belegung von Unterkünften.",
+        "Wir suchen Partner und bieten Daten zu Pflegediensten.",
+        "Wir bieten Beratung zu CiviCRM und suchen Daten zu Unterkünften.",
+    ]
+    needs = [needs_of(t, [], [], frozenset({"tool:excel"})) for t in texts]
+    pairs = [(a, b) for a in needs for b in needs]
+    rare = Rarity.count(40, {})
+    # Care services held by most of a small community: a subject everyone shares is none.
+    held = [["pflegedienst"]] * 30
+    common = Rarity.count(
+        40, {"term": held, "group": [["care"]] * 30, "theme": [["municipal"]] * 30}
+    )
+    assert need_matches(needs[0], needs[1], rare) and not need_matches(needs[0], needs[1], common)
+    for rarity in (rare, common):
+        for a, b in pairs:
+            assert has_need_match(a, b, rarity) == bool(need_matches(a, b, rarity))
