@@ -363,13 +363,25 @@ def _rank_block(
         )
 
 
+def _rows(
+    rows: list[int], n: int, lex_all: NDArray[np.float32], dots_all: dict[str, F64]
+) -> tuple[NDArray[np.float32], dict[str, F64]]:
+    """The block's rows ``rows`` of its lexical and item arrays; no copy when that is all."""
+    if rows == list(range(n)):
+        return lex_all, dots_all
+    return lex_all[rows], {k: v[rows] for k, v in dots_all.items()}
+
+
 def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]:
     for start in range(0, len(items), BLOCK):
         yield items[start : start + BLOCK]
 
 
-# A block's BM25 scores, item dot products and candidates (rank_docs).
-_Gathered = tuple[NDArray[np.float32], dict[str, F64], dict[int, tuple[I64, list[Doc]]]]
+# A block's nearest vectors (by position in the block), BM25 scores, item dot products
+# and candidates (rank_docs).
+_Gathered = tuple[
+    dict[int, I64], NDArray[np.float32], dict[str, F64], dict[int, tuple[I64, list[Doc]]]
+]
 
 
 def _ahead(
@@ -380,9 +392,9 @@ def _ahead(
     thread meanwhile: its sparse products and partitions run in numpy without the GIL,
     on the core the Python of ranking leaves idle. Each block's values are computed
     exactly as without the thread."""
-    starts = [sum(len(b) for b in blocks[:i]) for i in range(len(blocks))]
+    starts = np.cumsum([0] + [len(b) for b in blocks]).tolist()
     if len(blocks) < 2:
-        for block, pos in zip(blocks, starts, strict=True):
+        for block, pos in zip(blocks, starts, strict=False):
             yield block, gather(block, pos)
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="civic-rank") as ex:
@@ -405,33 +417,33 @@ def rank_docs(
     ``max(reach, depth) + pool.candidates`` vectors and the best BM25 scores are candidates."""
     # One faiss search for every query that is not restricted to a set of members.
     open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
-    found: dict[int, I64] = {}
+    hits: dict[int, I64] = {}
     if open_q:
         vecs = np.vstack([items[i][0].vector for i in open_q])
-        hits = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
-        found = {i: row[row >= 0] for i, row in zip(open_q, hits, strict=True)}
+        rows = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
+        hits = {i: row[row >= 0] for i, row in zip(open_q, rows, strict=True)}
     table = snap.table
-    pos = 0
     # A bar for digests, suggest --all and eval; on stderr, and only on a terminal.
     bar = tqdm(
         total=len(items), desc="ranking", unit="entry", disable=None if len(items) > BLOCK else True
     )
 
     def gather(block: list[tuple[Doc, Query]], pos: int) -> _Gathered:
+        found = {b: hits[pos + b] for b in range(len(block)) if pos + b in hits}
         docs = [d for d, _s in block]
         lex_all = snap.index.scores_of_ids([snap.token_ids(d) for d in docs])
         dots_all = dots_of(snap.vocab.queries(docs), table)
         chosen = open_candidates(
-            pool, snap, block, lex_all, [found.get(pos + b) for b in range(len(block))]
+            pool, snap, block, lex_all, [found.get(b) for b in range(len(block))]
         )
-        return lex_all, dots_all, chosen
+        return found, lex_all, dots_all, chosen
 
-    for block, (lex_all, dots_all, chosen) in _ahead(gather, list(_blocks(items))):
+    for block, (found, lex_all, dots_all, chosen) in _ahead(gather, list(_blocks(items))):
         # Queries whose candidates are all in the snapshot go through the block path.
         plain = [b for b in range(len(block)) if b in chosen and not chosen[b][1]]
         fast = dict(zip(plain, _rank_block(
             pool, snap, [block[b][0] for b in plain], [chosen[b][0] for b in plain],
-            lex_all[plain], {k: v[plain] for k, v in dots_all.items()}, depth,
+            *_rows(plain, len(block), lex_all, dots_all), depth,
         ), strict=True))  # fmt: skip
         for b, (q, spec) in enumerate(block):
             if b in fast:
@@ -440,15 +452,12 @@ def rank_docs(
             lex_row = lex_all[b]
             own = snap.row_of.get(q.entry_id)
             own_lex = float(lex_row[own]) if own is not None else 0.0
-            rows, extra = chosen.get(b) or candidates(
-                pool, snap, q, spec, lex_row, found.get(pos + b)
-            )
+            rows, extra = chosen.get(b) or candidates(pool, snap, q, spec, lex_row, found.get(b))
             cands = [Cands(table, rows, lex_row[rows].astype(np.float64),
                             {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
             if extra:
                 cands.append(extra_table(snap, q, extra, lex_row, pool.dim))
             yield _rank_one(pool, snap, q, cands, own_lex, depth)
-        pos += len(block)
         bar.update(len(block))
     bar.close()
 
