@@ -96,7 +96,7 @@ class Snapshot:
         row = self.row_of.get(d.entry_id)
         return row if row is not None and self.table.docs[row] is d else None
 
-    def token_ids(self, d: Doc) -> I64:
+    def token_ids(self, d: Doc) -> NDArray[np.int32]:
         """``d``'s BM25 token ids: as stored when the snapshot holds it."""
         row = self._row(d)
         return self.index.token_ids(d.tokens) if row is None else self.index.doc_ids(row)

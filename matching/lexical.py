@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from matching.postings import Postings, Sparse
 from matching.text import words
 
-I64 = NDArray[np.int64]
+I32 = NDArray[np.int32]
 
 _STOP = frozenset(STOPWORDS_GERMAN) | frozenset(STOPWORDS_EN)
 GRAM = 4
@@ -51,9 +51,10 @@ class Lexical:
         self.size = len(corpus)
         self._vocab: dict[str, int] = {}
         # Each document's token ids (the index's own, in text order), for ranking it as a
-        # query without looking its tokens up again: a digest ranks every document.
+        # query without looking its tokens up again: a digest ranks every document. int32:
+        # 10,000 entries hold about 2.6 million.
         self._doc_ptr = np.zeros(1, dtype=np.int64)
-        self._doc_ids = np.zeros(0, dtype=np.int64)
+        self._doc_ids = np.zeros(0, dtype=np.int32)
         # Token x document BM25 weights: rare tokens as postings, frequent ones dense.
         self._weights: Postings | None = None
         # Each token's row of the dense matrix, -1 for a token kept as postings.
@@ -75,7 +76,7 @@ class Lexical:
             self._doc_ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
             self._doc_ids = np.fromiter(
                 (j for doc, row in zip(corpus, ids, strict=True) if doc for j in row),
-                dtype=np.int64,
+                dtype=np.int32,
                 count=int(lengths.sum()),
             )
             df = np.diff(indptr)
@@ -95,12 +96,12 @@ class Lexical:
                 sparse_ptr, rows[keep], data[keep].astype(np.float64), self.size
             )
 
-    def token_ids(self, query: list[str]) -> I64:
+    def token_ids(self, query: list[str]) -> I32:
         """The index's ids of ``query``'s tokens that it knows, in order."""
         get = self._vocab.get
-        return np.array([j for j in map(get, query) if j is not None], dtype=np.int64)
+        return np.array([j for j in map(get, query) if j is not None], dtype=np.int32)
 
-    def doc_ids(self, row: int) -> I64:
+    def doc_ids(self, row: int) -> I32:
         """token_ids of the index's own document ``row``, as stored."""
         return self._doc_ids[self._doc_ptr[row] : self._doc_ptr[row + 1]]
 
@@ -113,14 +114,16 @@ class Lexical:
         """BM25 scores (queries x documents); a token counts as often as a query has it."""
         return self.scores_of_ids([self.token_ids(q) for q in queries])
 
-    def scores_of_ids(self, queries: list[I64]) -> NDArray[np.float32]:
+    def scores_of_ids(self, queries: list[I32]) -> NDArray[np.float32]:
         """scores_many of queries given as token ids (token_ids, doc_ids)."""
         out = np.zeros((len(queries), self.size), dtype=np.float32)
         if self._weights is None:
             return out
         for start in range(0, len(queries), DENSE_ROWS):
             block = queries[start : start + DENSE_ROWS]
-            cols = np.concatenate(block) if block else np.zeros(0, dtype=np.int64)
+            cols = (np.concatenate(block) if block else np.zeros(0, dtype=np.int32)).astype(
+                np.int64
+            )
             rows = np.repeat(np.arange(len(block)), [len(q) for q in block])
             where = self._dense_of[cols]
             sparse = where < 0
