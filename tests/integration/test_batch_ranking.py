@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from matching import batch as batch_mod
 from matching.batch import Query
 from matching.candidates import _top, _top_many, candidates, open_candidates
 from matching.service import EntryInput, Matcher, Suggestion
@@ -47,6 +49,22 @@ def test_every_entry_ranks_the_same_alone_and_in_one_batch(matcher: Matcher) -> 
     owner = {e: pool.docs[e].user_id for e in ids}
     assert all(x.user_id != owner[e] for e in ids for x in batch[e])
     assert any(x.reasons for sugg in batch.values() for x in sugg)
+
+
+def test_many_blocks_gathered_ahead_on_a_second_thread_rank_as_one_block(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _setup(matcher)
+    pool = matcher.sync(TEAM)
+    ids = sorted(pool.docs)
+    # Few candidates per query (2 by BM25, 20 nearest vectors for k=2), so that each
+    # block must be given its own queries' neighbours.
+    monkeypatch.setattr(pool, "candidates", 2)
+    whole = matcher.suggest_for_entries(TEAM, ids, 2, listed_only=False)
+    monkeypatch.setattr(batch_mod, "BLOCK", 4)
+    assert len(ids) > 3 * 4
+    spread = matcher.suggest_for_entries(TEAM, ids, 2, listed_only=False)
+    assert {e: _plain(v) for e, v in spread.items()} == {e: _plain(v) for e, v in whole.items()}
 
 
 def test_members_rank_the_same_alone_in_a_batch_and_as_digest_candidates(
