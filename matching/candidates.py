@@ -66,14 +66,21 @@ def _top(row: NDArray[np.float32], n: int) -> I64:
 def _top_many(lex: NDArray[np.float32], n: int) -> NDArray[np.bool_]:
     """_top of every row at once, as a mask (rows x documents)."""
     positive = lex > 0
-    if lex.shape[1] <= n:
+    width = lex.shape[1]
+    if width <= n:
         return positive
     vals = np.where(positive, lex, -np.inf)
-    cut = -np.partition(-vals, n - 1, axis=1)[:, n - 1 : n]
-    above = vals > cut
+    # The n-th largest value of each row is its (width - n)-th smallest.
+    cut = np.partition(vals, width - n, axis=1)[:, width - n : width - n + 1]
+    picked = vals > cut
     tied = (vals == cut) & positive
-    need = n - above.sum(axis=1, keepdims=True)
-    picked = above | (tied & (np.cumsum(tied, axis=1) <= need))
+    need = n - picked.sum(axis=1)
+    # Ties at the cut go to the lowest rows, as a stable sort would pick them; only rows
+    # with more ties than places need counting them.
+    for r in np.flatnonzero(tied.sum(axis=1) > need).tolist():
+        picked[r] |= tied[r] & (np.cumsum(tied[r]) <= need[r])
+    rest = np.flatnonzero(tied.sum(axis=1) <= need)
+    picked[rest] |= tied[rest]
     return np.where(positive.sum(axis=1, keepdims=True) <= n, positive, picked)
 
 
