@@ -53,7 +53,7 @@ class Lexical:
         # Each document's token ids (the index's own, in text order), for ranking it as a
         # query without looking its tokens up again: a digest ranks every document. int32:
         # 10,000 entries hold about 2.6 million.
-        self._doc_ptr = np.zeros(1, dtype=np.int64)
+        self._doc_ptr = np.zeros(self.size + 1, dtype=np.int64)
         self._doc_ids = np.zeros(0, dtype=np.int32)
         # Token x document BM25 weights: rare tokens as postings, frequent ones dense.
         self._weights: Postings | None = None

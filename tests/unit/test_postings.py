@@ -83,3 +83,9 @@ def test_a_document_scored_by_its_stored_ids_scores_as_by_its_tokens() -> None:
     by_ids = lex.scores_of_ids([lex.doc_ids(r) for r in range(len(corpus))])
     np.testing.assert_array_equal(by_ids, lex.scores_many(corpus))
     assert not by_ids[1].any() and by_ids[0, 0] > by_ids[0, 2] > 0
+
+
+def test_documents_without_any_token_score_nothing() -> None:
+    lex = Lexical([[], []])
+    assert lex.doc_ids(1).size == 0
+    assert not lex.scores_of_ids([lex.doc_ids(0), lex.token_ids(tokens("Beratung"))]).any()
