@@ -106,6 +106,15 @@ class Snapshot:
         row = self._row(d)
         return self.vocab.norm(d, kind) if row is None else float(self.table.norms[kind][row])
 
+    def sentence_norm(self, d: Doc) -> float:
+        """The largest norm of ``d``'s sentence vectors (0 without any); the table's when it
+        holds ``d``."""
+        row = self._row(d)
+        if row is not None:
+            return float(self.table.sentence_norm[row])
+        a = d.sentence_vectors.astype(np.float32, copy=False)
+        return float(np.linalg.norm(a, axis=1).max()) if len(a) else 0.0
+
     def forget(self, entry_ids: Sequence[int]) -> None:
         """Mark entries changed or removed in the pool since this snapshot."""
         for e in entry_ids:
@@ -171,9 +180,12 @@ class _Feats:
     needs: F64
     d_norm: F64
     ids: I64
+    # An upper bound of each row's score, whatever its sentence alignment (_select).
+    bound: F64
 
 
 def _features(
+    w: Weights,
     snap: Snapshot,
     qs: Sequence[Doc],
     counts: I64,
@@ -209,11 +221,23 @@ def _features(
     for i in np.flatnonzero(dots["needs"] > 0).tolist():
         q = qs[int(qi[i])]
         needs[i] = 1.0 if has_need_match(q.needs, need_docs(i).needs, snap.rarity) else 0.0
+    sem = raw["sem"].astype(np.float32).astype(np.float64)
+    lex = lex.astype(np.float32).astype(np.float64)
+    theme, term = weighted["theme"], weighted["term"]
+    rest = (
+        w.lexical * lex
+        + w.groups * groups
+        + w.themes * theme
+        + w.tools * tools
+        + w.needs * needs
+        + w.terms * term
+    )
+    # No sentence similarity exceeds the product of the two largest sentence norms.
+    q_sent = np.array([snap.sentence_norm(q) for q in qs])
+    bound = w.semantic * sem + rest + abs(w.sentence) * q_sent[qi] * raw["d_norm"] + 1e-6
     return _Feats(
-        seg, raw["sem"].astype(np.float32).astype(np.float64),
-        lex.astype(np.float32).astype(np.float64), groups, tools, weighted["theme"],
-        weighted["term"], needs, raw["d_norm"], raw["ids"],
-    )  # fmt: skip
+        seg, sem, lex, groups, tools, theme, term, needs, raw["d_norm"], raw["ids"], bound
+    )
 
 
 def _select(
@@ -233,18 +257,8 @@ def _select(
         return Ranked(q, [], np.zeros(0), np.zeros((0, len(FEATURES))))
     sem, lex, groups, tools = f.sem[lo:hi], f.lex[lo:hi], f.groups[lo:hi], f.tools[lo:hi]
     theme, term, needs = f.theme[lo:hi], f.term[lo:hi], f.needs[lo:hi]
-    rest = (
-        w.lexical * lex
-        + w.groups * groups
-        + w.themes * theme
-        + w.tools * tools
-        + w.needs * needs
-        + w.terms * term
-    )
-    # No sentence similarity exceeds the product of the two largest sentence norms.
     q_sents = q.sentence_vectors.astype(np.float32, copy=False)
-    q_norm = float(np.linalg.norm(q_sents, axis=1).max()) if len(q_sents) else 0.0
-    bound = w.semantic * sem + rest + abs(w.sentence) * q_norm * f.d_norm[lo:hi] + 1e-6
+    bound = f.bound[lo:hi]
     sentence = np.zeros(n)
     done = np.zeros(n, dtype=bool)
     score = np.full(n, -np.inf)
@@ -313,7 +327,7 @@ def _rank_one(
         "dots": {k: cat([c.dots[k] for c in cands]) for k in cands[0].dots},
     }
     n = sum(len(r) for r in rows)
-    f = _features(snap, [q], np.array([n]), raw, np.array([own_lex]), doc)
+    f = _features(pool.weights, snap, [q], np.array([n]), raw, np.array([own_lex]), doc)
     return _select(pool.weights, q, f, 0, doc, align, depth)
 
 
@@ -349,7 +363,7 @@ def _rank_block(
         "ids": table.ids[flat],
         "dots": {k: v[qi, flat] for k, v in dots_all.items()},
     }
-    f = _features(snap, qs, counts, raw, own, lambda i: table.docs[int(flat[i])])
+    f = _features(pool.weights, snap, qs, counts, raw, own, lambda i: table.docs[int(flat[i])])
     for i, q in enumerate(qs):
         mine = rows[i]
         yield _select(
