@@ -82,14 +82,19 @@ class Rarity:
 
     size: int = 0
     counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-    # (kind, item) -> (common, idf): reasons and the doc table's weights ask for the same
-    # items thousands of times. The counts never change after construction.
-    _seen: dict[tuple[str, str], tuple[bool, float]] = field(
+    # kind -> item -> (common, idf): reasons, need subjects and the doc table's weights ask
+    # for the same items thousands of times. The counts never change after construction.
+    _seen: dict[str, dict[str, tuple[bool, float]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     # (kind, id of a collection) -> (that collection, its specific items); holding the
     # collection keeps its id from being reused while it is remembered.
     _ordered: dict[tuple[str, int], tuple[Collection[str], dict[str, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # (kind, a set of items) -> its specific items: what two entries share of a small
+    # vocabulary (groups, themes, tools) is one of a few hundred sets in a community.
+    _sets: dict[tuple[str, frozenset[str]], tuple[str, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -110,18 +115,21 @@ class Rarity:
 
     def common(self, kind: str, item: str) -> bool:
         """More than a quarter of the pool (and at least COMMON_MIN entries) has it."""
-        n = self.counts.get(kind, {}).get(item, 0)
-        return n >= COMMON_MIN and n > COMMON_SHARE * self.size
+        return self.facts(kind, item)[0]
 
     def idf(self, kind: str, item: str) -> float:
-        n = self.counts.get(kind, {}).get(item, 0)
-        return math.log((1 + self.size) / (1 + n)) + 1
+        return self.facts(kind, item)[1]
 
     def facts(self, kind: str, item: str) -> tuple[bool, float]:
         """Whether an item is common, and its idf; worked out once per item."""
-        found = self._seen.get((kind, item))
+        seen = self._seen.get(kind)
+        if seen is None:
+            seen = self._seen[kind] = {}
+        found = seen.get(item)
         if found is None:
-            found = self._seen[(kind, item)] = (self.common(kind, item), self.idf(kind, item))
+            n = self.counts.get(kind, {}).get(item, 0)
+            common = n >= COMMON_MIN and n > COMMON_SHARE * self.size
+            found = seen[item] = (common, math.log((1 + self.size) / (1 + n)) + 1)
         return found
 
     def ranks_of(self, kind: str, items: Collection[str]) -> dict[str, int]:
@@ -135,10 +143,26 @@ class Rarity:
             hit = self._ordered[key] = (items, ranks)
         return hit[1]
 
+    def specific_set(self, kind: str, items: frozenset[str]) -> tuple[str, ...]:
+        """``specific`` of a set of items, remembered per set."""
+        key = (kind, items)
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = tuple(self.specific(kind, items))
+        return found
+
     def specific(self, kind: str, items: Iterable[str]) -> list[str]:
         """``items`` without the common ones, rarest first."""
-        kept = [(-idf, x) for x in items for common, idf in [self.facts(kind, x)] if not common]
-        return [x for _idf, x in sorted(kept)]
+        seen = self._seen.get(kind)
+        if seen is None:
+            seen = self._seen[kind] = {}
+        kept = []
+        for x in items:
+            found = seen.get(x) or self.facts(kind, x)
+            if not found[0]:
+                kept.append((-found[1], x))
+        kept.sort()
+        return [x for _idf, x in kept]
 
     def overlap(self, kind: str, a: Iterable[str], b: Iterable[str]) -> float:
         """Rarity-weighted cosine of two item sets, common items left out."""

@@ -56,8 +56,13 @@ def words(text: str) -> list[str]:
 
 def shorten(text: str, limit: int) -> str:
     """Cut at a word boundary and mark the cut with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: max(1, limit - 1)].rsplit(" ", 1)[0]
+    # Whitespace folded in a prefix is a prefix of the whole text folded: when it is longer
+    # than the limit, the cut is the same without folding all of a long text.
+    head = text[: 2 * limit + 64]
+    folded = " ".join(head.split())
+    if len(folded) <= limit and len(head) < len(text):
+        folded = " ".join(text.split())
+    if len(folded) <= limit:
+        return folded
+    cut = folded[: max(1, limit - 1)].rsplit(" ", 1)[0]
     return cut.rstrip(",;:.-") + "…"
