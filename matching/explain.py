@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, islice
 
 from matching.doc import Doc, Match
 from matching.subjects import need_matches
@@ -38,11 +39,18 @@ class Reason:
     about: tuple[str, ...] = ()  # needs: the shared subject as "kind:key" items
 
 
-@lru_cache(maxsize=4096)
 def _most_specific(groups: tuple[str, ...]) -> tuple[str, ...]:
     """Drop a parent when a child is shared too ("Geflüchtete aus der Ukraine" says it all)."""
     parents = {get_group(g).parent for g in groups}
     return tuple(sorted(g for g in groups if g not in parents))
+
+
+# A community's pairs share the same few sets of groups, themes and tools over and over: one
+# (immutable) reason per set serves them all, and a digest or `suggest --all` keeps tens of
+# thousands fewer objects for the garbage collector to walk.
+@lru_cache(maxsize=4096)
+def _items_reason(kind: str, items: tuple[str, ...]) -> Reason:
+    return Reason(kind, _most_specific(items) if kind == "groups" else items)
 
 
 # A community shares few combinations of groups, themes and tools: asked for every pair.
@@ -70,13 +78,16 @@ def _item_label_keys(kind: str, key: str) -> frozenset[str]:
 
 def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: frozenset[str]) -> list[str]:
     """The rarest terms both texts use, as the query writes them; a pair hides its words."""
-    ranks = rarity.ranks_of("term", query.terms)
-    # The query's ranks hold only its specific terms: intersecting them with the other's
-    # terms is the shared specific terms; the ranks are distinct, so the order is total.
-    shared = sorted(ranks.keys() & other.terms.keys(), key=ranks.__getitem__)
+    # The query's specific terms, rarest first: those the other also uses are the shared
+    # ones in order, read only as far as the choice needs them.
+    shared = filter(other.terms.__contains__, rarity.ranks_of("term", query.terms))
+    head = list(islice(shared, MAX_TERMS))
+    if " " not in "".join(head) and said.isdisjoint(head):
+        # Distinct single words, none of them said: the choice below keeps all of them.
+        return [query.terms[k] for k in head]
     chosen: list[str] = []
     covered: set[str] = set()
-    for key in shared:
+    for key in chain(head, shared):
         if key in covered:
             continue
         # Only a pair of words has a space; a single word is its own only part.
@@ -133,13 +144,13 @@ def reasons_for(
     both = query.groups & other.groups
     groups = rarity.specific_set("group", both) if both else ()
     if groups:
-        out.append(Reason("groups", _most_specific(groups)))
+        out.append(_items_reason("groups", groups))
     both = query.themes & other.themes
     themes = rarity.specific_set("theme", both) if both else ()
     both = query.tools & other.tools
     tools = rarity.specific_set("tool", both) if both else ()
     if themes:
-        out.append(Reason("themes", themes))
+        out.append(_items_reason("themes", themes))
     said = _label_keys(groups, themes, tools) if groups or themes or tools else frozenset()
     terms = _shared_terms(query, other, rarity, said)
     if terms:
@@ -149,7 +160,7 @@ def reasons_for(
         if region == other.region.casefold() and not rarity.common("region", region):
             out.append(Reason("region", (query.region,)))
     if tools:
-        out.append(Reason("tools", tools))
+        out.append(_items_reason("tools", tools))
     # A need match takes a need on each side.
     matches = need_matches(query.needs, other.needs, rarity) if query.needs and other.needs else []
     for m in matches:

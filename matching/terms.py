@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import filterfalse
 
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
@@ -87,6 +88,12 @@ class Rarity:
     _seen: dict[str, dict[str, tuple[bool, float]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # kind -> the common ones of the items seen, and each seen item's sort key in
+    # ``specific``'s order: an entry's specific terms are then filtered and sorted in C.
+    _common: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
+    _order: dict[str, dict[str, tuple[float, str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     # (kind, id of a collection) -> (that collection, its specific items); holding the
     # collection keeps its id from being reused while it is remembered.
     _ordered: dict[tuple[str, int], tuple[Collection[str], dict[str, int]]] = field(
@@ -124,22 +131,33 @@ class Rarity:
         """Whether an item is common, and its idf; worked out once per item."""
         seen = self._seen.get(kind)
         if seen is None:
-            seen = self._seen[kind] = {}
+            seen = self._kind(kind)
         found = seen.get(item)
         if found is None:
             n = self.counts.get(kind, {}).get(item, 0)
             common = n >= COMMON_MIN and n > COMMON_SHARE * self.size
-            found = seen[item] = (common, math.log((1 + self.size) / (1 + n)) + 1)
+            idf = math.log((1 + self.size) / (1 + n)) + 1
+            found = seen[item] = (common, idf)
+            if common:
+                self._common[kind].add(item)
+            self._order[kind][item] = (-idf, item)
         return found
+
+    def _kind(self, kind: str) -> dict[str, tuple[bool, float]]:
+        self._common[kind], self._order[kind] = set(), {}
+        seen: dict[str, tuple[bool, float]] = {}
+        self._seen[kind] = seen
+        return seen
 
     def ranks_of(self, kind: str, items: Collection[str]) -> dict[str, int]:
         """Each specific item of one entry's own collection (its terms dict, say) with its
-        place in ``specific``'s order, remembered per collection: reasons sort what two
-        entries share by it instead of sorting by rarity for every pair."""
+        place in ``specific``'s order, and in that order, remembered per collection: reasons
+        read what two entries share in it instead of sorting by rarity for every pair."""
         key = (kind, id(items))
         hit = self._ordered.get(key)
         if hit is None or hit[0] is not items:  # the id of a collection since dropped
-            ranks = {x: r for r, x in enumerate(self.specific(kind, items))}
+            order = self.specific(kind, items)
+            ranks = {x: r for r, x in enumerate(order)}
             hit = self._ordered[key] = (items, ranks)
         return hit[1]
 
@@ -155,14 +173,15 @@ class Rarity:
         """``items`` without the common ones, rarest first."""
         seen = self._seen.get(kind)
         if seen is None:
-            seen = self._seen[kind] = {}
-        kept = []
-        for x in items:
-            found = seen.get(x) or self.facts(kind, x)
-            if not found[0]:
-                kept.append((-found[1], x))
-        kept.sort()
-        return [x for _idf, x in kept]
+            seen = self._kind(kind)
+        if not isinstance(items, Collection):
+            items = list(items)  # read twice below
+        if not all(map(seen.__contains__, items)):
+            for x in items:
+                self.facts(kind, x)
+        # The order of sorting (-idf, item) pairs, without building them for every call.
+        order = self._order[kind]
+        return sorted(filterfalse(self._common[kind].__contains__, items), key=order.__getitem__)
 
     def overlap(self, kind: str, a: Iterable[str], b: Iterable[str]) -> float:
         """Rarity-weighted cosine of two item sets, common items left out."""
