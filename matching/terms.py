@@ -137,17 +137,18 @@ class Rarity:
             n = self.counts.get(kind, {}).get(item, 0)
             common = n >= COMMON_MIN and n > COMMON_SHARE * self.size
             idf = math.log((1 + self.size) / (1 + n)) + 1
-            found = seen[item] = (common, idf)
+            # Seen last: a thread that finds an item seen finds its sort key too.
             if common:
                 self._common[kind].add(item)
             self._order[kind][item] = (-idf, item)
+            found = seen[item] = (common, idf)
         return found
 
     def _kind(self, kind: str) -> dict[str, tuple[bool, float]]:
-        self._common[kind], self._order[kind] = set(), {}
-        seen: dict[str, tuple[bool, float]] = {}
-        self._seen[kind] = seen
-        return seen
+        # setdefault: threads meeting a new kind at once share one set of caches.
+        self._common.setdefault(kind, set())
+        self._order.setdefault(kind, {})
+        return self._seen.setdefault(kind, {})
 
     def ranks_of(self, kind: str, items: Collection[str]) -> dict[str, int]:
         """Each specific item of one entry's own collection (its terms dict, say) with its

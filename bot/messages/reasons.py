@@ -66,7 +66,12 @@ def reason_text(reason: Reason, lang: str, name: str = "") -> str:
             theirs=reason.theirs or about,
         )
     if reason.kind == "sentences":
-        return t("reason.sentences", lang, mine=_quote(reason.mine), theirs=_quote(reason.theirs))
+        return t(
+            "reason.sentences",
+            lang,
+            mine=shorten(reason.mine, SENTENCE_CHARS),
+            theirs=shorten(reason.theirs, SENTENCE_CHARS),
+        )
     raise ValueError(reason.kind)
 
 
@@ -89,14 +94,6 @@ def _shared_text(kind: str, items: tuple[str, ...], lang: str) -> str:
     if kind == "region":
         return t("reason.region", lang, region=join_list(items, lang))
     return t("reason.tools", lang, tools=join_list([tool_name(x) for x in items], lang))
-
-
-# Each suggestion quotes one sentence of either side: a community's suggestions quote the
-# same few thousand sentences many times over.
-@lru_cache(maxsize=16384)
-def _quote(sentence: str) -> str:
-    short = shorten(sentence, SENTENCE_CHARS)
-    return sentence if short == sentence else short  # the entry's own string, not a copy
 
 
 def reason_texts(suggestion: Suggestion, lang: str) -> list[str]:
