@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import filterfalse
 
@@ -162,9 +163,9 @@ class Rarity:
             hit = self._ordered[key] = (items, ranks)
         return hit[1]
 
-    def specific_set(self, kind: str, items: frozenset[str]) -> tuple[str, ...]:
+    def specific_set(self, kind: str, items: AbstractSet[str]) -> tuple[str, ...]:
         """``specific`` of a set of items, remembered per set."""
-        key = (kind, items)
+        key = (kind, items if isinstance(items, frozenset) else frozenset(items))
         found = self._sets.get(key)
         if found is None:
             found = self._sets[key] = tuple(self.specific(kind, items))
