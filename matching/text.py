@@ -59,7 +59,12 @@ def shorten(text: str, limit: int) -> str:
     # Whitespace folded in a prefix is a prefix of the whole text folded: when it is longer
     # than the limit, the cut is the same without folding all of a long text.
     head = text[: 2 * limit + 64]
-    folded = " ".join(head.split())
+    if head.isprintable() and "  " not in head and head[:1] != " ":
+        # Its only white space is single inner spaces (every other kind of space is not
+        # printable) and perhaps one at the end: folded without splitting it into words.
+        folded = head.rstrip(" ")
+    else:
+        folded = " ".join(head.split())
     if len(folded) <= limit and len(head) < len(text):
         folded = " ".join(text.split())
     if len(folded) <= limit:

@@ -53,7 +53,7 @@ def reference_shared_terms(query: Doc, other: Doc, rarity: Rarity, said: set[str
     return [query.terms[k] for k in chosen]
 
 
-text_chars = st.sampled_from(list("ab ,.;:-\t\n\xa0\u2003xyzÄ…"))
+text_chars = st.sampled_from(list("ab ,.;:-\t\n\r\x0b\x1c\x85\xa0\u2003\u2028\u3000xyzÄ…"))
 
 
 @settings(max_examples=400, deadline=None)
@@ -67,6 +67,9 @@ def test_shorten_folds_a_long_texts_spaces_before_the_cut() -> None:
     text = " " * 1000 + "Wort " * 100
     assert shorten(text, 140) == reference_shorten(text, 140)
     assert shorten("a" * 5000, 10) == reference_shorten("a" * 5000, 10)
+    for text in ("Ein Satz. ", "Ein Satz.\u00a0", " Ein Satz.", "Ein  Satz.", "Ein\tSatz."):
+        assert shorten(text, 140) == reference_shorten(text, 140)
+        assert shorten(text * 30, 140) == reference_shorten(text * 30, 140)
 
 
 def _terms(keys: list[str]) -> dict[str, str]:
