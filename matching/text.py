@@ -65,7 +65,7 @@ def shorten(text: str, limit: int) -> str:
         folded = head.rstrip(" ")
     else:
         folded = " ".join(head.split())
-    if len(folded) <= limit and len(head) < len(text):
+    if len(folded) <= max(limit, 0) and len(head) < len(text):  # too short to decide
         folded = " ".join(text.split())
     if len(folded) <= limit:
         return folded

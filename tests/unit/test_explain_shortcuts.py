@@ -57,7 +57,7 @@ text_chars = st.sampled_from(list("ab ,.;:-\t\n\r\x0b\x1c\x85\xa0\u2003\u2028\u3
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(text_chars, max_size=400), st.integers(min_value=1, max_value=160))
+@given(st.text(text_chars, max_size=400), st.integers(min_value=-5, max_value=160))
 def test_shorten_cuts_as_if_the_whole_text_were_folded(text: str, limit: int) -> None:
     assert shorten(text, limit) == reference_shorten(text, limit)
 
@@ -67,6 +67,9 @@ def test_shorten_folds_a_long_texts_spaces_before_the_cut() -> None:
     text = " " * 1000 + "Wort " * 100
     assert shorten(text, 140) == reference_shorten(text, 140)
     assert shorten("a" * 5000, 10) == reference_shorten("a" * 5000, 10)
+    for limit in (-200, -1, 0, 1):
+        text = " " * 300 + "Wort"
+        assert shorten(text, limit) == reference_shorten(text, limit)
     for text in ("Ein Satz. ", "Ein Satz.\u00a0", " Ein Satz.", "Ein  Satz.", "Ein\tSatz."):
         assert shorten(text, 140) == reference_shorten(text, 140)
         assert shorten(text * 30, 140) == reference_shorten(text * 30, 140)
