@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, islice
 
 from matching.doc import Doc, Match
 from matching.subjects import need_matches
@@ -38,17 +39,29 @@ class Reason:
     about: tuple[str, ...] = ()  # needs: the shared subject as "kind:key" items
 
 
-def _most_specific(groups: frozenset[str]) -> tuple[str, ...]:
+def _most_specific(groups: tuple[str, ...]) -> tuple[str, ...]:
     """Drop a parent when a child is shared too ("Geflüchtete aus der Ukraine" says it all)."""
     parents = {get_group(g).parent for g in groups}
     return tuple(sorted(g for g in groups if g not in parents))
 
 
-def _label_keys(groups: Iterable[str], themes: Iterable[str], tools: Iterable[str]) -> set[str]:
+# A community's pairs share the same few sets of groups, themes and tools over and over: one
+# (immutable) reason per set serves them all, and a digest or `suggest --all` keeps tens of
+# thousands fewer objects for the garbage collector to walk.
+@lru_cache(maxsize=4096)
+def _items_reason(kind: str, items: tuple[str, ...]) -> Reason:
+    return Reason(kind, _most_specific(items) if kind == "groups" else items)
+
+
+# A community shares few combinations of groups, themes and tools: asked for every pair.
+@lru_cache(maxsize=4096)
+def _label_keys(
+    groups: tuple[str, ...], themes: tuple[str, ...], tools: tuple[str, ...]
+) -> frozenset[str]:
     """Term keys of the words in the shown group, theme and tool names: said already."""
     items = [("tool", x) for x in tools] + [("group", g) for g in groups]
     items += [("theme", x) for x in themes]
-    return {k for kind, key in items for k in _item_label_keys(kind, key)}
+    return frozenset(k for kind, key in items for k in _item_label_keys(kind, key))
 
 
 @lru_cache(maxsize=4096)
@@ -63,25 +76,41 @@ def _item_label_keys(kind: str, key: str) -> frozenset[str]:
     return frozenset(k for label in labels for k in key_terms(label.title()))
 
 
-def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: set[str]) -> list[str]:
+def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: frozenset[str]) -> list[str]:
     """The rarest terms both texts use, as the query writes them; a pair hides its words."""
-    ranks = rarity.ranks_of("term", query.terms)
-    shared = sorted(
-        (k for k in query.terms.keys() & other.terms.keys() if k in ranks), key=ranks.__getitem__
-    )
+    # The query's specific terms, rarest first: those the other also uses are the shared
+    # ones in order, read only as far as the choice needs them.
+    shared = filter(other.terms.__contains__, rarity.ranks_of("term", query.terms))
+    head = list(islice(shared, MAX_TERMS))
+    if " " not in "".join(head) and said.isdisjoint(head):
+        # Distinct single words, none of them said: the choice below keeps all of them.
+        return [query.terms[k] for k in head]
     chosen: list[str] = []
     covered: set[str] = set()
-    for key in shared:
-        parts = key.split(" ")
-        if key in covered or any(p in said for p in parts):
+    for key in chain(head, shared):
+        if key in covered:
             continue
+        # Only a pair of words has a space; a single word is its own only part.
+        if " " in key:
+            parts = key.split(" ")
+            if said and not said.isdisjoint(parts):
+                continue
+            covered.update(parts)
+        else:
+            if key in said:
+                continue
+            covered.add(key)
         chosen.append(key)
-        covered.update(parts)
         if len(chosen) == MAX_TERMS:
             break
-    # A word whose phrase was chosen after it says nothing more.
-    chosen = [k for k in chosen if not any(k != c and k in c.split(" ") for c in chosen)]
-    return [query.terms[k] for k in chosen]
+    # A word whose phrase was chosen after it says nothing more. Only a phrase has parts
+    # other than itself, and a phrase is never a part: so these are the words to drop.
+    if len(chosen) > 1:
+        inner = {p for c in chosen if " " in c for p in c.split(" ")}
+        if inner:
+            chosen = [k for k in chosen if k not in inner]
+    terms = query.terms
+    return [terms[k] for k in chosen]
 
 
 def _about(shared: Iterable[str], query: Doc, other: Doc) -> tuple[str, ...]:
@@ -90,7 +119,7 @@ def _about(shared: Iterable[str], query: Doc, other: Doc) -> tuple[str, ...]:
     for item in shared:
         kind, key = item.split(":", 1)
         kinds.setdefault(kind, []).append(key)
-    said = _label_keys(kinds.get("group", ()), kinds.get("theme", ()), kinds.get("tool", ()))
+    said = _label_keys(*(tuple(kinds.get(k, ())) for k in ("group", "theme", "tool")))
     out = [f"{k}:{v}" for k in ("group", "theme", "tool") for v in kinds.get(k, ())]
     for key in kinds.get("term", ()):
         if not any(p in said for p in key.split(" ")):
@@ -111,23 +140,30 @@ def reasons_for(
     is the closest sentence pair (scoring.sentence_pair) when ``match`` does not hold it."""
     rarity = match.rarity
     out: list[Reason] = []
-    groups = frozenset(rarity.specific("group", query.groups & other.groups))
+    # Most pairs share no group, theme or tool: the empty cases skip Rarity altogether.
+    both = query.groups & other.groups
+    groups = rarity.specific_set("group", both) if both else ()
     if groups:
-        out.append(Reason("groups", _most_specific(groups)))
-    themes = rarity.specific("theme", query.themes & other.themes)
-    tools = rarity.specific("tool", query.tools & other.tools)
+        out.append(_items_reason("groups", groups))
+    both = query.themes & other.themes
+    themes = rarity.specific_set("theme", both) if both else ()
+    both = query.tools & other.tools
+    tools = rarity.specific_set("tool", both) if both else ()
     if themes:
-        out.append(Reason("themes", tuple(themes)))
-    said = _label_keys(groups, themes, tools)
+        out.append(_items_reason("themes", themes))
+    said = _label_keys(groups, themes, tools) if groups or themes or tools else frozenset()
     terms = _shared_terms(query, other, rarity, said)
     if terms:
         out.append(Reason("terms", tuple(terms)))
-    region = query.region.casefold()
-    if region and region == other.region.casefold() and not rarity.common("region", region):
-        out.append(Reason("region", (query.region,)))
+    if query.region and other.region:
+        region = query.region.casefold()
+        if region == other.region.casefold() and not rarity.common("region", region):
+            out.append(Reason("region", (query.region,)))
     if tools:
-        out.append(Reason("tools", tuple(tools)))
-    for m in need_matches(query.needs, other.needs, rarity):
+        out.append(_items_reason("tools", tools))
+    # A need match takes a need on each side.
+    matches = need_matches(query.needs, other.needs, rarity) if query.needs and other.needs else []
+    for m in matches:
         mine, theirs = (m.seek, m.offer) if m.direction == "they_offer" else (m.offer, m.seek)
         out.append(
             Reason(

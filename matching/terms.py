@@ -13,7 +13,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import filterfalse
 
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
@@ -82,14 +84,25 @@ class Rarity:
 
     size: int = 0
     counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-    # (kind, item) -> (common, idf): reasons and the doc table's weights ask for the same
-    # items thousands of times. The counts never change after construction.
-    _seen: dict[tuple[str, str], tuple[bool, float]] = field(
+    # kind -> item -> (common, idf): reasons, need subjects and the doc table's weights ask
+    # for the same items thousands of times. The counts never change after construction.
+    _seen: dict[str, dict[str, tuple[bool, float]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # kind -> the common ones of the items seen, and each seen item's sort key in
+    # ``specific``'s order: an entry's specific terms are then filtered and sorted in C.
+    _common: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
+    _order: dict[str, dict[str, tuple[float, str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     # (kind, id of a collection) -> (that collection, its specific items); holding the
     # collection keeps its id from being reused while it is remembered.
     _ordered: dict[tuple[str, int], tuple[Collection[str], dict[str, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # (kind, a set of items) -> its specific items: what two entries share of a small
+    # vocabulary (groups, themes, tools) is one of a few hundred sets in a community.
+    _sets: dict[tuple[str, frozenset[str]], tuple[str, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -110,35 +123,67 @@ class Rarity:
 
     def common(self, kind: str, item: str) -> bool:
         """More than a quarter of the pool (and at least COMMON_MIN entries) has it."""
-        n = self.counts.get(kind, {}).get(item, 0)
-        return n >= COMMON_MIN and n > COMMON_SHARE * self.size
+        return self.facts(kind, item)[0]
 
     def idf(self, kind: str, item: str) -> float:
-        n = self.counts.get(kind, {}).get(item, 0)
-        return math.log((1 + self.size) / (1 + n)) + 1
+        return self.facts(kind, item)[1]
 
     def facts(self, kind: str, item: str) -> tuple[bool, float]:
         """Whether an item is common, and its idf; worked out once per item."""
-        found = self._seen.get((kind, item))
+        seen = self._seen.get(kind)
+        if seen is None:
+            seen = self._kind(kind)
+        found = seen.get(item)
         if found is None:
-            found = self._seen[(kind, item)] = (self.common(kind, item), self.idf(kind, item))
+            n = self.counts.get(kind, {}).get(item, 0)
+            common = n >= COMMON_MIN and n > COMMON_SHARE * self.size
+            idf = math.log((1 + self.size) / (1 + n)) + 1
+            # Seen last: a thread that finds an item seen finds its sort key too.
+            if common:
+                self._common[kind].add(item)
+            self._order[kind][item] = (-idf, item)
+            found = seen[item] = (common, idf)
         return found
+
+    def _kind(self, kind: str) -> dict[str, tuple[bool, float]]:
+        # setdefault: threads meeting a new kind at once share one set of caches.
+        self._common.setdefault(kind, set())
+        self._order.setdefault(kind, {})
+        return self._seen.setdefault(kind, {})
 
     def ranks_of(self, kind: str, items: Collection[str]) -> dict[str, int]:
         """Each specific item of one entry's own collection (its terms dict, say) with its
-        place in ``specific``'s order, remembered per collection: reasons sort what two
-        entries share by it instead of sorting by rarity for every pair."""
+        place in ``specific``'s order, and in that order, remembered per collection: reasons
+        read what two entries share in it instead of sorting by rarity for every pair."""
         key = (kind, id(items))
         hit = self._ordered.get(key)
         if hit is None or hit[0] is not items:  # the id of a collection since dropped
-            ranks = {x: r for r, x in enumerate(self.specific(kind, items))}
+            order = self.specific(kind, items)
+            ranks = {x: r for r, x in enumerate(order)}
             hit = self._ordered[key] = (items, ranks)
         return hit[1]
 
+    def specific_set(self, kind: str, items: AbstractSet[str]) -> tuple[str, ...]:
+        """``specific`` of a set of items, remembered per set."""
+        key = (kind, items if isinstance(items, frozenset) else frozenset(items))
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = tuple(self.specific(kind, items))
+        return found
+
     def specific(self, kind: str, items: Iterable[str]) -> list[str]:
         """``items`` without the common ones, rarest first."""
-        kept = [(-idf, x) for x in items for common, idf in [self.facts(kind, x)] if not common]
-        return [x for _idf, x in sorted(kept)]
+        seen = self._seen.get(kind)
+        if seen is None:
+            seen = self._kind(kind)
+        if not isinstance(items, Collection):
+            items = list(items)  # read twice below
+        if not all(map(seen.__contains__, items)):
+            for x in items:
+                self.facts(kind, x)
+        # The order of sorting (-idf, item) pairs, without building them for every call.
+        order = self._order[kind]
+        return sorted(filterfalse(self._common[kind].__contains__, items), key=order.__getitem__)
 
     def overlap(self, kind: str, a: Iterable[str], b: Iterable[str]) -> float:
         """Rarity-weighted cosine of two item sets, common items left out."""

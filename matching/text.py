@@ -56,8 +56,18 @@ def words(text: str) -> list[str]:
 
 def shorten(text: str, limit: int) -> str:
     """Cut at a word boundary and mark the cut with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: max(1, limit - 1)].rsplit(" ", 1)[0]
+    # Whitespace folded in a prefix is a prefix of the whole text folded: when it is longer
+    # than the limit, the cut is the same without folding all of a long text.
+    head = text[: 2 * limit + 64]
+    if head.isprintable() and "  " not in head and head[:1] != " ":
+        # Its only white space is single inner spaces (every other kind of space is not
+        # printable) and perhaps one at the end: folded without splitting it into words.
+        folded = head.rstrip(" ")
+    else:
+        folded = " ".join(head.split())
+    if len(folded) <= max(limit, 0) and len(head) < len(text):  # too short to decide
+        folded = " ".join(text.split())
+    if len(folded) <= limit:
+        return folded
+    cut = folded[: max(1, limit - 1)].rsplit(" ", 1)[0]
     return cut.rstrip(",;:.-") + "…"

@@ -6,6 +6,7 @@ German is the default and the fallback: most members write and read German.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
@@ -26,7 +27,7 @@ def t(key: str, lang: str = "de", **values: object) -> str:
     return template.format(**values) if values else template
 
 
-def join_list(items: list[str], lang: str) -> str:
+def join_list(items: Sequence[str], lang: str) -> str:
     """ "A, B und C" / "A, B and C"."""
     if len(items) <= 1:
         return "".join(items)

@@ -6,6 +6,8 @@ rest of the catalogue, so matching never needs bot.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bot.messages import join_list, t
 from matching.explain import Reason
 from matching.service import Suggestion
@@ -39,20 +41,10 @@ def _need(key: str, lang: str) -> str:
 
 def reason_text(reason: Reason, lang: str, name: str = "") -> str:
     """One reason as a sentence; ``name`` is the partner a "needs" reason talks about."""
-    if reason.kind == "groups":
-        labels = [group_label(g, lang) for g in reason.items]
-        key = "reason.groups" if len(labels) == 1 else "reason.groups.many"
-        return t(key, lang, groups=join_list(labels, lang))
-    if reason.kind == "themes":
-        labels = [theme_label(x, lang) for x in reason.items]
-        key = "reason.themes" if len(labels) == 1 else "reason.themes.many"
-        return t(key, lang, themes=join_list(labels, lang))
-    if reason.kind == "terms":
-        return t("reason.terms", lang, terms=join_list(list(reason.items), lang))
-    if reason.kind == "region":
-        return t("reason.region", lang, region=join_list(list(reason.items), lang))
-    if reason.kind == "tools":
-        return t("reason.tools", lang, tools=join_list([tool_name(x) for x in reason.items], lang))
+    if reason.kind in _SHARED:
+        return _shared_text(reason.kind, reason.items, lang)
+    if reason.kind == "terms":  # a pair's own words: rarely the same twice
+        return t("reason.terms", lang, terms=join_list(reason.items, lang))
     if reason.kind == "needs":
         needs = join_list([_need(x, lang) for x in reason.items], lang)
         labels = [_item(x, lang) for x in reason.about]
@@ -81,6 +73,27 @@ def reason_text(reason: Reason, lang: str, name: str = "") -> str:
             theirs=shorten(reason.theirs, SENTENCE_CHARS),
         )
     raise ValueError(reason.kind)
+
+
+_SHARED = frozenset({"groups", "themes", "region", "tools"})
+
+
+# A community's pairs share the same few groups, themes and tools over and over: their
+# sentence is worked out once (the catalogue and the vocabulary never change in a process).
+@lru_cache(maxsize=4096)
+def _shared_text(kind: str, items: tuple[str, ...], lang: str) -> str:
+    """The sentence of a reason that only names shared items."""
+    if kind == "groups":
+        labels = [group_label(g, lang) for g in items]
+        key = "reason.groups" if len(labels) == 1 else "reason.groups.many"
+        return t(key, lang, groups=join_list(labels, lang))
+    if kind == "themes":
+        labels = [theme_label(x, lang) for x in items]
+        key = "reason.themes" if len(labels) == 1 else "reason.themes.many"
+        return t(key, lang, themes=join_list(labels, lang))
+    if kind == "region":
+        return t("reason.region", lang, region=join_list(items, lang))
+    return t("reason.tools", lang, tools=join_list([tool_name(x) for x in items], lang))
 
 
 def reason_texts(suggestion: Suggestion, lang: str) -> list[str]:
