@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 from matching import learning as learn
-from matching.batch import Query
 from matching.doc import Doc, Match
 from matching.explain import Reason, reasons_for
 from matching.pool import Pool
 from matching.scoring import sentence_pair
+from matching.snapshot import Query
 from profiles import repo
 
 

@@ -17,8 +17,8 @@ from matching.doctable import COUNTED, WEIGHTED, DocTable
 from matching.postings import Sparse
 
 if TYPE_CHECKING:
-    from matching.batch import Query, Snapshot
     from matching.pool import Pool
+    from matching.snapshot import Query, Snapshot
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]

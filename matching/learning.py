@@ -14,7 +14,6 @@ from typing import Protocol
 
 import numpy as np
 
-from matching.batch import Query
 from matching.feedback import (
     UNSHOWN_PER_MEMBER,
     Click,
@@ -29,6 +28,7 @@ from matching.feedback import (
 )
 from matching.pool import Match, Pool
 from matching.scoring import Features, Weights
+from matching.snapshot import Query
 from profiles import repo
 from profiles.db import Store
 

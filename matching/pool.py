@@ -14,12 +14,13 @@ from collections.abc import Iterable
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from matching.batch import Query, Snapshot, merge_members, rank_docs, with_pairs
+from matching.batch import merge_members, rank_docs, with_pairs
 from matching.doc import Doc as Doc
 from matching.doc import Match as Match
 from matching.explain import MIN_SENTENCE_SIM
 from matching.index import VectorIndex
 from matching.scoring import Weights
+from matching.snapshot import Query, Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from matching import bulk
 from matching import learning as learn
-from matching.batch import Query
 from matching.bulk import Suggestion as Suggestion
 from matching.derived import Deriving
 from matching.embedder import Embedder, Vectors, text_hash
@@ -25,6 +24,7 @@ from matching.lexical import tokens
 from matching.models import ModelChoice, model_profile
 from matching.pool import Doc, Pool
 from matching.scoring import Weights
+from matching.snapshot import Query
 from matching.taxonomy import detect_groups, detect_needs, detect_tools
 from matching.text import clean, split_sentences
 from profiles import repo

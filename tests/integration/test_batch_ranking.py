@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from matching import batch as batch_mod
-from matching.batch import Query
 from matching.candidates import _top, _top_many, candidates, open_candidates
 from matching.service import EntryInput, Matcher, Suggestion
+from matching.snapshot import Query
 from profiles import repo
 from tests.support.community import TEAM, community
 
