@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -16,7 +14,7 @@ from matching import bulk
 from matching import learning as learn
 from matching.batch import Query
 from matching.bulk import Suggestion as Suggestion
-from matching.derived import Deriving
+from matching.derived import Deriving, paused_gc
 from matching.embedder import Embedder, Vectors, text_hash
 from matching.entries import embed_text, prepare, topics
 from matching.errors import EmptyText
@@ -48,24 +46,6 @@ FULL_CHECK_S = 30.0
 SYNC_CHUNK = 1000
 # What _doc reads of a vector: a plain row when read, the mapped one when just stored.
 StoredVector = EntryVector | VectorRow
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a sync builds its Docs.
-
-    Each Doc brings containers (sets, dicts, lists) that the collector tracks, and as the
-    heap grows its full passes run again and again over everything built so far: at
-    10,000 entries they took a third of a start. What is built here holds no cycles;
-    reference counting frees the rest, and the next collection runs as usual afterwards.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class Matcher:
