@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -124,14 +125,41 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+class Grams(dict[str, list[str]]):
+    """A word's tokens (its 4-grams, matching.lexical.tokens) by the stored text of all but
+    their leading mark, each token shared through ``strings``.
+
+    Most of a start went into turning millions of stored tokens into strings, one lookup
+    in ``strings`` each; the same few thousand words recur in every entry, so a word's
+    tokens are made once per sync and an entry's list is put together from them.
+    """
+
+    def __init__(self, strings: Strings) -> None:
+        super().__init__()
+        self.share = strings.__getitem__
+
+    def __missing__(self, key: str) -> list[str]:
+        found = self[key] = list(map(self.share, f"#{key}".split(" ")))
+        return found
+
+    def tokens(self, stored: str) -> list[str]:
+        """The token list stored as one string (tokens joined by spaces)."""
+        # A word's first token, and only that one, starts with the mark (words have no "#"):
+        # splitting at " #" cuts between words. Anything else is split token by token.
+        if not stored.startswith("#"):
+            return list(map(self.share, stored.split()))
+        words = stored[1:].split(" #")
+        return list(chain.from_iterable(map(self.__getitem__, words)))
+
+
 def decode(data: str, strings: Strings | None = None) -> dict[str, Any]:
     """Stored JSON back to Doc fields (``sentences`` included; the embedded text's hash, which
     Deriving.stored gives, left out); repeated strings shared through ``strings``."""
-    return _fields(json.loads(data), strings)
+    return _fields(json.loads(data), Grams(strings if strings is not None else Strings()))
 
 
-def _fields(d: dict[str, Any], strings: Strings | None) -> dict[str, Any]:
-    share = (strings if strings is not None else Strings()).__getitem__
+def _fields(d: dict[str, Any], grams: Grams) -> dict[str, Any]:
+    share = grams.share
     out: dict[str, Any] = {
         k: frozenset(d[k]) for k in ("groups", "themes", "tools", "looking_for", "offers")
     }
@@ -139,7 +167,7 @@ def _fields(d: dict[str, Any], strings: Strings | None) -> dict[str, Any]:
     out["terms"] = dict(zip(map(share, terms), map(share, terms.values()), strict=True))
     out["region"] = d["region"]
     out["needs"] = tuple(Need(k, n, frozenset(a), p) for k, n, a, p in d["needs"])
-    out["tokens"] = list(map(share, d["tokens"].split()))
+    out["tokens"] = grams.tokens(d["tokens"])
     out["sentences"] = d["sentences"]
     return out
 
@@ -164,7 +192,7 @@ class Deriving:
 
     def __init__(self, total: int) -> None:
         self.left = total
-        self.strings = Strings()
+        self.grams = Grams(Strings())
         self.bar: tqdm[Any] | None = None
 
     def __enter__(self) -> Deriving:
@@ -186,7 +214,7 @@ class Deriving:
             row = rows.get(e.id)
             if row is not None and row[1] == version and row[0] == _inputs(e):
                 d = json.loads(row[2])
-                out[e.id] = (d["text_hash"], _fields(d, self.strings))
+                out[e.id] = (d["text_hash"], _fields(d, self.grams))
         self.left -= len(out)
         return out
 
@@ -214,7 +242,7 @@ class Deriving:
                 text = texts[e.id] if texts is not None and e.id in texts else embed_text(e)
                 data = derive(e, text)
                 rows.append((e.id, _inputs(e), version, data))
-                out[e.id] = decode(data, self.strings)
+                out[e.id] = _fields(json.loads(data), self.grams)
             repo.save_derived(s, team_id, rows)
             s.commit()
             if self.bar is not None:
