@@ -172,11 +172,10 @@ class DocTable:
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         blocks = [d.sentence_vectors for d in docs if len(d.sentence_vectors)]
-        sentences = (
-            np.vstack(blocks).astype(np.float32, copy=False)
-            if blocks
-            else np.zeros((0, dim), dtype=np.float32)
-        )
+        # Converted from float16 while copied: one pass over the block, not two.
+        sentences = np.empty((int(offsets[-1]), dim), dtype=np.float32)
+        if blocks:
+            np.concatenate(blocks, axis=0, out=sentences)
         norms_all = np.linalg.norm(sentences, axis=1) if len(sentences) else np.zeros(0)
         sentence_norm = np.zeros(n)
         has = counts > 0
