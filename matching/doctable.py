@@ -81,6 +81,8 @@ class Vocab:
     rarity: Rarity
     columns: dict[str, dict[str, int]]
     weights: dict[str, F64] = field(default_factory=dict, compare=False, repr=False)
+    # The weighted kinds' weights as Python floats, for norm's sum (one query at a time).
+    _weight_list: dict[str, list[float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], rarity: Rarity) -> Vocab:
@@ -93,7 +95,7 @@ class Vocab:
             weights[kind] = _weights(rarity, kind, list(seen))
         needs = dict.fromkeys(n.need for d in docs for n in d.needs)
         columns["need"] = {x: j for j, x in enumerate(needs)}
-        return cls(rarity, columns, weights)
+        return cls(rarity, columns, weights, {k: weights[k].tolist() for k in WEIGHTED})
 
     def weight(self, kind: str, item: str) -> float:
         """An item's weight in the weighted cosine: its idf, or 0 for a common item."""
@@ -101,7 +103,16 @@ class Vocab:
         return 0.0 if common else idf
 
     def norm(self, doc: Doc, kind: str) -> float:
-        return math.sqrt(sum(self.weight(kind, x) ** 2 for x in _items(doc, kind)))
+        """The length of a doc's weighted item vector (items outside the vocabulary too)."""
+        col, w = self.columns[kind], self._weight_list.get(kind)
+        if w is None:  # a counted kind: its column values are not its weights
+            return math.sqrt(sum(self.weight(kind, x) ** 2 for x in _items(doc, kind)))
+        return math.sqrt(
+            sum(
+                (w[j] if (j := col.get(x)) is not None else self.weight(kind, x)) ** 2
+                for x in _items(doc, kind)
+            )
+        )
 
     def column_of(self, kind: str, items: list[str]) -> I64:
         """The column of each item (-1 for one not in the vocabulary)."""
