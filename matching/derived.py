@@ -2,22 +2,28 @@
 
 Detecting themes and needs (regexes) and tokenising every entry again at every start
 cost seconds at 10,000 entries; a start now reads them. A row is used only while the
-entry's inputs (text and the fields topics read) and the vocabulary version match, so
-editing the vocabulary files recomputes every entry once (with a progress bar).
+entry's inputs (its stored text and the fields topics read) and the vocabulary version
+match, so editing the vocabulary files recomputes every entry once (with a progress bar).
+The row also holds the hash of the text that was embedded (matching.entries.embed_text),
+so that a start checks an entry's vector without cleaning and hashing its text again.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from matching.embedder import text_hash
 from matching.entries import embed_text, topics
 from matching.lexical import tokens
 from matching.subjects import Need
@@ -26,8 +32,9 @@ from profiles import repo
 from profiles.entry import EntryRow
 from profiles.models import Entry
 
-# Bump when the code that derives these fields changes (the vocabulary files are hashed).
-VERSION = "1"
+# Bump when the code that derives these fields changes (the vocabulary files and
+# matching/text.py, which cleans and splits the text, are hashed).
+VERSION = "2"
 # Rows written per transaction while recomputing, so a long recompute does not hold
 # SQLite's write lock throughout.
 BATCH = 500
@@ -38,18 +45,30 @@ AnyEntry = Entry | EntryRow
 
 @cache
 def vocab_version() -> str:
-    """A hash of the vocabulary files and VERSION: stored rows of another version are redone."""
+    """A hash of the vocabulary files, the text handling and VERSION: stored rows of another
+    version are redone."""
     h = hashlib.sha256(VERSION.encode())
-    folder = resources.files("matching") / "vocabulary"
-    for f in sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=str):
+    package = resources.files("matching")
+    folder = package / "vocabulary"
+    files = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=str)
+    # The input hash is of the stored text, not of the cleaned one: a change to how text
+    # is cleaned must redo every row (and so check every vector against the new text).
+    for f in [*files, package / "text.py"]:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
-def _inputs(e: AnyEntry, text: str) -> str:
-    fields = [text, e.all_groups, list(e.tools), list(e.looking_for), list(e.offers), e.region]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _inputs(e: AnyEntry) -> str:
+    """A hash of what the derived fields are made of, as stored (nothing cleaned or parsed)."""
+    fields = [
+        e.title, e.description, e.all_groups, list(e.tools), list(e.looking_for),
+        list(e.offers), e.region,
+    ]  # fmt: skip
+    return hashlib.sha256(_json(fields).encode()).hexdigest()
 
 
 def derive(e: AnyEntry, text: str) -> str:
@@ -69,6 +88,7 @@ def derive(e: AnyEntry, text: str) -> str:
         "needs": [[n.kind, n.need, sorted(n.about), n.phrase] for n in t["needs"]],
         "tokens": " ".join(tokens(text)),
         "sentences": split_sentences(text),
+        "text_hash": text_hash(text),
     }
     return json.dumps(data, ensure_ascii=False)
 
@@ -87,11 +107,59 @@ class Strings(dict[str, str]):
         return key
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a sync builds its Docs.
+
+    Each Doc brings containers (sets, dicts, lists) that the collector tracks, and as the
+    heap grows its full passes run again and again over everything built so far: at
+    10,000 entries they took a third of a start. What is built here holds no cycles;
+    reference counting frees the rest, and the next collection runs as usual afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+class Grams(dict[str, list[str]]):
+    """A word's tokens (its 4-grams, matching.lexical.tokens) by the stored text of all but
+    their leading mark, each token shared through ``strings``.
+
+    Most of a start went into turning millions of stored tokens into strings, one lookup
+    in ``strings`` each; the same few thousand words recur in every entry, so a word's
+    tokens are made once per sync and an entry's list is put together from them.
+    """
+
+    def __init__(self, strings: Strings) -> None:
+        super().__init__()
+        self.share = strings.__getitem__
+
+    def __missing__(self, key: str) -> list[str]:
+        found = self[key] = list(map(self.share, f"#{key}".split(" ")))
+        return found
+
+    def tokens(self, stored: str) -> list[str]:
+        """The token list stored as one string (tokens joined by spaces)."""
+        # A word's first token, and only that one, starts with the mark (words have no "#"):
+        # splitting at " #" cuts between words. Anything else is split token by token.
+        if not stored.startswith("#"):
+            return list(map(self.share, stored.split()))
+        words = stored[1:].split(" #")
+        return list(chain.from_iterable(map(self.__getitem__, words)))
+
+
 def decode(data: str, strings: Strings | None = None) -> dict[str, Any]:
-    """Stored JSON back to Doc fields (``sentences`` included); repeated strings shared
-    through ``strings``."""
-    d = json.loads(data)
-    share = (strings if strings is not None else Strings()).__getitem__
+    """Stored JSON back to Doc fields (``sentences`` included; the embedded text's hash, which
+    Deriving.stored gives, left out); repeated strings shared through ``strings``."""
+    return _fields(json.loads(data), Grams(strings if strings is not None else Strings()))
+
+
+def _fields(d: dict[str, Any], grams: Grams) -> dict[str, Any]:
+    share = grams.share
     out: dict[str, Any] = {
         k: frozenset(d[k]) for k in ("groups", "themes", "tools", "looking_for", "offers")
     }
@@ -99,7 +167,7 @@ def decode(data: str, strings: Strings | None = None) -> dict[str, Any]:
     out["terms"] = dict(zip(map(share, terms), map(share, terms.values()), strict=True))
     out["region"] = d["region"]
     out["needs"] = tuple(Need(k, n, frozenset(a), p) for k, n, a, p in d["needs"])
-    out["tokens"] = list(map(share, d["tokens"].split()))
+    out["tokens"] = grams.tokens(d["tokens"])
     out["sentences"] = d["sentences"]
     return out
 
@@ -124,7 +192,7 @@ class Deriving:
 
     def __init__(self, total: int) -> None:
         self.left = total
-        self.strings = Strings()
+        self.grams = Grams(Strings())
         self.bar: tqdm[Any] | None = None
 
     def __enter__(self) -> Deriving:
@@ -134,6 +202,22 @@ class Deriving:
         if self.bar is not None:
             self.bar.close()
 
+    def stored(
+        self, s: Session, team_id: str, entries: Sequence[AnyEntry]
+    ) -> dict[int, tuple[str, dict[str, Any]]]:
+        """``(hash of the embedded text, Doc fields)`` of the entries whose stored row is
+        current; the others are left out (derive them with a call)."""
+        rows = repo.derived_by_ids(s, team_id, [e.id for e in entries])
+        version = vocab_version()
+        out: dict[int, tuple[str, dict[str, Any]]] = {}
+        for e in entries:
+            row = rows.get(e.id)
+            if row is not None and row[1] == version and row[0] == _inputs(e):
+                d = json.loads(row[2])
+                out[e.id] = (d["text_hash"], _fields(d, self.grams))
+        self.left -= len(out)
+        return out
+
     def __call__(
         self,
         s: Session,
@@ -141,35 +225,24 @@ class Deriving:
         entries: Sequence[AnyEntry],
         texts: Mapping[int, str] | None = None,
     ) -> dict[int, dict[str, Any]]:
-        stored = repo.derived_by_ids(s, team_id, [e.id for e in entries])
-        version = vocab_version()
-        out: dict[int, dict[str, Any]] = {}
-        todo: list[tuple[AnyEntry, str, str]] = []
-        for e in entries:
-            text = texts[e.id] if texts is not None else embed_text(e)
-            key = _inputs(e, text)
-            row = stored.get(e.id)
-            if row is not None and row[0] == key and row[1] == version:
-                out[e.id] = decode(row[2], self.strings)
-            else:
-                todo.append((e, text, key))
-        del stored
+        found = self.stored(s, team_id, entries)
+        out = {i: fields for i, (_hash, fields) in found.items()}
+        todo = [e for e in entries if e.id not in out]
         if todo and self.bar is None:
             # Everything from here on may need deriving: the bar counts up to that.
-            quiet = self.left - len(entries) + len(todo) <= 200
+            total = max(self.left, len(todo))
             self.bar = tqdm(
-                total=self.left - len(entries) + len(todo),
-                desc="deriving",
-                unit="entry",
-                disable=True if quiet else None,
+                total=total, desc="deriving", unit="entry", disable=True if total <= 200 else None
             )
-        self.left -= len(entries)
+        self.left -= len(todo)
+        version = vocab_version()
         for start in range(0, len(todo), BATCH):
             rows = []
-            for e, text, key in todo[start : start + BATCH]:
+            for e in todo[start : start + BATCH]:
+                text = texts[e.id] if texts is not None and e.id in texts else embed_text(e)
                 data = derive(e, text)
-                rows.append((e.id, key, version, data))
-                out[e.id] = decode(data, self.strings)
+                rows.append((e.id, _inputs(e), version, data))
+                out[e.id] = _fields(json.loads(data), self.grams)
             repo.save_derived(s, team_id, rows)
             s.commit()
             if self.bar is not None:

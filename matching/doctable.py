@@ -8,8 +8,9 @@ of one set or dict operation per pair.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +29,7 @@ WEIGHTED = ("theme", "term")
 COUNTED = ("group", "tool")
 
 
-def _items(doc: Doc, kind: str) -> Iterable[str]:
+def _items(doc: Doc, kind: str) -> Collection[str]:
     if kind == "group":
         return doc.groups
     if kind == "tool":
@@ -43,26 +44,58 @@ def _needs(doc: Doc, kind: str) -> set[str]:
     return {n.need for n in doc.needs if n.kind == kind and n.need != "partners"}
 
 
+def _flat(docs: Sequence[Doc], kind: str) -> tuple[list[str], I64]:
+    """Every doc's items of ``kind`` in one list (docs in order), and each doc's count."""
+    per_doc = [_items(d, kind) for d in docs]
+    counts = np.fromiter(map(len, per_doc), dtype=np.int64, count=len(per_doc))
+    return list(chain.from_iterable(per_doc)), counts
+
+
+def _weights(rarity: Rarity, kind: str, items: list[str]) -> F64:
+    """Vocab.weights of ``items``: Rarity.facts asked once per distinct count.
+
+    Whether an item is common and its idf depend on its count alone, and tens of thousands
+    of terms share a few dozen counts: asking for every item took most of a table's build.
+    """
+    counts = rarity.counts.get(kind, {})
+    n = np.fromiter(map(counts.get, items, repeat(0)), dtype=np.int64, count=len(items))
+    _counts, first, inverse = np.unique(n, return_index=True, return_inverse=True)
+    per_count = [rarity.facts(kind, items[i]) for i in first.tolist()]
+    if kind in WEIGHTED:
+        w = [0.0 if common else idf for common, idf in per_count]
+    else:
+        w = [0.0 if common else 1.0 for common, _idf in per_count]
+    out: F64 = np.array(w, dtype=np.float64)[inverse.reshape(-1)]
+    return out
+
+
 @dataclass(frozen=True)
 class Vocab:
-    """Column numbers of every item, per kind, and the rarity the weights come from."""
+    """Column numbers of every item, per kind, and the rarity the weights come from.
+
+    ``weights``: per weighted kind, each column's weight (Vocab.weight); per counted kind,
+    1 for an uncommon item and 0 for a common one. Worked out once per distinct item, so
+    that a table or a block of queries looks its items' weights up as arrays.
+    """
 
     rarity: Rarity
     columns: dict[str, dict[str, int]]
+    weights: dict[str, F64] = field(default_factory=dict, compare=False, repr=False)
+    # The weighted kinds' weights as Python floats, for norm's sum (one query at a time).
+    _weight_list: dict[str, list[float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], rarity: Rarity) -> Vocab:
         columns: dict[str, dict[str, int]] = {}
+        weights: dict[str, F64] = {}
         for kind in (*COUNTED, *WEIGHTED):
-            col = columns.setdefault(kind, {})
-            for d in docs:
-                for x in _items(d, kind):
-                    col.setdefault(x, len(col))
-        need = columns.setdefault("need", {})
-        for d in docs:
-            for n in d.needs:
-                need.setdefault(n.need, len(need))
-        return cls(rarity, columns)
+            # Columns in the order items are first seen, as one dict.fromkeys pass makes them.
+            seen = dict.fromkeys(chain.from_iterable(_items(d, kind) for d in docs))
+            columns[kind] = {x: j for j, x in enumerate(seen)}
+            weights[kind] = _weights(rarity, kind, list(seen))
+        needs = dict.fromkeys(n.need for d in docs for n in d.needs)
+        columns["need"] = {x: j for j, x in enumerate(needs)}
+        return cls(rarity, columns, weights, {k: weights[k].tolist() for k in WEIGHTED})
 
     def weight(self, kind: str, item: str) -> float:
         """An item's weight in the weighted cosine: its idf, or 0 for a common item."""
@@ -70,33 +103,48 @@ class Vocab:
         return 0.0 if common else idf
 
     def norm(self, doc: Doc, kind: str) -> float:
-        return math.sqrt(sum(self.weight(kind, x) ** 2 for x in _items(doc, kind)))
+        """The length of a doc's weighted item vector (items outside the vocabulary too)."""
+        col, w = self.columns[kind], self._weight_list.get(kind)
+        if w is None:  # a counted kind: its column values are not its weights
+            return math.sqrt(sum(self.weight(kind, x) ** 2 for x in _items(doc, kind)))
+        return math.sqrt(
+            sum(
+                (w[j] if (j := col.get(x)) is not None else self.weight(kind, x)) ** 2
+                for x in _items(doc, kind)
+            )
+        )
+
+    def column_of(self, kind: str, items: list[str]) -> I64:
+        """The column of each item (-1 for one not in the vocabulary)."""
+        get = self.columns[kind].get
+        return np.fromiter(map(get, items, repeat(-1)), dtype=np.int64, count=len(items))
 
     def queries(self, docs: Sequence[Doc]) -> dict[str, Sparse]:
         """Queries' item vectors as sparse rows per kind: uncommon counted items (1),
         weighted ones (idf), and the needs they seek and offer."""
         out: dict[str, Sparse] = {}
-        for kind in (*COUNTED, *WEIGHTED, "seek", "offer"):
-            col = self.columns["need" if kind in ("seek", "offer") else kind]
-            rows, cols, vals = [], [], []
-            for r, d in enumerate(docs):
-                found = _needs(d, kind) if kind in ("seek", "offer") else _items(d, kind)
-                for x in found:
-                    j = col.get(x)
-                    if j is None:
-                        continue
-                    if kind in WEIGHTED:
-                        w = self.weight(kind, x)
-                    elif kind in COUNTED:
-                        w = 0.0 if self.rarity.common(kind, x) else 1.0
-                    else:
-                        w = 1.0
-                    if w:
-                        rows.append(r)
-                        cols.append(j)
-                        vals.append(w)
-            out[kind] = Sparse.of(rows, cols, vals, (len(docs), len(col)))
+        for kind in (*COUNTED, *WEIGHTED):
+            flat, counts = _flat(docs, kind)
+            cols = self.column_of(kind, flat)
+            rows = np.repeat(np.arange(len(docs), dtype=np.int64), counts)
+            known = cols >= 0
+            rows, cols = rows[known], cols[known]
+            vals = self.weights[kind][cols]
+            keep = vals != 0
+            out[kind] = Sparse(
+                rows[keep], cols[keep], vals[keep], (len(docs), len(self.columns[kind]))
+            )
+        for kind in ("seek", "offer"):
+            out[kind] = _need_rows(docs, kind, self.columns["need"])
         return out
+
+
+def _need_rows(docs: Sequence[Doc], kind: str, col: dict[str, int]) -> Sparse:
+    """The needs each doc seeks or offers, as 1s in the need columns."""
+    pairs = [(r, col[x]) for r, d in enumerate(docs) for x in _needs(d, kind) if x in col]
+    return Sparse.of(
+        [p[0] for p in pairs], [p[1] for p in pairs], [1.0] * len(pairs), (len(docs), len(col))
+    )
 
 
 @dataclass(frozen=True)
@@ -135,11 +183,10 @@ class DocTable:
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         blocks = [d.sentence_vectors for d in docs if len(d.sentence_vectors)]
-        sentences = (
-            np.vstack(blocks).astype(np.float32, copy=False)
-            if blocks
-            else np.zeros((0, dim), dtype=np.float32)
-        )
+        # Converted from float16 while copied: one pass over the block, not two.
+        sentences = np.empty((int(offsets[-1]), dim), dtype=np.float32)
+        if blocks:
+            np.concatenate(blocks, axis=0, out=sentences)
         norms_all = np.linalg.norm(sentences, axis=1) if len(sentences) else np.zeros(0)
         sentence_norm = np.zeros(n)
         has = counts > 0
@@ -148,28 +195,21 @@ class DocTable:
         items: dict[str, Postings] = {}
         norms: dict[str, F64] = {}
         for kind in (*COUNTED, *WEIGHTED):
-            col = vocab.columns[kind]
-            rows, cols, vals = [], [], []
-            for r, d in enumerate(docs):
-                for x in _items(d, kind):
-                    j = col.get(x)
-                    w = 1.0 if kind in COUNTED else vocab.weight(kind, x)
-                    if j is not None and w:
-                        rows.append(r)
-                        cols.append(j)
-                        vals.append(w)
-            m = Sparse.of(rows, cols, vals, (n, len(col)))
+            flat, per_doc = _flat(docs, kind)
+            cols = vocab.column_of(kind, flat)
+            rows = np.repeat(np.arange(n, dtype=np.int64), per_doc)
+            known = cols >= 0
+            rows, cols = rows[known], cols[known]
+            # A table counts every item it shares, common ones too (a query leaves them out).
+            vals = vocab.weights[kind][cols] if kind in WEIGHTED else np.ones(len(cols))
+            keep = vals != 0
+            m = Sparse(rows[keep], cols[keep], vals[keep], (n, len(vocab.columns[kind])))
             items[kind] = Postings.of(m)
             if kind in WEIGHTED:
                 # Every item of a row is in the vocabulary, so its norm is the row's.
                 norms[kind] = np.sqrt(m.row_squares())
         for kind in ("seek", "offer"):
-            col = vocab.columns["need"]
-            pairs = [(r, col[x]) for r, d in enumerate(docs) for x in _needs(d, kind) if x in col]
-            items[kind] = Postings.of(
-                Sparse.of([p[0] for p in pairs], [p[1] for p in pairs], [1.0] * len(pairs),
-                          (n, len(col)))
-            )  # fmt: skip
+            items[kind] = Postings.of(_need_rows(docs, kind, vocab.columns["need"]))
         codes: dict[str, int] = {}
         user_code = np.array([codes.setdefault("u:" + d.user_id, len(codes)) for d in docs])
         org_code = np.array([codes.setdefault("o:" + d.org, len(codes)) for d in docs])

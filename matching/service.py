@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -15,7 +13,7 @@ from sqlalchemy.orm import Session
 from matching import bulk
 from matching import learning as learn
 from matching.bulk import Suggestion as Suggestion
-from matching.derived import Deriving
+from matching.derived import Deriving, paused_gc
 from matching.embedder import Embedder, Vectors, text_hash
 from matching.entries import embed_text, prepare, topics
 from matching.errors import EmptyText
@@ -48,24 +46,6 @@ FULL_CHECK_S = 30.0
 SYNC_CHUNK = 1000
 # What _doc reads of a vector: a plain row when read, the mapped one when just stored.
 StoredVector = EntryVector | VectorRow
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a sync builds its Docs.
-
-    Each Doc brings containers (sets, dicts, lists) that the collector tracks, and as the
-    heap grows its full passes run again and again over everything built so far: at
-    10,000 entries they took a third of a start. What is built here holds no cycles;
-    reference counting frees the rest, and the next collection runs as usual afterwards.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class Matcher:
@@ -160,14 +140,15 @@ class Matcher:
                 progress(len(chunk))
         return out
 
-    def _doc(self, e: EntryRow, v: StoredVector, derived: dict[str, Any], text: str) -> Doc:
+    def _doc(self, e: EntryRow, v: StoredVector, derived: dict[str, Any]) -> Doc:
         """The entry as matching sees it, from its vectors and its stored derived fields."""
         fields = dict(derived)
         sents = fields.pop("sentences")
         sv = np.frombuffer(v.sentence_vectors, dtype=np.float16)
         sv = sv.reshape(-1, v.dim) if sv.size else np.zeros((0, v.dim), dtype=np.float16)
         if len(sents) != len(sv):
-            sents = [text]
+            # One vector for the whole text: the document's (see _embed).
+            sents = [embed_text(e)]
         return Doc(
             entry_id=e.id,
             user_id=e.member.user_id,
@@ -216,30 +197,39 @@ class Matcher:
                 chunk = ids[start : start + SYNC_CHUNK]
                 entries = repo.entry_rows(s, team_id, chunk)
                 vectors = repo.vector_rows(s, chunk, model)
-                texts = {e.id: embed_text(e) for e in entries}
+                # A current stored row knows the hash of the entry's embedded text: the
+                # text is cleaned and hashed only for entries without one.
+                stored = derived_for.stored(s, team_id, entries)
+                texts: dict[int, str] = {}
                 fresh = []
                 for e in entries:
                     order.append(e.id)
                     v = vectors.get(e.id)
                     dim = v.dim if v is not None else dim
-                    if v is not None and v.text_hash == text_hash(texts[e.id]):
+                    hit = stored.get(e.id)
+                    if hit is None:
+                        texts[e.id] = embed_text(e)
+                    h = hit[0] if hit is not None else text_hash(texts[e.id])
+                    if v is not None and v.text_hash == h:
                         fresh.append(e)
                     else:
-                        stale.append((e, texts[e.id]))
-                derived = derived_for(s, team_id, fresh, texts)
+                        stale.append((e, texts[e.id] if e.id in texts else embed_text(e)))
+                todo = [e for e in fresh if e.id not in stored]
+                derived = derived_for(s, team_id, todo, texts) if todo else {}
                 for e in fresh:
-                    built[e.id] = self._doc(e, vectors[e.id], derived[e.id], texts[e.id])
-                del entries, vectors, derived, fresh
+                    fields = stored[e.id][1] if e.id in stored else derived[e.id]
+                    built[e.id] = self._doc(e, vectors[e.id], fields)
+                del entries, vectors, stored, derived, fresh
             emb = self.models.embedder(model)
             if stale and emb is not None:
                 rows = [e for e, _text in stale]
                 by_id = {e.id: e for e in repo.entries_by_ids(s, team_id, [e.id for e in rows])}
                 mapped = [by_id[e.id] for e in rows]
-                stored = self.store_vectors(s, mapped, progress, embedder=emb)
+                stored_vectors = self.store_vectors(s, mapped, progress, embedder=emb)
                 derived = derived_for(s, team_id, rows, dict((e.id, t) for e, t in stale))
-                for e, text in stale:
-                    built[e.id] = self._doc(e, stored[e.id], derived[e.id], text)
-                    dim = stored[e.id].dim
+                for e, _text in stale:
+                    built[e.id] = self._doc(e, stored_vectors[e.id], derived[e.id])
+                    dim = stored_vectors[e.id].dim
         # Else the old model is gone: these join when the re-embedding is done.
         dropped = [e.id for e, _text in stale if e.id not in built]
         return [built[i] for i in order if i in built], dropped, dim

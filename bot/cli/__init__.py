@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from tqdm import tqdm
 
 from bot.cli.common import (
     DEMO_DB,
@@ -24,20 +24,25 @@ from bot.cli.common import (
     secret,
     settings,
 )
-from bot.container import Container, open_store
-from bot.flows.importer import BadRow, ImportFileError, Row, read_rows
-from bot.messages.reasons import reason_texts
-from bot.settings import Settings
 from matching.errors import MatchingError
-from matching.service import Suggestion
-from matching.text import shorten
-from profiles import repo
 from profiles.errors import StoreError
+
+# A command imports what it uses (the database layer, the model, the flows, Slack's SDK)
+# when it runs: `civic-match --help` or a mistyped option answers at once.
+if TYPE_CHECKING:
+    from bot.container import Container
+    from bot.flows.importer import BadRow
+    from bot.settings import Settings
+    from matching.service import Suggestion
 
 
 def _load_rows(
     rt: Container, team: str, path: Path, *, quiet: bool = False, consent: str = "imported"
 ) -> tuple[int, list[BadRow]]:
+    from tqdm import tqdm
+
+    from bot.flows.importer import ImportFileError, Row, read_rows
+
     good: list[Row] = []
     bad: list[BadRow] = []
     try:
@@ -71,12 +76,14 @@ def import_cmd(
     typer.echo(f"imported {n} entries into team {team}" + (f", skipped {len(bad)}" if bad else ""))
 
 
-def _suggestion_json(x: Suggestion, lang: str) -> dict[str, object]:
+def _suggestion_json(
+    x: Suggestion, lang: str, reasons: Callable[[Suggestion, str], list[str]]
+) -> dict[str, object]:
     return {
         "profile": x.entry_external_id or x.entry_id,
         "member": x.user_id,
         "score": x.score,
-        "reasons": reason_texts(x, lang),
+        "reasons": reasons(x, lang),
     }
 
 
@@ -92,6 +99,8 @@ def suggest(
     db: DbOpt = None,
 ) -> None:
     """Partner suggestions for one entry or all entries of a team."""
+    from profiles import repo
+
     if bool(profile) == all_:
         raise CliError("give exactly one of --profile ID or --all")
     rt = runtime(db)
@@ -127,10 +136,13 @@ def _print_ranked(
     as_json: bool,
     lang: str,
 ) -> None:
+    from bot.messages.reasons import reason_texts
+
     for entry_id, ext, title in targets:
         sug = ranked.get(entry_id, [])
         if as_json:
-            line = {"profile": ext, "suggestions": [_suggestion_json(x, lang) for x in sug]}
+            found = [_suggestion_json(x, lang, reason_texts) for x in sug]
+            line = {"profile": ext, "suggestions": found}
             typer.echo(json.dumps(line, ensure_ascii=False))
         else:
             typer.echo(f"\n{ext}: {title}")
@@ -138,6 +150,9 @@ def _print_ranked(
 
 
 def _print_suggestions(sug: list[Suggestion], lang: str) -> None:
+    from bot.messages.reasons import reason_texts
+    from matching.text import shorten
+
     if not sug:
         typer.echo("   (no suggestions yet)")
     for n, x in enumerate(sug, start=1):
@@ -156,6 +171,8 @@ def demo(
     """Load the bundled sample community and show suggestions for a few members."""
     from bot.container import build_container
     from matching.embedder import Precomputed, load_embedder
+    from matching.text import shorten
+    from profiles import repo
 
     started = time.perf_counter()
     conf = settings(db)
@@ -251,6 +268,8 @@ def eval_cmd(
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Apply database migrations (also done at every start)."""
+    from bot.container import open_store
+
     s = settings(db)
     open_store(s.database_url).dispose()
     typer.echo("database schema is up to date")
@@ -343,6 +362,7 @@ def console(
 ) -> None:
     """Type the same /match commands as in Slack, as a member of the local database."""
     from bot.cli.console import run_console
+    from profiles import repo
 
     if demo_community:
         rt = runtime(db or DEMO_DB)

@@ -9,10 +9,8 @@ import sys
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
 from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, settings, slack_notifier
-from bot.flows.consent import ConsentFlows
 from bot.flows.ports import RecordingNotifier
 
 
@@ -25,6 +23,8 @@ def invite(
     db: DbOpt = None,
 ) -> None:
     """DM each imported member one invitation (what was imported, accept/edit/delete)."""
+    from bot.flows.consent import ConsentFlows
+
     rt = runtime(db)
     notifier = RecordingNotifier() if dry_run else slack_notifier(rt)
     report = ConsentFlows(rt.store, rt.matcher, notifier, rt.members).invite(team, dry_run=dry_run)
@@ -47,6 +47,8 @@ def reembed(
 ) -> None:
     """Embed the entries the configured MODEL has no vector of (after a model change), then
     switch suggestions to it and drop the old vectors."""
+    from tqdm import tqdm
+
     from bot.reembed import pending
     from bot.reembed import reembed as run_reembed
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from bot.container import Container, build_container
-from bot.flows.ports import Notifier
-from bot.settings import Settings
-from bot.slack.notifier import SlackNotifier, retrying_client
+# Every command imports this module, and `--help` or a typo should not wait for the
+# database layer, the model or Slack's SDK: those are imported by what uses them.
+if TYPE_CHECKING:
+    from bot.container import Container
+    from bot.flows.ports import Notifier
+    from bot.settings import Settings
 
 app = typer.Typer(
     help="civic-match: partner suggestions for data projects of non-profits, with reasons.",
@@ -36,6 +37,10 @@ class CliError(Exception):
 
 
 def settings(db: str | None = None) -> Settings:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
     try:
         s = Settings()
     except ValidationError as exc:
@@ -48,6 +53,8 @@ def settings(db: str | None = None) -> Settings:
 
 def runtime(db: str | None = None) -> Container:
     """The container for an offline command: messages are recorded, not sent."""
+    from bot.container import build_container
+
     return build_container(settings(db))
 
 
@@ -60,6 +67,8 @@ def slack_notifier(rt: Container) -> Notifier:
     """The Web API notifier for commands that send or read channels: in OAuth mode each
     workspace's stored token (and a purge deletes the installation too), else the one
     bot token."""
+    from bot.slack.notifier import SlackNotifier, retrying_client
+
     s = rt.settings
     if s.oauth_mode:
         from bot.slack.app import ConfigError, team_notifier

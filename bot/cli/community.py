@@ -8,9 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from bot.cli.common import CliError, DbOpt, TeamOpt, app, runtime, settings, slack_notifier
-from bot.container import open_store
 from bot.flows.ports import RecordingNotifier
-from profiles import repo
 
 # (issue 5)
 
@@ -54,6 +52,8 @@ def digest_next(
 ) -> None:
     """When each workspace's next digest goes out, in its own time zone."""
     from bot import scheduler
+    from bot.container import open_store
+    from profiles import repo
 
     conf = settings(db)
     store = open_store(conf.database_url)

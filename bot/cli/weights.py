@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import DbOpt, TeamOpt, app, runtime
-from profiles import repo
 
 
 @app.command()
@@ -20,6 +19,8 @@ def weights(
     db: DbOpt = None,
 ) -> None:
     """The workspace's latest weight fits: date, data size, prior vs fitted, change."""
+    from profiles import repo
+
     rt = runtime(db)
     with rt.store.session() as s:
         fits = [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from profiles.db import now
@@ -160,29 +162,45 @@ def entries_by_ids(s: Session, team_id: str, ids: list[int]) -> list[Entry]:
 
 def entry_rows(s: Session, team_id: str, ids: list[int]) -> list[EntryRow]:
     """entries_by_ids as plain rows (one joined query, no mapped objects), in id order."""
+    # The tables' columns, not the mapped attributes: a statement of those is read without
+    # the ORM's row processing, which was half of reading 10,000 rows at a start.
+    et, mt = Entry.__table__.c, Member.__table__.c
+    # The list columns as stored: SQLite's JSON text, read by _json_list (most are empty).
+    raw = [
+        type_coerce(c, Text)
+        for c in (et.target_groups, et.detected_groups, et.tools, et.looking_for, et.offers)
+    ]
     cols = (
-        Entry.id, Entry.title, Entry.description, Entry.kind, Entry.external_id,
-        Entry.target_groups, Entry.detected_groups, Entry.tools, Entry.region,
-        Entry.looking_for, Entry.offers, Member.user_id, Member.organisation,
-        Member.display_name, Member.consent,
+        et.id, et.title, et.description, et.kind, et.external_id, raw[0], raw[1], raw[2],
+        et.region, raw[3], raw[4], mt.user_id, mt.organisation, mt.display_name, mt.consent,
     )  # fmt: skip
     out: list[EntryRow] = []
     for chunk in chunks(ids):
         rows = s.execute(
             select(*cols)
-            .join(Member, Entry.member_id == Member.id)
-            .where(Entry.team_id == team_id, Entry.id.in_(chunk))
-            .order_by(Entry.id)
+            .join(Member.__table__, et.member_id == mt.id)
+            .where(et.team_id == team_id, et.id.in_(chunk))
+            .order_by(et.id)
         )
         for i, title, text, kind, ext, groups, detected, tools, region, looks, offers, *m in rows:
             member = MemberRow(m[0], m[1], m[2], m[3] in CONSENTING)
             out.append(
                 EntryRow(
-                    i, title, text, kind, ext, groups, detected, tools, region, looks, offers,
-                    member,
+                    i, title, text, kind, ext, _json_list(groups), _json_list(detected),
+                    _json_list(tools), region, _json_list(looks), _json_list(offers), member,
                 )
             )  # fmt: skip
     return out
+
+
+def _json_list(value: Any) -> list[str]:
+    """A JSON list column read as text (SQLite), or as the driver decoded it (PostgreSQL's
+    json). Decoding each of the five list columns of 10,000 entries through SQLAlchemy's
+    JSON type was a quarter of reading them; an empty list is not decoded at all."""
+    if not isinstance(value, str):
+        return value  # type: ignore[no-any-return]
+    found: list[str] = [] if value == "[]" else json.loads(value)
+    return found
 
 
 def entry_versions(s: Session, team_id: str) -> dict[int, str]:
@@ -252,15 +270,11 @@ def vectors_by_ids(s: Session, ids: list[int], model_id: str) -> dict[int, Entry
 
 def vector_rows(s: Session, ids: list[int], model_id: str) -> dict[int, VectorRow]:
     """vectors_by_ids as plain rows, by entry id."""
-    cols = (
-        EntryVector.entry_id, EntryVector.text_hash, EntryVector.dim, EntryVector.vector,
-        EntryVector.sentence_vectors,
-    )  # fmt: skip
+    v = EntryVector.__table__.c  # without the ORM's row processing, as in entry_rows
+    cols = (v.entry_id, v.text_hash, v.dim, v.vector, v.sentence_vectors)
     out: dict[int, VectorRow] = {}
     for chunk in chunks(ids):
-        rows = s.execute(
-            select(*cols).where(EntryVector.entry_id.in_(chunk), EntryVector.model_id == model_id)
-        )
+        rows = s.execute(select(*cols).where(v.entry_id.in_(chunk), v.model_id == model_id))
         out.update((r[0], VectorRow(*r)) for r in rows)
     return out
 
@@ -278,11 +292,11 @@ def get_vector(s: Session, entry_id: int, model_id: str | None = None) -> EntryV
 def derived_by_ids(s: Session, team_id: str, ids: list[int]) -> dict[int, tuple[str, str, str]]:
     """Stored derived data per entry id: ``(input hash, vocabulary version, data)``."""
     out: dict[int, tuple[str, str, str]] = {}
-    cols = (EntryDerived.entry_id, EntryDerived.input_hash, EntryDerived.vocab_version)
+    d = EntryDerived.__table__.c  # without the ORM's row processing, as in entry_rows
     for chunk in chunks(ids):
         rows = s.execute(
-            select(*cols, EntryDerived.data).where(
-                EntryDerived.team_id == team_id, EntryDerived.entry_id.in_(chunk)
+            select(d.entry_id, d.input_hash, d.vocab_version, d.data).where(
+                d.team_id == team_id, d.entry_id.in_(chunk)
             )
         )
         out.update((e, (h, v, d)) for e, h, v, d in rows)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from matching import derived
+from matching import derived, service
+from matching.embedder import text_hash
 from matching.service import Matcher
-from profiles.models import EntryDerived
+from profiles.models import Entry, EntryDerived, EntryVector
 from testkit.embedders import HashEmbedder
 from tests.support.community import TEAM, community
 
@@ -55,3 +56,34 @@ def test_a_new_vocabulary_recomputes_every_entry_once(
     assert _versions(matcher) == ["a-new-vocabulary"] * 6
     Matcher(matcher.store, hash_embedder).sync(TEAM)
     assert len(calls) == 6
+
+
+def test_a_start_checks_vectors_by_the_stored_text_hash_without_cleaning_texts(
+    matcher: Matcher, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    community(matcher, n=8)
+    fresh = matcher.sync(TEAM).docs
+
+    def fail(*_a: object) -> str:
+        raise AssertionError("text cleaned again although its hash is stored")
+
+    monkeypatch.setattr(service, "embed_text", fail)
+    monkeypatch.setattr(derived, "embed_text", fail)
+    cold = Matcher(matcher.store, hash_embedder).sync(TEAM).docs
+    assert sorted(cold) == sorted(fresh)
+
+
+def test_a_text_changed_behind_the_orm_is_embedded_and_derived_again(
+    matcher: Matcher, hash_embedder: HashEmbedder
+) -> None:
+    community(matcher, n=4)
+    first = min(matcher.sync(TEAM).docs)
+    with matcher.store.session() as s:
+        # A hand-run SQL fix: no version stamp changes, only the stored text.
+        s.execute(update(Entry).where(Entry.id == first).values(description="Tafel  für Senioren."))
+        s.commit()
+    cold = Matcher(matcher.store, hash_embedder).sync(TEAM).docs
+    assert cold[first].sentences == ["Tafel für Senioren."]
+    with matcher.store.session() as s:
+        vector = s.scalars(select(EntryVector).where(EntryVector.entry_id == first)).one()
+        assert vector.text_hash == text_hash("Tafel für Senioren.")

@@ -303,3 +303,34 @@ def test_a_write_that_bypasses_the_orm_is_seen_after_the_full_check_interval(
     assert e1 in m.sync("T1").docs  # within the interval the pool is trusted
     monkeypatch.setattr(service, "FULL_CHECK_S", 0.0)
     assert e1 not in m.sync("T1").docs
+
+
+def test_entry_rows_read_the_same_lists_as_the_mapped_entries(matcher: Matcher) -> None:
+    ids = [
+        matcher.save_entry(
+            "T1",
+            f"U{i}",
+            EntryInput(
+                description=text,
+                tools=tools,
+                target_groups=groups,
+                looking_for=looks,
+                offers=["data"] if i else [],
+            ),
+        )
+        for i, (text, tools, groups, looks) in enumerate(
+            [
+                ("Tafel für Senior*innen in Köln, wir nutzen CiviCRM.", ["CiviCRM"], [], []),
+                ("Beratung für Geflüchtete aus der Ukraine.", [], ["Geflüchtete"], ["data"]),
+                ("Ein Projekt ohne Listen „mit Anführungszeichen“ und \\ Backslash.", [], [], []),
+            ]
+        )
+    ]
+    with matcher.store.session() as s:
+        rows = {r.id: r for r in repo.entry_rows(s, "T1", ids)}
+        for e in repo.entries_by_ids(s, "T1", ids):
+            r = rows[e.id]
+            assert (r.target_groups, r.detected_groups, r.tools, r.looking_for, r.offers) == (
+                e.target_groups, e.detected_groups, e.tools, e.looking_for, e.offers,
+            )  # fmt: skip
+    assert any(r.tools for r in rows.values()) and any(r.detected_groups for r in rows.values())
