@@ -7,7 +7,9 @@ them. On both evaluation sets 4-grams beat Snowball stems (BENCHMARKS.md).
 
 from __future__ import annotations
 
-import bm25s
+import math
+from itertools import chain
+
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 from numpy.typing import NDArray
@@ -16,6 +18,7 @@ from matching.postings import Postings, Sparse
 from matching.text import words
 
 I32 = NDArray[np.int32]
+I64 = NDArray[np.int64]
 
 _STOP = frozenset(STOPWORDS_GERMAN) | frozenset(STOPWORDS_EN)
 GRAM = 4
@@ -44,6 +47,39 @@ DENSE_MAX = 256
 DENSE_ROWS = 64
 
 
+# bm25s's defaults (its Lucene variant), which the weights below reproduce.
+K1 = 1.5
+B = 0.75
+
+
+def _bm25(ids: list[list[int]], width: int) -> tuple[I64, I64, NDArray[np.float32]]:
+    """BM25 weights of every (token, document), by token (CSC: pointers, documents, weights).
+
+    The weights bm25s computes, to the bit (a test compares them), with numpy over all
+    documents at once instead of a Counter per document: that was most of a snapshot's
+    build at 10,000 entries. Its order of operations is kept: the tf part in float64
+    against numpy's float64 mean length, the idf by math.log, their product rounded to
+    float32.
+    """
+    lengths = np.array([len(d) for d in ids])
+    avg = lengths.mean()
+    flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    key, tf = np.unique(np.repeat(np.arange(len(ids)), lengths) * width + flat, return_counts=True)
+    doc, tok = key // width, key % width
+    df = np.bincount(tok, minlength=width)
+    n = len(ids)
+    idf = np.array(
+        [math.log(1 + (n - x + 0.5) / (x + 0.5)) if x else 0.0 for x in df.tolist()],
+        dtype=np.float32,
+    )
+    tf64 = tf.astype(np.float32).astype(np.float64)
+    tfc = tf64 / (K1 * ((1 - B) + B * lengths[doc] / avg) + tf64)
+    weight = (idf[tok].astype(np.float64) * tfc).astype(np.float32)
+    order = np.argsort(tok, kind="stable")
+    indptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
+    return indptr, doc[order], weight[order]
+
+
 class Lexical:
     """A BM25 index over a fixed list of token lists; rebuilt by the owner when docs change."""
 
@@ -64,13 +100,8 @@ class Lexical:
             vocab: dict[str, int] = {}
             # bm25s refuses empty documents; a placeholder token keeps row order aligned.
             ids = [[vocab.setdefault(t, len(vocab)) for t in doc or ["\x00"]] for doc in corpus]
-            m = bm25s.BM25().build_index_from_ids(
-                unique_token_ids=list(range(len(vocab))), corpus_token_ids=ids, show_progress=False
-            )
-            indptr = np.asarray(m["indptr"], dtype=np.int64)
-            rows = np.asarray(m["indices"], dtype=np.int64)
-            data = np.asarray(m["data"], dtype=np.float32)
-            width = len(indptr) - 1
+            width = len(vocab)
+            indptr, rows, data = _bm25(ids, width)
             self._vocab = vocab
             lengths = np.array([len(doc) for doc in corpus], dtype=np.int64)
             self._doc_ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from matching import postings
-from matching.lexical import Lexical, tokens
+from matching.lexical import Lexical, _bm25, tokens
 from matching.postings import Postings, Sparse
 
 
@@ -89,3 +89,21 @@ def test_documents_without_any_token_score_nothing() -> None:
     lex = Lexical([[], []])
     assert lex.doc_ids(1).size == 0
     assert not lex.scores_of_ids([lex.doc_ids(0), lex.token_ids(tokens("Beratung"))]).any()
+
+
+def test_bm25_weights_are_bm25s_own_to_the_bit() -> None:
+    texts = [
+        "Beratung für Geflüchtete aus der Ukraine, Beratung und nochmals Beratung",
+        "Senior*innen im Quartier, Besuchsdienst und Ehrenamt",
+        "Wohnungslose Menschen, Kältehilfe und Beratung in der Stadt",
+        "",
+        "Geflüchtete Familien, Sprachkurse im Quartier und Beratung",
+    ]
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in tokens(x) or ["\x00"]] for x in texts]
+    ref = bm25s.BM25().build_index_from_ids(
+        unique_token_ids=list(range(len(vocab))), corpus_token_ids=ids, show_progress=False
+    )
+    indptr, rows, data = _bm25(ids, len(vocab))
+    assert np.array_equal(indptr, ref["indptr"]) and np.array_equal(rows, ref["indices"])
+    assert data.dtype == np.float32 and np.array_equal(data, ref["data"])
