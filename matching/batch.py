@@ -11,7 +11,6 @@ reach the top: the others are left out by an exact bound.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -303,44 +302,6 @@ def _rows(
     return lex_all[rows], {k: v[rows] for k, v in dots_all.items()}
 
 
-def _blocks(items: list[tuple[Doc, Query]]) -> Iterator[list[tuple[Doc, Query]]]:
-    for start in range(0, len(items), BLOCK):
-        yield items[start : start + BLOCK]
-
-
-# A block's nearest vectors (by position in the block), BM25 scores, item dot products
-# and candidates (rank_docs).
-_Gathered = tuple[
-    dict[int, I64], NDArray[np.float32], dict[str, F64], dict[int, tuple[I64, list[Doc]]]
-]
-
-
-def _ahead(
-    gather: Callable[[list[tuple[Doc, Query]], int], _Gathered],
-    blocks: list[list[tuple[Doc, Query]]],
-) -> Iterator[tuple[list[tuple[Doc, Query]], _Gathered]]:
-    """Each block with what ``gather`` finds for it, the next block's gathered by a second
-    thread meanwhile: its sparse products and partitions run in numpy without the GIL,
-    on the core the Python of ranking leaves idle. Each block's values are computed
-    exactly as without the thread."""
-    starts = np.cumsum([0] + [len(b) for b in blocks]).tolist()
-    if len(blocks) < 2:
-        for block, pos in zip(blocks, starts, strict=False):
-            yield block, gather(block, pos)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="civic-rank") as ex:
-        nxt = ex.submit(gather, blocks[0], 0)
-        try:
-            for i, block in enumerate(blocks):
-                got = nxt.result()
-                if i + 1 < len(blocks):
-                    nxt = ex.submit(gather, blocks[i + 1], starts[i + 1])
-                yield block, got
-        finally:
-            # A caller that stops early (GeneratorExit) must not leave work running.
-            nxt.cancel()
-
-
 def rank_docs(
     pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int, reach: int = 0
 ) -> Iterator[Ranked]:
@@ -351,15 +312,15 @@ def rank_docs(
     hits: dict[int, I64] = {}
     if open_q:
         vecs = np.vstack([items[i][0].vector for i in open_q])
-        rows = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
-        hits = {i: row[row >= 0] for i, row in zip(open_q, rows, strict=True)}
+        near = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
+        hits = {i: row[row >= 0] for i, row in zip(open_q, near, strict=True)}
     table = snap.table
     # A bar for digests, suggest --all and eval; on stderr, and only on a terminal.
     bar = tqdm(
         total=len(items), desc="ranking", unit="entry", disable=None if len(items) > BLOCK else True
     )
-
-    def gather(block: list[tuple[Doc, Query]], pos: int) -> _Gathered:
+    for pos in range(0, len(items), BLOCK):
+        block = items[pos : pos + BLOCK]
         found = {b: hits[pos + b] for b in range(len(block)) if pos + b in hits}
         docs = [d for d, _s in block]
         lex_all = snap.index.scores_of_ids([snap.token_ids(d) for d in docs])
@@ -367,9 +328,6 @@ def rank_docs(
         chosen = open_candidates(
             pool, snap, block, lex_all, [found.get(b) for b in range(len(block))]
         )
-        return found, lex_all, dots_all, chosen
-
-    for block, (found, lex_all, dots_all, chosen) in _ahead(gather, list(_blocks(items))):
         # Queries whose candidates are all in the snapshot go through the block path.
         plain = [b for b in range(len(block)) if b in chosen and not chosen[b][1]]
         fast = dict(zip(plain, _rank_block(

@@ -51,7 +51,7 @@ def test_every_entry_ranks_the_same_alone_and_in_one_batch(matcher: Matcher) -> 
     assert any(x.reasons for sugg in batch.values() for x in sugg)
 
 
-def test_many_blocks_gathered_ahead_on_a_second_thread_rank_as_one_block(
+def test_many_small_blocks_rank_as_one_block(
     matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _setup(matcher)
