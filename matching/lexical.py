@@ -8,7 +8,6 @@ them. On both evaluation sets 4-grams beat Snowball stems (BENCHMARKS.md).
 from __future__ import annotations
 
 import math
-from itertools import chain
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
@@ -52,29 +51,45 @@ K1 = 1.5
 B = 0.75
 
 
-def _bm25(ids: list[list[int]], width: int) -> tuple[I64, I64, NDArray[np.float32]]:
-    """BM25 weights of every (token, document), by token (CSC: pointers, documents, weights).
+def _bm25(
+    flat: NDArray[np.int32], lengths: I64, width: int
+) -> tuple[I64, I64, NDArray[np.float32]]:
+    """BM25 weights of every (token, document), by token (CSC: pointers, documents, weights),
+    from every document's token ids in order (``flat``) and their counts (each at least 1).
 
     The weights bm25s computes, to the bit (a test compares them), with numpy over all
     documents at once instead of a Counter per document: that was most of a snapshot's
     build at 10,000 entries. Its order of operations is kept: the tf part in float64
     against numpy's float64 mean length, the idf by math.log, their product rounded to
-    float32.
+    float32. Temporaries are reused: this is the peak of a start's memory.
     """
-    lengths = np.array([len(d) for d in ids])
     avg = lengths.mean()
-    flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
-    key, tf = np.unique(np.repeat(np.arange(len(ids)), lengths) * width + flat, return_counts=True)
-    doc, tok = key // width, key % width
+    n = len(lengths)
+    key = np.repeat(np.arange(n, dtype=np.int64) * width, lengths)
+    key += flat
+    key, tf = np.unique(key, return_counts=True)
+    doc, tok = np.divmod(key, width)
+    del key
     df = np.bincount(tok, minlength=width)
-    n = len(ids)
     idf = np.array(
         [math.log(1 + (n - x + 0.5) / (x + 0.5)) if x else 0.0 for x in df.tolist()],
         dtype=np.float32,
     )
     tf64 = tf.astype(np.float32).astype(np.float64)
-    tfc = tf64 / (K1 * ((1 - B) + B * lengths[doc] / avg) + tf64)
-    weight = (idf[tok].astype(np.float64) * tfc).astype(np.float32)
+    del tf
+    # k1 * ((1 - b) + b * l_d / l_avg) + tf, step by step as bm25s's expression evaluates.
+    tfc = lengths[doc] * B
+    tfc /= avg
+    tfc += 1 - B
+    tfc *= K1
+    tfc += tf64
+    np.divide(tf64, tfc, out=tfc)
+    del tf64
+    weight64 = idf[tok].astype(np.float64)
+    weight64 *= tfc
+    del tfc
+    weight = weight64.astype(np.float32)
+    del weight64
     order = np.argsort(tok, kind="stable")
     indptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
     return indptr, doc[order], weight[order]
@@ -98,18 +113,21 @@ class Lexical:
         self._dense = np.zeros((0, self.size), dtype=np.float64)
         if corpus and any(corpus):
             vocab: dict[str, int] = {}
-            # bm25s refuses empty documents; a placeholder token keeps row order aligned.
-            ids = [[vocab.setdefault(t, len(vocab)) for t in doc or ["\x00"]] for doc in corpus]
-            width = len(vocab)
-            indptr, rows, data = _bm25(ids, width)
-            self._vocab = vocab
             lengths = np.array([len(doc) for doc in corpus], dtype=np.int64)
             self._doc_ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-            self._doc_ids = np.fromiter(
-                (j for doc, row in zip(corpus, ids, strict=True) if doc for j in row),
-                dtype=np.int32,
-                count=int(lengths.sum()),
+            self._doc_ids = np.array(
+                [vocab.setdefault(t, len(vocab)) for doc in corpus for t in doc], dtype=np.int32
             )
+            flat = self._doc_ids
+            empty = lengths == 0
+            if empty.any():
+                # As bm25s needs: an empty document holds one placeholder token.
+                mark = vocab.setdefault("\x00", len(vocab))
+                flat = np.insert(flat, self._doc_ptr[:-1][empty], mark).astype(np.int32)
+            width = len(vocab)
+            indptr, rows, data = _bm25(flat, np.maximum(lengths, 1), width)
+            del flat
+            self._vocab = vocab
             df = np.diff(indptr)
             frequent = np.argsort(-df, kind="stable")[:DENSE_MAX]
             frequent = np.sort(frequent[df[frequent] >= max(2, DENSE_SHARE * self.size)])

@@ -104,6 +104,7 @@ def test_bm25_weights_are_bm25s_own_to_the_bit() -> None:
     ref = bm25s.BM25().build_index_from_ids(
         unique_token_ids=list(range(len(vocab))), corpus_token_ids=ids, show_progress=False
     )
-    indptr, rows, data = _bm25(ids, len(vocab))
+    flat = np.array([j for row in ids for j in row], dtype=np.int32)
+    indptr, rows, data = _bm25(flat, np.array([len(row) for row in ids]), len(vocab))
     assert np.array_equal(indptr, ref["indptr"]) and np.array_equal(rows, ref["indices"])
     assert data.dtype == np.float32 and np.array_equal(data, ref["data"])
