@@ -309,11 +309,11 @@ def rank_docs(
     ``max(reach, depth) + pool.candidates`` vectors and the best BM25 scores are candidates."""
     # One faiss search for every query that is not restricted to a set of members.
     open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
-    hits: dict[int, I64] = {}
+    found: dict[int, I64] = {}
     if open_q:
         vecs = np.vstack([items[i][0].vector for i in open_q])
-        near = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
-        hits = {i: row[row >= 0] for i, row in zip(open_q, near, strict=True)}
+        hits = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
+        found = {i: row[row >= 0] for i, row in zip(open_q, hits, strict=True)}
     table = snap.table
     # A bar for digests, suggest --all and eval; on stderr, and only on a terminal.
     bar = tqdm(
@@ -321,12 +321,11 @@ def rank_docs(
     )
     for pos in range(0, len(items), BLOCK):
         block = items[pos : pos + BLOCK]
-        found = {b: hits[pos + b] for b in range(len(block)) if pos + b in hits}
         docs = [d for d, _s in block]
         lex_all = snap.index.scores_of_ids([snap.token_ids(d) for d in docs])
         dots_all = dots_of(snap.vocab.queries(docs), table)
         chosen = open_candidates(
-            pool, snap, block, lex_all, [found.get(b) for b in range(len(block))]
+            pool, snap, block, lex_all, [found.get(pos + b) for b in range(len(block))]
         )
         # Queries whose candidates are all in the snapshot go through the block path.
         plain = [b for b in range(len(block)) if b in chosen and not chosen[b][1]]
@@ -341,7 +340,9 @@ def rank_docs(
             lex_row = lex_all[b]
             own = snap.row_of.get(q.entry_id)
             own_lex = float(lex_row[own]) if own is not None else 0.0
-            rows, extra = chosen.get(b) or candidates(pool, snap, q, spec, lex_row, found.get(b))
+            rows, extra = chosen.get(b) or candidates(
+                pool, snap, q, spec, lex_row, found.get(pos + b)
+            )
             cands = [Cands(table, rows, lex_row[rows].astype(np.float64),
                             {k: v[b, rows] for k, v in dots_all.items()})]  # fmt: skip
             if extra:
