@@ -77,10 +77,10 @@ def _top_many(lex: NDArray[np.float32], n: int) -> NDArray[np.bool_]:
     need = n - picked.sum(axis=1)
     # Ties at the cut go to the lowest rows, as a stable sort would pick them; only rows
     # with more ties than places need counting them.
-    for r in np.flatnonzero(tied.sum(axis=1) > need).tolist():
+    crowded = tied.sum(axis=1) > need
+    for r in np.flatnonzero(crowded).tolist():
         picked[r] |= tied[r] & (np.cumsum(tied[r]) <= need[r])
-    rest = np.flatnonzero(tied.sum(axis=1) <= need)
-    picked[rest] |= tied[rest]
+    picked[~crowded] |= tied[~crowded]
     return np.where(positive.sum(axis=1, keepdims=True) <= n, positive, picked)
 
 
