@@ -1,4 +1,4 @@
-"""Lexical side of the hybrid score: BM25 (bm25s) over character 4-grams of content words.
+"""Lexical side of the hybrid score: BM25 (bm25s's weights) over character 4-grams of content words.
 
 German compounds are why: "Wohnungslosenhilfe", "wohnungslose Menschen" and
 "Obdachlosenunterkunft" share no whole word, but share 4-grams; stems miss
