@@ -165,11 +165,7 @@ class DigestService:
             recent = repo.suggested_pairs_since(s, team_id, now - NO_REPEAT)
             exclude_same_org = team.exclude_same_org
             cap = team.max_per_member
-            new_entries = repo.entries_since(s, team_id, now - timedelta(days=31))
-            new_list = [
-                (e.created_at, e.member.user_id, e.title, e.member.display_name)
-                for e in new_entries
-            ]
+            new_list = repo.entries_since(s, team_id, now - timedelta(days=31))
         due = [
             r
             for r in recipients

@@ -135,15 +135,20 @@ def entry_labels(s: Session, team_id: str) -> list[tuple[int, str | None, str]]:
     return [(int(i), ext, title) for i, ext, title in rows]
 
 
-def entries_since(s: Session, team_id: str, since: datetime) -> list[Entry]:
-    return list(
-        s.scalars(
-            select(Entry)
-            .options(selectinload(Entry.member))
-            .where(Entry.team_id == team_id, Entry.archived.is_(False), Entry.created_at >= since)
-            .order_by(Entry.created_at.desc())
-        )
+def entries_since(
+    s: Session, team_id: str, since: datetime
+) -> list[tuple[datetime, str, str, str]]:
+    """(created_at, owner's user id, title, owner's display name) of the workspace's active
+    entries since ``since``, newest first: as columns, since a digest run of a community
+    imported this month reads thousands (mapped entries with their members cost a second
+    at 10,000)."""
+    rows = s.execute(
+        select(Entry.created_at, Member.user_id, Entry.title, Member.display_name)
+        .join(Member, Entry.member_id == Member.id)
+        .where(Entry.team_id == team_id, Entry.archived.is_(False), Entry.created_at >= since)
+        .order_by(Entry.created_at.desc())
     )
+    return [(at, user, title, name) for at, user, title, name in rows]
 
 
 def entries_by_ids(s: Session, team_id: str, ids: list[int]) -> list[Entry]:
