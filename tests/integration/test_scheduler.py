@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.triggers.date import DateTrigger
 
 from bot import scheduler as sched
@@ -16,6 +17,15 @@ from matching.service import Matcher
 from profiles import repo
 from profiles.db import Store
 from tests.support.community import TEAM, SharedRecorder, community, settings
+
+
+@pytest.fixture(autouse=True)
+def _services_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    # install() and start() set the process's services; put back what was there after
+    # each test, or a later test's OAuth install finds this test's scheduler and store
+    # (its database already dropped) and answers 500.
+    for name in ("_service", "_followups", "_workspaces", "_scheduler"):
+        monkeypatch.setattr(sched, name, getattr(sched, name))
 
 
 def test_default_schedule_is_monday_nine_berlin_and_survives_restart(
