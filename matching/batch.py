@@ -128,7 +128,7 @@ def _features(
     tools = np.where(dots["tool"] > 0, 1.0 - 0.5 ** dots["tool"], 0.0)
     weighted = {}
     for kind in WEIGHTED:
-        q_norm = np.array([snap.norm(q, kind) for q in qs])
+        q_norm = np.array([snap.vocab.norm(q, kind) for q in qs])
         denom = raw[f"norms_{kind}"] * q_norm[qi]
         weighted[kind] = np.divide(
             dots[kind], denom, out=np.zeros(len(qi)), where=(dots[kind] > 0) & (denom > 0)

@@ -78,11 +78,6 @@ class Snapshot:
         row = self._row(d)
         return self.index.token_ids(d.tokens) if row is None else self.index.doc_ids(row)
 
-    def norm(self, d: Doc, kind: str) -> float:
-        """Vocab.norm of ``d``; the table's, summed in the same order, when it holds it."""
-        row = self._row(d)
-        return self.vocab.norm(d, kind) if row is None else float(self.table.norms[kind][row])
-
     def sentence_norm(self, d: Doc) -> float:
         """The largest norm of ``d``'s sentence vectors (0 without any); the table's when it
         holds ``d``."""
