@@ -17,6 +17,11 @@ I64 = NDArray[np.int64]
 STEP = 1_000_000
 # Output values per step (queries x rows): 256 KB of float64, which stays in the CPU cache.
 BINS = 32_768
+# A query with this many postings per row of the matrix gets a step of its own
+# (BM25 queries at 10,000 entries have about five).
+ALONE = 2
+# Mean postings per query entry from which a product copies whole postings slices.
+GATHER_BY_SLICES = 32
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,13 @@ class Postings:
         i = 0
         while i < q.shape[0]:
             j, total = i + 1, per_query[i]
-            while j < min(q.shape[0], i + per_step) and total + per_query[j] <= STEP:
+            # A query with many postings per row (ALONE) goes alone: its own bins need no
+            # offsets, which cost more than the bins at BM25's sizes.
+            while (
+                j < min(q.shape[0], i + per_step)
+                and total + per_query[j] <= STEP
+                and max(total, per_query[j]) < ALONE * self.n_rows
+            ):
                 total += per_query[j]
                 j += 1
             lo, hi = int(bounds[i]), int(bounds[j])
@@ -114,11 +125,21 @@ class Postings:
         total = int(c.sum())
         if not total:
             return
-        idx = np.repeat(starts - np.cumsum(c) + c, c) + np.arange(total)
+        if total >= GATHER_BY_SLICES * len(qc):
+            # Long postings: copying whole slices beats an index array built per posting.
+            spans = zip(starts.tolist(), (starts + c).tolist(), strict=True)
+            picked = [(a, b) for a, b in spans if b > a]
+            rows = np.concatenate([self.rows[a:b] for a, b in picked])
+            vals = np.concatenate([self.vals[a:b] for a, b in picked])
+        else:
+            idx = np.repeat(starts - np.cumsum(c) + c, c)
+            idx += np.arange(total)
+            rows, vals = self.rows[idx], self.vals[idx]
+        if not bool((qv == 1.0).all()):
+            vals = np.repeat(qv, c) * vals
         first = int(qr[0])
         span = int(qr[-1]) - first + 1
-        target = (np.repeat(qr - first, c)) * self.n_rows + self.rows[idx]
-        part = np.bincount(
-            target, weights=np.repeat(qv, c) * self.vals[idx], minlength=span * self.n_rows
-        )
+        if span > 1:
+            rows = np.repeat(qr - first, c) * self.n_rows + rows
+        part = np.bincount(rows, weights=vals, minlength=span * self.n_rows)
         out[first : first + span] += part.reshape(span, self.n_rows)

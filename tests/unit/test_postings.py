@@ -32,7 +32,17 @@ def test_product_equals_dense_and_a_query_scores_the_same_alone_or_in_a_batch() 
         assert np.array_equal(alone[0], together[i])
 
 
-@pytest.mark.parametrize(("name", "value"), [("STEP", 7), ("BINS", 1), ("BINS", 90)])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STEP", 7),
+        ("BINS", 1),
+        ("BINS", 90),
+        ("ALONE", 0),  # every query in a step of its own
+        ("GATHER_BY_SLICES", 0),  # postings always copied as slices
+        ("GATHER_BY_SLICES", 10**9),  # always through an index array
+    ],
+)
 def test_small_steps_split_the_work_without_changing_a_query(
     monkeypatch: pytest.MonkeyPatch, name: str, value: int
 ) -> None:
