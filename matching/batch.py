@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 # Queries whose dense candidate rows (lexical and item scores against the whole pool) are
-# computed together: 64 x 10,000 entries x 7 float64 signals is about 36 MB (128 held
-# twice that at the same speed); BM25's dense product takes 64 rows at a time anyway.
-BLOCK = 64
+# computed together: 32 x 10,000 entries x 7 float64 signals is about 18 MB. 64 ranked as
+# fast but its rows lifted the peak memory of a 10,000-entry `suggest --all` above the
+# snapshot build's; BM25's dense product takes as many rows (lexical.DENSE_ROWS).
+BLOCK = 32
 # Sentence alignment first for this many more candidates than asked for, by upper bound.
 FIRST_ROUND = 16
 
