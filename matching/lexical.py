@@ -38,11 +38,11 @@ def tokens(text: str) -> list[str]:
 # they hold most postings. The rest go through the sparse postings.
 DENSE_SHARE = 0.05
 DENSE_MAX = 256
-# Queries per dense product (zero-padded to this many rows; batch.BLOCK ranks as many). The product is taken in
-# float64: a query's small token counts times float32 BM25 weights, and their sums, are
-# exact there, so its scores do not depend on which other queries share the product or
-# on how the BLAS library splits it (OpenBLAS 0.3.31 gave a row different last bits
-# alone and in a batch, which reordered tied suggestions).
+# Queries per dense product (zero-padded to this many rows; batch.BLOCK ranks as many).
+# The product is taken in float64: a query's small token counts times float32 BM25
+# weights, and their sums, are exact there, so its scores do not depend on which other
+# queries share the product or on how the BLAS library splits it (OpenBLAS 0.3.31 gave
+# a row different last bits alone and in a batch, which reordered tied suggestions).
 DENSE_ROWS = 32
 
 
