@@ -167,6 +167,7 @@ def build_matcher(
             fitted_weights=settings.refit_weights,
             community=settings.community_feedback_strength,
         ),
+        workers=settings.rank_processes,
     )
 
 

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     bot_threads: int = Field(
         1, ge=1, le=64, description="BLAS threads for embedding inside the running bot"
     )
+    # Two: a digest, suggest --all or eval of a large community ranks its second half in a
+    # forked process (matching.parallel); only commands fork, never the running bot.
+    rank_processes: int = Field(
+        2, ge=1, le=2, description="processes for ranking many entries at once (1 or 2)"
+    )
 
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+# Each query's nearest entry ids from faiss, by its position in the items ranked.
+Found = dict[int, I64]
 # Queries whose dense candidate rows (lexical and item scores against the whole pool) are
 # computed together: 32 x 10,000 entries x 7 float64 signals is about 18 MB. 64 ranked as
 # fast but its rows lifted the peak memory of a 10,000-entry `suggest --all` above the
@@ -303,22 +305,38 @@ def _rows(
     return lex_all[rows], {k: v[rows] for k, v in dots_all.items()}
 
 
+def search(pool: Pool, items: list[tuple[Doc, Query]], depth: int, reach: int = 0) -> Found:
+    """One faiss search for every query that is not restricted to a set of members: the
+    nearest ``max(reach, depth) + pool.candidates`` entry ids, by position in ``items``."""
+    open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
+    if not open_q:
+        return {}
+    vecs = np.vstack([items[i][0].vector for i in open_q])
+    hits = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
+    return {i: row[row >= 0] for i, row in zip(open_q, hits, strict=True)}
+
+
 def rank_docs(
-    pool: Pool, snap: Snapshot, items: list[tuple[Doc, Query]], depth: int, reach: int = 0
+    pool: Pool,
+    snap: Snapshot,
+    items: list[tuple[Doc, Query]],
+    depth: int,
+    reach: int = 0,
+    found: Found | None = None,
+    bar: bool = True,
 ) -> Iterator[Ranked]:
     """Each query doc's best ``depth`` candidates (best first), in turn; the nearest
-    ``max(reach, depth) + pool.candidates`` vectors and the best BM25 scores are candidates."""
-    # One faiss search for every query that is not restricted to a set of members.
-    open_q = [i for i, (_d, spec) in enumerate(items) if spec.among is None]
-    found: dict[int, I64] = {}
-    if open_q:
-        vecs = np.vstack([items[i][0].vector for i in open_q])
-        hits = pool.index.search_ids(vecs, max(reach, depth) + pool.candidates)
-        found = {i: row[row >= 0] for i, row in zip(open_q, hits, strict=True)}
+    ``max(reach, depth) + pool.candidates`` vectors (``found``: search's, when the caller
+    searched already) and the best BM25 scores are candidates."""
+    if found is None:
+        found = search(pool, items, depth, reach)
     table = snap.table
     # A bar for digests, suggest --all and eval; on stderr, and only on a terminal.
-    bar = tqdm(
-        total=len(items), desc="ranking", unit="entry", disable=None if len(items) > BLOCK else True
+    progress = tqdm(
+        total=len(items),
+        desc="ranking",
+        unit="entry",
+        disable=None if bar and len(items) > BLOCK else True,
     )
     for pos in range(0, len(items), BLOCK):
         block = items[pos : pos + BLOCK]
@@ -349,8 +367,8 @@ def rank_docs(
             if extra:
                 cands.append(extra_table(snap, q, extra, lex_row, pool.dim))
             yield _rank_one(pool, snap, q, cands, own_lex, depth)
-        bar.update(len(block))
-    bar.close()
+        progress.update(len(block))
+    progress.close()
 
 
 def with_pairs(matches: list[Match], queries: Sequence[Doc]) -> list[Match]:

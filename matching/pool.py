@@ -19,6 +19,7 @@ from matching.doc import Doc as Doc
 from matching.doc import Match as Match
 from matching.explain import MIN_SENTENCE_SIM
 from matching.index import VectorIndex
+from matching.parallel import rank_split
 from matching.scoring import Weights
 from matching.snapshot import Query, Snapshot
 
@@ -53,6 +54,7 @@ class Pool:
         sync_lexical_up_to: int = SYNC_LEXICAL_UP_TO,
         lexical_delay_s: float = LEXICAL_DELAY_S,
         min_sentence_sim: float = MIN_SENTENCE_SIM,
+        workers: int = 1,
     ) -> None:
         self.dim = dim
         self.weights = weights or Weights()
@@ -61,6 +63,8 @@ class Pool:
         self.lexical_delay_s = lexical_delay_s
         # On the scale of the model whose vectors the pool holds (matching.models).
         self.min_sentence_sim = min_sentence_sim
+        # Processes for ranking a large batch (matching.parallel); 1 ranks in this one.
+        self.workers = workers
         self.docs: dict[int, Doc] = {}
         self._by_user: dict[str, set[int]] = {}
         self.index = VectorIndex(dim)
@@ -219,7 +223,7 @@ class Pool:
             reach = max(k, recall or k) * 4 + 10
             depth = min(k * 4 + 10, k + seconds)
             snap = self._lex()
-            ranked = rank_docs(self, snap, items, depth, reach)
+            ranked = rank_split(self, snap, items, depth, reach, self.workers)
             # Merged per query as they come: only k matches per query are kept.
             for q in queries:
                 per_doc = [next(ranked) for _d in q.docs]

@@ -58,8 +58,11 @@ class Matcher:
         weights: Weights | None = None,
         learning: Learning | None = None,
         embedders: Callable[[str], Embedder | None] | None = None,
+        workers: int = 1,
     ) -> None:
         self.store = store
+        # Processes for ranking many queries at once (Pool.workers).
+        self.workers = workers
         self.embedder = embedder
         # Until a changed model's vectors are complete, a workspace is served by the model
         # of its stored vectors; this gives that model's embedder (None: not available).
@@ -275,6 +278,7 @@ class Matcher:
                         self.models.dim(model, dim),
                         self._weights(model, team_id),
                         min_sentence_sim=self._min_sentence_sim(model),
+                        workers=self.workers,
                     )
                 pool.remove(removed)
                 pool.upsert(docs)
