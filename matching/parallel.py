@@ -15,6 +15,7 @@ import gc
 import logging
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -132,10 +133,12 @@ def _collect(child: tuple[int, int]) -> list[Packed] | None:
 
 
 def _abandon(child: tuple[int, int]) -> None:
-    """The parent gave up: closing the pipe ends a child still writing; then reap it."""
+    """The parent gave up (an error, Ctrl-C): the child's work is not wanted; end and reap it."""
     pid, read = child
     with contextlib.suppress(OSError):
         os.close(read)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
 
 

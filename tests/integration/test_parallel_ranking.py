@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 import pytest
 
 from matching import parallel
 from matching.service import Matcher, Suggestion
+from matching.snapshot import Query
 from tests.support.community import TEAM, community
 
 
@@ -100,3 +102,16 @@ def test_a_process_with_other_threads_does_not_fork() -> None:
         other.join()
     assert not parallel.can_fork(1, 10**6)
     assert not parallel.can_fork(2, parallel.PARALLEL_FROM - 1)
+
+
+def test_a_parent_that_gives_up_ends_its_child(matcher: Matcher, forking: list[int]) -> None:
+    community(matcher, n=24)
+    pool = matcher.sync(TEAM)
+    snap = pool._lex()
+    items = [(d, Query([d])) for d in pool.docs.values()]
+    ranked = parallel.rank_split(pool, snap, items, 5, 5, workers=2)
+    next(ranked)
+    assert len(forking) == 1
+    ranked.close()  # the caller stops reading: the child must not be left behind
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forking[0], os.WNOHANG)
