@@ -16,6 +16,7 @@ import logging
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -42,8 +43,14 @@ Packed = tuple[list[int], F64, F64]
 
 def can_fork(workers: int, n: int) -> bool:
     """Whether ``n`` queries are ranked in two processes."""
+    # Linux only: on macOS the system's BLAS (Accelerate) runs on a thread pool that a
+    # forked child must not use.
     return (
-        workers >= 2 and n >= PARALLEL_FROM and hasattr(os, "fork") and _cores() >= 2 and _alone()
+        workers >= 2
+        and n >= PARALLEL_FROM
+        and sys.platform.startswith("linux")
+        and _cores() >= 2
+        and _alone()
     )
 
 
