@@ -406,11 +406,6 @@ from bot.cli import admin, community, followups, weights  # noqa: E402, F401
 
 def main() -> None:
     """Entry point: any library error becomes one line on stderr and exit code 1."""
-    from tqdm import tqdm
-
-    # tqdm's monitor thread only hurries bars that stall, which ours do not; with it
-    # running, a command would no longer rank in two processes (matching.parallel).
-    tqdm.monitor_interval = 0
     try:
         app()
     except (CliError, StoreError, MatchingError, OSError) as exc:

@@ -53,7 +53,13 @@ def settings(db: str | None = None) -> Settings:
 
 def runtime(db: str | None = None) -> Container:
     """The container for an offline command: messages are recorded, not sent."""
+    from tqdm import tqdm
+
     from bot.container import build_container
+
+    # tqdm's monitor thread only hurries bars that stall, which ours do not; with it
+    # running, a command would no longer rank in two processes (matching.parallel).
+    tqdm.monitor_interval = 0
 
     return build_container(settings(db))
 
