@@ -84,3 +84,13 @@ def test_digest_max_suggestions_per_member(matcher: Matcher) -> None:
     svc = DigestService(matcher.store, matcher, RecordingNotifier(), settings)
     planned = svc.plan(TEAM)
     assert planned and all(len(d.suggestions) <= 1 for d in planned)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_rank_processes_reach_the_pool(processes: int) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url="sqlite://", rank_processes=processes
+    )
+    c = build_container(settings, notifier=RecordingNotifier())
+    c.matcher.import_entries(TEAM, [("U1", "", "", EntryInput(description="Tafel für Senioren"))])
+    assert c.matcher.sync(TEAM).workers == processes
