@@ -16,6 +16,16 @@ memory at 10,000), `civic-match digest run --team T --dry-run` with every member
 due (2,000 and 10,000), and the cold start at 10,000 (a new Matcher's first sync,
 in a fresh process). Checkouts are measured in the same run, alternating, so that
 before and after share the machine's load. Writes benchmarks/results/community_speed.json.
+
+Every command runs with --python (default: the interpreter running this script). Peak
+memory depends on what is installed (the development venv was 13 MiB larger than a
+user's once the CLI had started), so measure it as users run it, with the interpreter of
+a venv that has only `pip install .` (the checkouts come from PYTHONPATH, so nothing is
+installed per checkout):
+
+    python -m venv /tmp/venv-default && /tmp/venv-default/bin/pip install .
+    PYTHONPATH=. python benchmarks/community_speed.py --python /tmp/venv-default/bin/python \
+        --repo before=/tmp/before --repo after=.
 """
 
 from __future__ import annotations
@@ -102,13 +112,17 @@ def build(repo: Path, n: int, cache: Path) -> Path:
     return db
 
 
+# The interpreter every command runs with (--python).
+PYTHON = sys.executable
+
+
 def env(repo: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(repo), "TQDM_DISABLE": "1"}
 
 
 def cli(repo: Path, *args: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [PYTHON, "-m", "bot.cli", *args],
         cwd=repo,
         env=env(repo),
         check=True,
@@ -124,7 +138,7 @@ def timed(repo: Path, *args: str) -> float:
 
 def cold_start(repo: Path, url: str) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", COLD_START, url, TEAM],
+        [PYTHON, "-c", COLD_START, url, TEAM],
         cwd=repo,
         env=env(repo),
         check=True,
@@ -135,9 +149,9 @@ def cold_start(repo: Path, url: str) -> float:
 
 
 def peak_rss_mib(repo: Path, *args: str) -> float:
-    cmd = [sys.executable, "-m", "bot.cli", *args]
+    cmd = [PYTHON, "-m", "bot.cli", *args]
     out = subprocess.run(
-        [sys.executable, "-c", PEAK_RSS, *cmd],
+        [PYTHON, "-c", PEAK_RSS, *cmd],
         cwd=repo,
         env=env(repo),
         check=True,
@@ -161,7 +175,14 @@ def main() -> None:
     ap.add_argument("--repeat-large", type=int, default=1, help="repeats at 10,000 entries")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/civic-speed-cache"))
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/community_speed.json"))
+    ap.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter for every command (peak memory: a venv with only `pip install .`)",
+    )
     args = ap.parse_args()
+    global PYTHON
+    PYTHON = args.python
     repos = dict(r.split("=", 1) for r in args.repo) if args.repo else {"after": "."}
     checkouts = {label: Path(p).resolve() for label, p in repos.items()}
     # The oldest checkout builds the caches: newer code migrates its copy forward.
@@ -214,6 +235,7 @@ def main() -> None:
         print(f"{key:<32}" + "".join(f"{r.get(key, ''):>10}" for r in results.values()))
     meta = {
         "python": platform.python_version(),
+        "interpreter": args.python,
         "cpus": os.cpu_count(),
         "repeat": args.repeat,
         "repeat_large": args.repeat_large,

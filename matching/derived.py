@@ -17,20 +17,22 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
-from itertools import chain
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from matching.doc import Doc
 from matching.embedder import text_hash
 from matching.entries import embed_text, topics
-from matching.lexical import tokens
+from matching.lexical import TOKENS, tokens
 from matching.subjects import Need
 from matching.text import split_sentences
 from profiles import repo
-from profiles.entry import EntryRow
-from profiles.models import Entry
+from profiles.entry import EntryRow, VectorRow
+from profiles.models import Entry, EntryVector
 
 # Bump when the code that derives these fields changes (the vocabulary files and
 # matching/text.py, which cleans and splits the text, are hashed).
@@ -41,6 +43,8 @@ BATCH = 500
 
 # A mapped entry (a write just stored it) or a plain row (a sync read it).
 AnyEntry = Entry | EntryRow
+# What docs_of reads of a vector: a plain row when read, the mapped one when just stored.
+StoredVector = EntryVector | VectorRow
 
 
 @cache
@@ -96,10 +100,10 @@ def derive(e: AnyEntry, text: str) -> str:
 class Strings(dict[str, str]):
     """One string object per distinct value: ``strings[x]`` is the first ``x`` seen.
 
-    The same few thousand 4-grams and terms recur in every entry; one string object per
-    occurrence was most of a pool's memory (at 10,000 entries, 115 MB of tokens and 60 MB
-    of terms; 23 MB and 18 MB shared). A per-sync table, not sys.intern: a third cheaper,
-    and freed with the Docs once they are gone.
+    The same few thousand terms and items recur in every entry; one string object per
+    occurrence was most of a pool's memory (at 10,000 entries, 60 MB of terms; 18 MB
+    shared). A per-sync table, not sys.intern: a third cheaper, and freed with the Docs
+    once they are gone. (Tokens are numbers: matching.lexical.TOKENS.)
     """
 
     def __missing__(self, key: str) -> str:
@@ -125,31 +129,45 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-class Grams(dict[str, list[str]]):
-    """A word's tokens (its 4-grams, matching.lexical.tokens) by the stored text of all but
-    their leading mark, each token shared through ``strings``.
+class Grams(dict[str, bytes]):
+    """A word's token numbers (its 4-grams, matching.lexical.tokens, numbered by TOKENS) as
+    int32 bytes, by the stored text of all but their leading mark; and ``share`` for the
+    sync's other strings.
 
     Most of a start went into turning millions of stored tokens into strings, one lookup
-    in ``strings`` each; the same few thousand words recur in every entry, so a word's
-    tokens are made once per sync and an entry's list is put together from them.
+    each; the same few thousand words recur in every entry, so a word's tokens are numbered
+    once per sync and an entry's array is its words' bytes joined.
     """
 
     def __init__(self, strings: Strings) -> None:
         super().__init__()
         self.share = strings.__getitem__
+        self._sets: dict[tuple[str, ...], frozenset[str]] = {}
 
-    def __missing__(self, key: str) -> list[str]:
-        found = self[key] = list(map(self.share, f"#{key}".split(" ")))
+    def itemset(self, stored: list[str]) -> frozenset[str]:
+        """The items stored as a list, as one frozenset shared by every entry that has them.
+
+        A few dozen combinations of groups, themes, tools and needs recur across entries
+        (most are empty): at 10,000 entries a set each was 40,000 sets and 8.6 MB.
+        """
+        key = tuple(stored)
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = frozenset(map(self.share, stored))
         return found
 
-    def tokens(self, stored: str) -> list[str]:
-        """The token list stored as one string (tokens joined by spaces)."""
+    def __missing__(self, key: str) -> bytes:
+        found = self[key] = TOKENS.encode(f"#{key}".split(" ")).tobytes()
+        return found
+
+    def tokens(self, stored: str) -> NDArray[np.int32]:
+        """The numbers of the tokens stored as one string (tokens joined by spaces)."""
         # A word's first token, and only that one, starts with the mark (words have no "#"):
         # splitting at " #" cuts between words. Anything else is split token by token.
         if not stored.startswith("#"):
-            return list(map(self.share, stored.split()))
+            return TOKENS.encode(stored.split())
         words = stored[1:].split(" #")
-        return list(chain.from_iterable(map(self.__getitem__, words)))
+        return np.frombuffer(b"".join(map(self.__getitem__, words)), dtype=np.int32)
 
 
 def decode(data: str, strings: Strings | None = None) -> dict[str, Any]:
@@ -159,14 +177,14 @@ def decode(data: str, strings: Strings | None = None) -> dict[str, Any]:
 
 
 def _fields(d: dict[str, Any], grams: Grams) -> dict[str, Any]:
-    share = grams.share
+    share, items = grams.share, grams.itemset
     out: dict[str, Any] = {
-        k: frozenset(d[k]) for k in ("groups", "themes", "tools", "looking_for", "offers")
+        k: items(d[k]) for k in ("groups", "themes", "tools", "looking_for", "offers")
     }
     terms = d["terms"]
     out["terms"] = dict(zip(map(share, terms), map(share, terms.values()), strict=True))
     out["region"] = d["region"]
-    out["needs"] = tuple(Need(k, n, frozenset(a), p) for k, n, a, p in d["needs"])
+    out["needs"] = tuple(Need(k, n, items(a), p) for k, n, a, p in d["needs"])
     out["tokens"] = grams.tokens(d["tokens"])
     out["sentences"] = d["sentences"]
     return out
@@ -248,3 +266,45 @@ class Deriving:
             if self.bar is not None:
                 self.bar.update(len(rows))
         return out
+
+
+def docs_of(rows: Sequence[tuple[EntryRow, StoredVector, dict[str, Any]]]) -> list[Doc]:
+    """The entries as matching sees them, from their vectors and stored derived fields.
+
+    The vectors of all ``rows`` are read into one block each (document vectors, float32;
+    sentence vectors, float16 as stored), the docs' arrays being views of them: a
+    snapshot's table copies them into its own blocks and points the docs there, and then
+    a few blocks are freed whole. Arrays of each doc's own (10,000 of 2 and 3 KB each)
+    left that much memory in holes between live objects, which the process kept.
+    """
+    vectors = np.frombuffer(b"".join(v.vector for _e, v, _d in rows), dtype=np.float32)
+    vectors = vectors.copy()  # writable, as a doc's vector has always been
+    sentences = np.frombuffer(b"".join(v.sentence_vectors for _e, v, _d in rows), dtype=np.float16)
+    out = []
+    at = sat = 0
+    for e, v, derived in rows:
+        fields = dict(derived)
+        sents = fields.pop("sentences")
+        size, ssize = len(v.vector) // 4, len(v.sentence_vectors) // 2
+        sv = sentences[sat : sat + ssize].reshape(-1, v.dim)
+        at, sat = at + size, sat + ssize
+        if len(sents) != len(sv):
+            # One vector for the whole text: the document's (see _embed).
+            sents = [embed_text(e)]
+        out.append(
+            Doc(
+                entry_id=e.id,
+                user_id=e.member.user_id,
+                vector=vectors[at - size : at],
+                sentences=sents,
+                sentence_vectors=sv,
+                organisation=e.member.organisation,
+                display_name=e.member.display_name,
+                title=e.title,
+                kind=e.kind,
+                external_id=e.external_id,
+                listed=e.member.consenting,
+                **fields,
+            )
+        )
+    return out

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -13,12 +12,12 @@ from sqlalchemy.orm import Session
 from matching import bulk
 from matching import learning as learn
 from matching.bulk import Suggestion as Suggestion
-from matching.derived import Deriving, paused_gc
+from matching.derived import Deriving, docs_of, paused_gc
 from matching.embedder import Embedder, Vectors, text_hash
 from matching.entries import embed_text, prepare, topics
 from matching.errors import EmptyText
 from matching.feedback import Fit, Learning
-from matching.lexical import tokens
+from matching.lexical import TOKENS, tokens
 from matching.models import ModelChoice, model_profile
 from matching.pool import Doc, Pool
 from matching.scoring import Weights
@@ -27,7 +26,7 @@ from matching.taxonomy import detect_groups, detect_needs, detect_tools
 from matching.text import clean, split_sentences
 from profiles import repo
 from profiles.db import Store
-from profiles.entry import EntryData, EntryRow, VectorRow
+from profiles.entry import EntryData, EntryRow
 from profiles.errors import NotFound
 from profiles.models import Entry, EntryVector
 
@@ -44,8 +43,6 @@ FULL_CHECK_S = 30.0
 # Entries read and turned into Docs at a time by a sync (a multiple of the repository's
 # IN-list chunk, so that rows come in the same order as one read of them all).
 SYNC_CHUNK = 1000
-# What _doc reads of a vector: a plain row when read, the mapped one when just stored.
-StoredVector = EntryVector | VectorRow
 
 
 class Matcher:
@@ -143,30 +140,6 @@ class Matcher:
                 progress(len(chunk))
         return out
 
-    def _doc(self, e: EntryRow, v: StoredVector, derived: dict[str, Any]) -> Doc:
-        """The entry as matching sees it, from its vectors and its stored derived fields."""
-        fields = dict(derived)
-        sents = fields.pop("sentences")
-        sv = np.frombuffer(v.sentence_vectors, dtype=np.float16)
-        sv = sv.reshape(-1, v.dim) if sv.size else np.zeros((0, v.dim), dtype=np.float16)
-        if len(sents) != len(sv):
-            # One vector for the whole text: the document's (see _embed).
-            sents = [embed_text(e)]
-        return Doc(
-            entry_id=e.id,
-            user_id=e.member.user_id,
-            vector=np.frombuffer(v.vector, dtype=np.float32).copy(),
-            sentences=sents,
-            sentence_vectors=sv,
-            organisation=e.member.organisation,
-            display_name=e.member.display_name,
-            title=e.title,
-            kind=e.kind,
-            external_id=e.external_id,
-            listed=e.member.consenting,
-            **fields,
-        )
-
     def _weights(self, model: str, team_id: str) -> Weights:
         """The configured model's (possibly learned) weights; an old model's own meanwhile."""
         if model == self.embedder.model_id:
@@ -219,9 +192,13 @@ class Matcher:
                         stale.append((e, texts[e.id] if e.id in texts else embed_text(e)))
                 todo = [e for e in fresh if e.id not in stored]
                 derived = derived_for(s, team_id, todo, texts) if todo else {}
-                for e in fresh:
-                    fields = stored[e.id][1] if e.id in stored else derived[e.id]
-                    built[e.id] = self._doc(e, vectors[e.id], fields)
+                ready = [
+                    (e, vectors[e.id], stored[e.id][1] if e.id in stored else derived[e.id])
+                    for e in fresh
+                ]
+                for d in docs_of(ready):
+                    built[d.entry_id] = d
+                del ready
                 del entries, vectors, stored, derived, fresh
             emb = self.models.embedder(model)
             if stale and emb is not None:
@@ -230,9 +207,10 @@ class Matcher:
                 mapped = [by_id[e.id] for e in rows]
                 stored_vectors = self.store_vectors(s, mapped, progress, embedder=emb)
                 derived = derived_for(s, team_id, rows, dict((e.id, t) for e, t in stale))
-                for e, _text in stale:
-                    built[e.id] = self._doc(e, stored_vectors[e.id], derived[e.id])
-                    dim = stored_vectors[e.id].dim
+                done = [(e, stored_vectors[e.id], derived[e.id]) for e, _text in stale]
+                for d in docs_of(done):
+                    built[d.entry_id] = d
+                    dim = stored_vectors[d.entry_id].dim
         # Else the old model is gone: these join when the re-embedding is done.
         dropped = [e.id for e, _text in stale if e.id not in built]
         return [built[i] for i in order if i in built], dropped, dim
@@ -456,7 +434,7 @@ class Matcher:
             vector=vecs[0],
             sentences=sents,
             sentence_vectors=vecs[1:] if len(sents) > 0 else vecs[:1],
-            tokens=tokens(cleaned),
+            tokens=TOKENS.encode(tokens(cleaned)),
             **topics(
                 cleaned,
                 groups=detect_groups(cleaned),

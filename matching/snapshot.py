@@ -74,9 +74,8 @@ class Snapshot:
         return row if row is not None and self.table.docs[row] is d else None
 
     def token_ids(self, d: Doc) -> NDArray[np.int32]:
-        """``d``'s BM25 token ids: as stored when the snapshot holds it."""
-        row = self._row(d)
-        return self.index.token_ids(d.tokens) if row is None else self.index.doc_ids(row)
+        """``d``'s BM25 token ids (the index's columns of the tokens it knows)."""
+        return self.index.ids_of(d.tokens)
 
     def sentence_norm(self, d: Doc) -> float:
         """The largest norm of ``d``'s sentence vectors (0 without any); the table's when it

@@ -121,7 +121,7 @@ def test_candidates_of_a_block_equal_those_of_each_query_alone(matcher: Matcher)
         for i, d in enumerate(docs)
     ]
     block = list(zip(docs, specs, strict=True))
-    lex_all = snap.index.scores_many([d.tokens for d in docs])
+    lex_all = snap.index.scores_of_ids([snap.token_ids(d) for d in docs])
     hits = pool.index.search_ids(np.vstack([d.vector for d in docs]), 5)
     found = [row[row >= 0] for row in hits]
     together = open_candidates(pool, snap, block, lex_all, list(found))

@@ -7,7 +7,7 @@ import pytest
 
 from matching.embedder import normalise
 from matching.index import VectorIndex
-from matching.lexical import tokens
+from matching.lexical import TOKENS, tokens
 from matching.pool import Doc, Pool
 from matching.scoring import Weights, sentence_alignment, set_overlap, top_k
 
@@ -133,7 +133,9 @@ def _lexical_docs(n: int, seed: int) -> list[Doc]:
             entry_id=i,
             user_id=f"U{i}",
             vector=vecs[i],
-            tokens=tokens(f"{WORDS[i % len(WORDS)]} {WORDS[(i * 3) % len(WORDS)]} Projekt {i}"),
+            tokens=TOKENS.encode(
+                tokens(f"{WORDS[i % len(WORDS)]} {WORDS[(i * 3) % len(WORDS)]} Projekt {i}")
+            ),
         )
         for i in range(n)
     ]
