@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 
 from matching import learning as learn
+from matching.derived import paused_gc
 from matching.doc import Doc, Match
 from matching.explain import Reason, reasons_for
 from matching.pool import Pool
@@ -63,15 +64,29 @@ def suggestions(pool: Pool, queries: dict[int, Doc], matches: list[Match]) -> li
                 entry_external_id=d.external_id,
                 query_entry_id=q.entry_id if q.entry_id >= 0 else None,
                 query_external_id=q.external_id,
-                why=partial(_reasons, q, m, pool.min_sentence_sim),
+                why=_Explanation(q, m, pool.min_sentence_sim),
             )
         )
     return out
 
 
-def _reasons(query: Doc, m: Match, min_sentence_sim: float) -> tuple[Reason, ...]:
-    pair = sentence_pair(query.sentence_vectors, m.doc.sentence_vectors)
-    return reasons_for(query, m.doc, m, min_sentence_sim, pair)
+class _Explanation:
+    """A suggestion's reasons, worked out when called."""
+
+    # One object per suggestion where a partial took two (itself and its arguments' tuple):
+    # a digest makes one for each of ~100,000 candidates, and every object the garbage
+    # collector tracks lengthens each of its full passes over a snapshot's objects.
+    __slots__ = ("match", "min_sentence_sim", "query")
+
+    def __init__(self, query: Doc, match: Match, min_sentence_sim: float) -> None:
+        self.query = query
+        self.match = match
+        self.min_sentence_sim = min_sentence_sim
+
+    def __call__(self) -> tuple[Reason, ...]:
+        q, m = self.query, self.match
+        pair = sentence_pair(q.sentence_vectors, m.doc.sentence_vectors)
+        return reasons_for(q, m.doc, m, self.min_sentence_sim, pair)
 
 
 def _blocked(m: learn.Learner, team_id: str) -> dict[str, set[str]]:
@@ -122,9 +137,12 @@ def suggest(
     # One read of the workspace's reactions for many members; one member reads their own.
     ctx = learn.context(m, team_id, pool) if len(asks) > 1 else None
     out = []
-    for (user, docs), matches in zip(asks, ranked, strict=True):
-        top = learn.learned(m, team_id, user, pool, matches, k, ctx)
-        out.append(suggestions(pool, {d.entry_id: d for d in docs}, top))
+    # A digest's ~100,000 suggestions are objects the collector tracks and that live on:
+    # its passes over them and the snapshot find no cycles (paused_gc says why).
+    with paused_gc():
+        for (user, docs), matches in zip(asks, ranked, strict=True):
+            top = learn.learned(m, team_id, user, pool, matches, k, ctx)
+            out.append(suggestions(pool, {d.entry_id: d for d in docs}, top))
     return out
 
 

@@ -80,7 +80,7 @@ def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: frozenset[str]) 
     """The rarest terms both texts use, as the query writes them; a pair hides its words."""
     # The query's specific terms, rarest first: those the other also uses are the shared
     # ones in order, read only as far as the choice needs them.
-    shared = filter(other.terms.__contains__, rarity.ranks_of("term", query.terms))
+    shared = filter(other.terms.__contains__, rarity.specific_of("term", query.terms))
     head = list(islice(shared, MAX_TERMS))
     if " " not in "".join(head) and said.isdisjoint(head):
         # Distinct single words, none of them said: the choice below keeps all of them.

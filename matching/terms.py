@@ -15,7 +15,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from itertools import filterfalse
+from itertools import repeat
 
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
@@ -89,15 +89,9 @@ class Rarity:
     _seen: dict[str, dict[str, tuple[bool, float]]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # kind -> the common ones of the items seen, and each seen item's sort key in
-    # ``specific``'s order: an entry's specific terms are then filtered and sorted in C.
-    _common: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
-    _order: dict[str, dict[str, tuple[float, str]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
     # (kind, id of a collection) -> (that collection, its specific items); holding the
     # collection keeps its id from being reused while it is remembered.
-    _ordered: dict[tuple[str, int], tuple[Collection[str], dict[str, int]]] = field(
+    _ordered: dict[tuple[str, int], tuple[Collection[str], tuple[str, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     # (kind, a set of items) -> its specific items: what two entries share of a small
@@ -132,35 +126,27 @@ class Rarity:
         """Whether an item is common, and its idf; worked out once per item."""
         seen = self._seen.get(kind)
         if seen is None:
-            seen = self._kind(kind)
+            # setdefault: threads meeting a new kind at once share one cache.
+            seen = self._seen.setdefault(kind, {})
         found = seen.get(item)
         if found is None:
             n = self.counts.get(kind, {}).get(item, 0)
-            common = n >= COMMON_MIN and n > COMMON_SHARE * self.size
             idf = math.log((1 + self.size) / (1 + n)) + 1
-            # Seen last: a thread that finds an item seen finds its sort key too.
-            if common:
-                self._common[kind].add(item)
-            self._order[kind][item] = (-idf, item)
-            found = seen[item] = (common, idf)
+            found = seen[item] = (self._common_count(n), idf)
         return found
 
-    def _kind(self, kind: str) -> dict[str, tuple[bool, float]]:
-        # setdefault: threads meeting a new kind at once share one set of caches.
-        self._common.setdefault(kind, set())
-        self._order.setdefault(kind, {})
-        return self._seen.setdefault(kind, {})
+    def _common_count(self, n: int) -> bool:
+        return n >= COMMON_MIN and n > COMMON_SHARE * self.size
 
-    def ranks_of(self, kind: str, items: Collection[str]) -> dict[str, int]:
-        """Each specific item of one entry's own collection (its terms dict, say) with its
-        place in ``specific``'s order, and in that order, remembered per collection: reasons
-        read what two entries share in it instead of sorting by rarity for every pair."""
+    def specific_of(self, kind: str, items: Collection[str]) -> tuple[str, ...]:
+        """``specific`` of one entry's own collection (its terms dict, say), remembered per
+        collection: reasons read what two entries share in it in this order instead of
+        sorting by rarity for every pair."""
         key = (kind, id(items))
         hit = self._ordered.get(key)
         if hit is None or hit[0] is not items:  # the id of a collection since dropped
-            order = self.specific(kind, items)
-            ranks = {x: r for r, x in enumerate(order)}
-            hit = self._ordered[key] = (items, ranks)
+            # A tuple of strings, unlike a list, is untracked by the garbage collector.
+            hit = self._ordered[key] = (items, tuple(self.specific(kind, items)))
         return hit[1]
 
     def specific_set(self, kind: str, items: AbstractSet[str]) -> tuple[str, ...]:
@@ -172,18 +158,17 @@ class Rarity:
         return found
 
     def specific(self, kind: str, items: Iterable[str]) -> list[str]:
-        """``items`` without the common ones, rarest first."""
-        seen = self._seen.get(kind)
-        if seen is None:
-            seen = self._kind(kind)
+        """``items`` without the common ones, rarest first (highest idf, then by name)."""
         if not isinstance(items, Collection):
             items = list(items)  # read twice below
-        if not all(map(seen.__contains__, items)):
-            for x in items:
-                self.facts(kind, x)
-        # The order of sorting (-idf, item) pairs, without building them for every call.
-        order = self._order[kind]
-        return sorted(filterfalse(self._common[kind].__contains__, items), key=order.__getitem__)
+        # Both the idf and commonness depend on an item's count alone: the idf falls as the
+        # count grows and an item is common from some count on. So the order by (-idf, item)
+        # is the order by (count, item), and the common items are its tail.
+        get = self.counts.get(kind, {}).get
+        by_count = sorted(zip(map(get, items, repeat(0)), items, strict=True))
+        while by_count and self._common_count(by_count[-1][0]):
+            by_count.pop()
+        return [x for _n, x in by_count]
 
     def overlap(self, kind: str, a: Iterable[str], b: Iterable[str]) -> float:
         """Rarity-weighted cosine of two item sets, common items left out."""

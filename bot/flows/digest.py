@@ -33,6 +33,7 @@ from bot.flows.ports import Blocks, DeliveryError, Notifier
 from bot.settings import Settings, team_config
 from bot.slack.blocks.digest import render_digest, stale_message
 from bot.slack.blocks.followups import auto_pause_message
+from matching.derived import paused_gc
 from matching.digest_plan import plan_digest
 from matching.orgs import org_key
 from matching.service import Matcher, Suggestion
@@ -198,19 +199,26 @@ class DigestService:
             edges, max_suggestions=self.settings.digest_max_suggestions, max_per_member=cap
         )
         out = []
-        for user, cadence, lang, name, _org in due:
-            picks = [by_pair[(user, p)] for p, _s in chosen.picks.get(user, [])]
-            since = now - timedelta(days=CADENCE_DAYS[cadence])
-            # The first few only: a whole community imported last week is thousands.
-            news = list(
-                islice(
-                    ((t, who) for at, owner, t, who in new_list if owner != user and at >= since),
-                    MAX_NEW_ITEMS,
+        # The rendered blocks (tens per member) are containers the collector tracks and
+        # that are kept: its full passes over them and the snapshot find no cycles.
+        with paused_gc():
+            for user, cadence, lang, name, _org in due:
+                picks = [by_pair[(user, p)] for p, _s in chosen.picks.get(user, [])]
+                since = now - timedelta(days=CADENCE_DAYS[cadence])
+                # The first few only: a whole community imported last week is thousands.
+                news = list(
+                    islice(
+                        (
+                            (t, who)
+                            for at, owner, t, who in new_list
+                            if owner != user and at >= since
+                        ),
+                        MAX_NEW_ITEMS,
+                    )
                 )
-            )
-            d = PlannedDigest(user, periods[user], lang, picks, news)
-            d.text, d.blocks = render_digest(lang, name, cadence, picks, news)
-            out.append(d)
+                d = PlannedDigest(user, periods[user], lang, picks, news)
+                d.text, d.blocks = render_digest(lang, name, cadence, picks, news)
+                out.append(d)
         return out
 
     # ------------------------------------------------------------ running

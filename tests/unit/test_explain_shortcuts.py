@@ -124,6 +124,9 @@ def test_rarity_facts_are_the_counts_formulas(pool: list[set[str]], items: set[s
     kept = sorted((-rarity.idf("tool", x), x) for x in items if not rarity.common("tool", x))
     assert rarity.specific("tool", items) == [x for _idf, x in kept]
     assert rarity.specific_set("tool", frozenset(items)) == tuple(x for _idf, x in kept)
+    # Sorted by count (not idf) and cut where the common counts begin: the same order.
+    for _ in range(2):  # the second time remembered
+        assert rarity.specific_of("tool", items) == tuple(x for _idf, x in kept)
 
 
 def test_the_closest_sentence_pair_is_the_largest_product() -> None:
