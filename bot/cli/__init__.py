@@ -20,6 +20,7 @@ from bot.cli.common import (
     TeamOpt,
     app,
     db_app,
+    quiet_monitor,
     runtime,
     secret,
     settings,
@@ -248,6 +249,7 @@ def eval_cmd(
             f"label fields there: {', '.join(sorted(known)) or 'none'}"
         )
     s = settings()
+    quiet_monitor()
     if simulate_feedback:
         from bot.cli.feedback_sim import simulate
 
@@ -262,6 +264,7 @@ def eval_cmd(
         k=k,
         echo=typer.echo,
         with_ablations=ablations,
+        workers=s.rank_processes,
     )
 
 

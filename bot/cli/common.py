@@ -53,15 +53,22 @@ def settings(db: str | None = None) -> Settings:
 
 def runtime(db: str | None = None) -> Container:
     """The container for an offline command: messages are recorded, not sent."""
-    from tqdm import tqdm
-
     from bot.container import build_container
 
-    # tqdm's monitor thread only hurries bars that stall, which ours do not; with it
-    # running, a command would no longer rank in two processes (matching.parallel).
-    tqdm.monitor_interval = 0
+    quiet_monitor()
 
     return build_container(settings(db))
+
+
+def quiet_monitor() -> None:
+    """No tqdm monitor thread in this process.
+
+    It only hurries progress bars that stall, which ours do not; with it running, a command
+    would no longer rank in two processes (matching.parallel forks only a lone thread).
+    """
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0
 
 
 def secret(value: object) -> str:

@@ -116,8 +116,12 @@ def run(
     weights: Weights | None = None,
     echo: Callable[[str], None] = print,
     with_ablations: bool = True,
+    workers: int = 1,
 ) -> dict[str, dict[str, Scores]]:
-    """Import ``data`` (labels stripped) and score baselines, the product and ablations."""
+    """Import ``data`` (labels stripped) and score baselines, the product and ablations.
+
+    ``workers``: processes for ranking (Settings.rank_processes); the same rankings.
+    """
     base = weights or model_profile(embedder.model_id).weights
     with tempfile.TemporaryDirectory() as tmp:
         clean = Path(tmp) / "items.jsonl"
@@ -139,7 +143,7 @@ def run(
             if w is None:
                 ranks = random_rankings(sorted(label_sets[fields_[0]]), k)
             else:
-                ranks = rankings(Matcher(store, embedder, w), team, k)
+                ranks = rankings(Matcher(store, embedder, w, workers=workers), team, k)
             results[name] = {f: score(ranks, label_sets[f]) for f in fields_}
             echo(
                 f"{name:<24}"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
+from bot.cli.quality import run
 from matching import parallel
 from matching.service import Matcher, Suggestion
 from matching.snapshot import Query
+from testkit.embedders import HashEmbedder
 from tests.support.community import TEAM, community
 
 
@@ -115,3 +119,34 @@ def test_a_parent_that_gives_up_ends_its_child(matcher: Matcher, forking: list[i
     ranked.close()  # the caller stops reading: the child must not be left behind
     with pytest.raises(ChildProcessError):
         os.waitpid(forking[0], os.WNOHANG)
+
+
+def test_eval_scores_the_same_in_two_processes(
+    tmp_path: Path, hash_embedder: HashEmbedder, forking: list[int]
+) -> None:
+    src = tmp_path / "labelled.jsonl"
+    topics = ["Senior*innen und Tablets", "Geflüchtete und Wohnungen", "Luftqualität und Sensoren"]
+    src.write_text(
+        "".join(
+            json.dumps(
+                {"id": f"i{i}", "text": f"{topics[i % 3]} im Projekt {i}.", "labels": [str(i % 3)]}
+            )
+            + "\n"
+            for i in range(12)
+        ),
+        encoding="utf-8",
+    )
+    one = run(src, ["labels"], hash_embedder, k=3, echo=lambda _line: None, with_ablations=False)
+    assert not forking
+    two = run(
+        src,
+        ["labels"],
+        hash_embedder,
+        k=3,
+        echo=lambda _line: None,
+        with_ablations=False,
+        workers=2,
+    )
+    assert forking
+    assert two == one
+    assert one["product"]["labels"].queries == 12
