@@ -2,7 +2,7 @@
 
 numpy's sparse sums hold Python's lock, so a second thread slowed them down as soon as
 another program used the other core; a forked process shares the snapshot's memory
-without copying it and competes for nothing but the core. Only a process with no other
+(copy-on-write) and competes for nothing but the core. Only a process with no other
 thread forks (a thread holding a lock at the fork would leave it held in the child for
 ever): the command-line tools, not the running bot, whose digests stay in one process.
 Whatever goes wrong in the child, the parent ranks that half itself.
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Queries from which a second process pays for its start (a fork, and the results sent
-# back): about a second of ranking at 10,000 entries.
+# back): about 0.4 s of ranking at 10,000 entries.
 PARALLEL_FROM = 256
 F64 = NDArray[np.float64]
 # A Ranked as sent back by the child: its docs' entry ids, scores and features.
