@@ -127,16 +127,16 @@ def _pack(r: Ranked) -> Packed:
 
 
 def _collect(child: tuple[int, int]) -> list[Packed] | None:
+    """The child's rankings, or None when it failed; the child reaped either way."""
     pid, read = child
+    packed: list[Packed] | None
     try:
         with os.fdopen(read, "rb") as fh:
-            packed: list[Packed] = pickle.load(fh)
+            packed = pickle.load(fh)
     except (EOFError, pickle.UnpicklingError, OSError):
-        packed_or_none = None
-    else:
-        packed_or_none = packed
+        packed = None
     _pid, status = os.waitpid(pid, 0)
-    return packed_or_none if os.waitstatus_to_exitcode(status) == 0 else None
+    return packed if os.waitstatus_to_exitcode(status) == 0 else None
 
 
 def _abandon(child: tuple[int, int]) -> None:
