@@ -84,7 +84,8 @@ def feature_matrices(data: Path, subset: str | None) -> tuple[dict[str, Matrix],
         out = {f.name: np.zeros((n, n)) for f in fields(Features)}
         everyone = frozenset(pool.users())
         for i, q in enumerate(docs):
-            for m in pool.rank(q, k=n, among=everyone):
+            # Imported entries are unlisted until their members agree; the eval ranks them all.
+            for m in pool.rank(q, k=n, among=everyone, listed_only=False):
                 for f in fields(Features):
                     out[f.name][i, row[m.entry_id]] = getattr(m.features, f.name)
         store.dispose()
