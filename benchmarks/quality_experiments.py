@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from bot.cli.quality import import_file, strip_labels
 from bot.container import open_store
-from matching.embedder import USEEmbedder
+from matching.embedder import Embedder, USEEmbedder
 from matching.evaluate import load_labels
 from matching.scoring import Features, Weights
 from matching.service import Matcher
@@ -69,13 +69,16 @@ METHOD_PHRASES = [
 ]
 
 
-def feature_matrices(data: Path, subset: str | None) -> tuple[dict[str, Matrix], list[str], Matrix]:
-    """Every pair's product features, the entries' external ids and document vectors."""
+def feature_matrices(
+    data: Path, subset: str | None, embedder: Embedder | None = None
+) -> tuple[dict[str, Matrix], list[str], Matrix]:
+    """Every pair's product features, the entries' external ids and document vectors
+    (with ``embedder``, USE by default)."""
     with tempfile.TemporaryDirectory() as tmp:
         clean = Path(tmp) / "items.jsonl"
         strip_labels(data, clean, subset)
         store = open_store(f"sqlite:///{tmp}/eval.db")
-        matcher = Matcher(store, USEEmbedder(threads=2))
+        matcher = Matcher(store, embedder or USEEmbedder(threads=2))
         import_file(matcher, "T_EVAL", clean)
         pool = matcher.sync("T_EVAL")
         docs = list(pool.docs.values())
