@@ -76,15 +76,25 @@ def _item_label_keys(kind: str, key: str) -> frozenset[str]:
     return frozenset(k for label in labels for k in key_terms(label.title()))
 
 
+def _spelling(key: str, query: Doc, other: Doc) -> str:
+    """How a reason writes a term both texts use: the shorter of their two spellings (the
+    query's when equal). German inflects by adding endings, so the shorter is the one that
+    reads right after "zum Thema" or in a list ("Stadtteil", not "Stadtteilen")."""
+    mine, theirs = query.terms.get(key), other.terms.get(key)
+    if mine is None or theirs is None:
+        return mine or theirs or key
+    return theirs if len(theirs) < len(mine) else mine
+
+
 def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: frozenset[str]) -> list[str]:
-    """The rarest terms both texts use, as the query writes them; a pair hides its words."""
+    """The rarest terms both texts use, as _spelling writes them; a pair hides its words."""
     # The query's specific terms, rarest first: those the other also uses are the shared
     # ones in order, read only as far as the choice needs them.
     shared = filter(other.terms.__contains__, rarity.specific_of("term", query.terms))
     head = list(islice(shared, MAX_TERMS))
     if " " not in "".join(head) and said.isdisjoint(head):
         # Distinct single words, none of them said: the choice below keeps all of them.
-        return [query.terms[k] for k in head]
+        return [_spelling(k, query, other) for k in head]
     chosen: list[str] = []
     covered: set[str] = set()
     for key in chain(head, shared):
@@ -109,8 +119,7 @@ def _shared_terms(query: Doc, other: Doc, rarity: Rarity, said: frozenset[str]) 
         inner = {p for c in chosen if " " in c for p in c.split(" ")}
         if inner:
             chosen = [k for k in chosen if k not in inner]
-    terms = query.terms
-    return [terms[k] for k in chosen]
+    return [_spelling(k, query, other) for k in chosen]
 
 
 def _about(shared: Iterable[str], query: Doc, other: Doc) -> tuple[str, ...]:
@@ -123,7 +132,7 @@ def _about(shared: Iterable[str], query: Doc, other: Doc) -> tuple[str, ...]:
     out = [f"{k}:{v}" for k in ("group", "theme", "tool") for v in kinds.get(k, ())]
     for key in kinds.get("term", ()):
         if not any(p in said for p in key.split(" ")):
-            out.append(f"term:{query.terms.get(key) or other.terms.get(key) or key}")
+            out.append(f"term:{_spelling(key, query, other)}")
     return tuple(out[:MAX_TERMS])
 
 

@@ -19,7 +19,7 @@ from matching.doc import Doc
 from matching.explain import MAX_TERMS, Reason, _shared_terms
 from matching.scoring import sentence_pair
 from matching.taxonomy import group_label
-from matching.terms import COMMON_MIN, COMMON_SHARE, Rarity
+from matching.terms import COMMON_MIN, COMMON_SHARE, Rarity, key_terms
 from matching.text import shorten
 
 WORDS = ["karte", "daten", "pflege", "open", "data", "leaflet", "kind", "schule", "wohnung"]
@@ -50,7 +50,8 @@ def reference_shared_terms(query: Doc, other: Doc, rarity: Rarity, said: set[str
         if len(chosen) == MAX_TERMS:
             break
     chosen = [k for k in chosen if not any(k != c and k in c.split(" ") for c in chosen)]
-    return [query.terms[k] for k in chosen]
+    # The shorter of the two spellings, the query's on a tie (min keeps the first).
+    return [min(query.terms[k], other.terms[k], key=len) for k in chosen]
 
 
 text_chars = st.sampled_from(list("ab ,.;:-\t\n\r\x0b\x1c\x85\xa0\u2003\u2028\u3000xyzÄ…"))
@@ -79,6 +80,11 @@ def _terms(keys: list[str]) -> dict[str, str]:
     return {k: k.title() for k in keys}
 
 
+def _inflected(keys: list[str]) -> dict[str, str]:
+    """Other spellings of the same keys: some longer, some shorter, some the same."""
+    return {k: (k.title() + "en", k.title()[:-1], k.title())[len(k) % 3] for k in keys}
+
+
 term_keys = st.lists(
     st.one_of(
         st.sampled_from(WORDS),
@@ -100,12 +106,22 @@ def test_shared_terms_are_the_rarest_shared_as_before(
 ) -> None:
     vector = np.zeros(1, dtype=np.float32)
     query = Doc(1, "A", vector, terms=_terms(mine))
-    other = Doc(2, "B", vector, terms=_terms(theirs))
+    other = Doc(2, "B", vector, terms=_inflected(theirs))
     rarity = Rarity.count(len(pool) + 2, {"term": [mine, theirs, *pool]})
     expected = reference_shared_terms(query, other, Rarity(rarity.size, rarity.counts), said)
     assert _shared_terms(query, other, rarity, frozenset(said)) == expected
     # Asked again (the query's ranks remembered), the same.
     assert _shared_terms(query, other, rarity, frozenset(said)) == expected
+
+
+def test_a_shared_term_is_written_as_the_shorter_of_its_two_spellings() -> None:
+    vector = np.zeros(1, dtype=np.float32)
+    mine = Doc(1, "A", vector, terms=key_terms("Daten zur Altersstruktur in den Stadtteilen."))
+    theirs = Doc(2, "B", vector, terms=key_terms("Ausgabezahlen der Tafel nach Stadtteil."))
+    rarity = Rarity.count(20, {"term": [mine.terms, theirs.terms]})
+    # "zum Thema Stadtteil", not "zum Thema Stadtteilen", whoever asks.
+    assert _shared_terms(mine, theirs, rarity, frozenset()) == ["Stadtteil"]
+    assert _shared_terms(theirs, mine, rarity, frozenset()) == ["Stadtteil"]
 
 
 @settings(max_examples=200, deadline=None)
