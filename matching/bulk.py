@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from matching import learning as learn
-from matching.derived import paused_gc
 from matching.doc import Doc, Match
 from matching.explain import Reason, reasons_for
+from matching.gcpause import paused_gc
 from matching.pool import Pool
 from matching.scoring import sentence_pair
 from matching.snapshot import Query

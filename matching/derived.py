@@ -10,11 +10,9 @@ so that a start checks an entry's vector without cleaning and hashing its text a
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -109,24 +107,6 @@ class Strings(dict[str, str]):
     def __missing__(self, key: str) -> str:
         self[key] = key
         return key
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a sync builds its Docs.
-
-    Each Doc brings containers (sets, dicts, lists) that the collector tracks, and as the
-    heap grows its full passes run again and again over everything built so far: at
-    10,000 entries they took a third of a start. What is built here holds no cycles;
-    reference counting frees the rest, and the next collection runs as usual afterwards.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class Grams(dict[str, bytes]):

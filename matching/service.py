@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from matching import bulk
 from matching import learning as learn
 from matching.bulk import Suggestion as Suggestion
-from matching.derived import Deriving, docs_of, paused_gc
+from matching.derived import Deriving, docs_of
 from matching.embedder import Embedder, Vectors, text_hash
 from matching.entries import embed_text, prepare, topics
 from matching.errors import EmptyText
 from matching.feedback import Fit, Learning
+from matching.gcpause import paused_gc
 from matching.lexical import TOKENS, tokens
 from matching.models import ModelChoice, model_profile
 from matching.pool import Doc, Pool

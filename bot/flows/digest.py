@@ -33,8 +33,8 @@ from bot.flows.ports import Blocks, DeliveryError, Notifier
 from bot.settings import Settings, team_config
 from bot.slack.blocks.digest import render_digest, stale_message
 from bot.slack.blocks.followups import auto_pause_message
-from matching.derived import paused_gc
 from matching.digest_plan import plan_digest
+from matching.gcpause import paused_gc
 from matching.orgs import org_key
 from matching.service import Matcher, Suggestion
 from matching.text import shorten
