@@ -34,7 +34,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from benchmarks.model_tuning import EVAL, cached
-from benchmarks.quality_experiments import feature_matrices, relevance
+from benchmarks.quality_experiments import feature_matrices, per_query_p5, relevance
+from matching.embedder import MODEL_NAMES
 from matching.evaluate import load_labels
 from matching.models import model_profile
 from matching.scoring import Weights
@@ -50,7 +51,6 @@ SETS = [
     ("datenprojekte-dev.jsonl", None, ["labels_fine", "labels"]),
     ("ukcat-dev.jsonl", "welfare_relevant", ["label_categories"]),
 ]
-MODEL_IDS = {"use": "use-multilingual-v3", "use+e5": "use+e5"}
 
 
 class DevSet:
@@ -59,8 +59,6 @@ class DevSet:
     def __init__(self, feats: dict[str, Matrix], ids: list[str], path: Path, subset: str | None,
                  fields: list[str]) -> None:  # fmt: skip
         self.feats = feats
-        for m in feats.values():
-            np.fill_diagonal(m, 0.0)
         self.scored: list[tuple[NDArray[np.bool_], Mask]] = []
         for f in fields:
             labels = load_labels(path, f, subset)
@@ -77,8 +75,7 @@ class DevSet:
         top = np.argpartition(-s, 5, axis=1)[:, :5]
         out = []
         for rel, has in self.scored:
-            p = np.take_along_axis(rel, top, axis=1).mean(axis=1)
-            out.append(np.where(has, p, np.nan))
+            out.append(np.where(has, per_query_p5(top, rel), np.nan))
         return out
 
 
@@ -104,7 +101,7 @@ def start_weights(model: str) -> W:
         base = asdict(Weights())
         base.update(semantic=0.5, sentence=0.125, semantic_e5=2.5, sentence_e5=0.625)
         return base
-    return asdict(model_profile(MODEL_IDS[model]).weights)
+    return asdict(model_profile(MODEL_NAMES[model]).weights)
 
 
 def scores(sets: list[DevSet], w: W, masks: list[Mask] | None = None) -> Matrix:
